@@ -1,0 +1,104 @@
+"""What the game and the commands need from storage, and nothing more.
+
+One implementation lives in ``sqlite.py``; a PostgreSQL one can follow and must pass the same contract
+tests (``tests/storage/test_contract.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class ScoredAnswer:
+    """One player's answer to one question, as the game settled it."""
+
+    user_id: int
+    display_name: str
+    question_id: str
+    correct: bool
+    points: int
+    answered_at: float
+
+
+@dataclass(frozen=True)
+class PlayerResult:
+    user_id: int
+    display_name: str
+    points: int
+    correct: int
+    won: bool
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    rank: int
+    user_id: int
+    display_name: str
+    points: int
+    correct: int
+    games: int
+    wins: int
+
+
+@dataclass(frozen=True)
+class PlayerStats:
+    user_id: int
+    display_name: str
+    points: int
+    correct: int
+    answered: int
+    games: int
+    wins: int
+    best_streak: int
+    current_streak: int
+    rank: int | None
+
+
+@dataclass(frozen=True)
+class StoredPack:
+    guild_id: int
+    pack_id: str
+    yaml_text: str
+    uploaded_by: int
+    uploaded_at: float
+
+
+class Store(Protocol):
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def start_game(
+        self, guild_id: int, channel_id: int, pack_id: str, mode: str, started_at: float
+    ) -> int:
+        """Record a new game and return its id."""
+        ...
+
+    async def record_answers(self, game_id: int, guild_id: int, answers: Sequence[ScoredAnswer]) -> None:
+        """Add the answers and their points to the players' totals and streaks, in one transaction."""
+        ...
+
+    async def finish_game(
+        self, game_id: int, guild_id: int, finished_at: float, results: Sequence[PlayerResult], stopped: bool
+    ) -> None:
+        """Close the game, count a game for every player in ``results`` and a win where ``won``."""
+        ...
+
+    async def leaderboard(self, guild_id: int, limit: int = 10) -> list[LeaderboardRow]: ...
+
+    async def player_stats(self, guild_id: int, user_id: int) -> PlayerStats | None: ...
+
+    async def save_pack(
+        self, guild_id: int, pack_id: str, yaml_text: str, uploaded_by: int, uploaded_at: float
+    ) -> None:
+        """Insert or replace a server's uploaded pack atomically."""
+        ...
+
+    async def remove_pack(self, guild_id: int, pack_id: str) -> bool: ...
+
+    async def get_pack(self, guild_id: int, pack_id: str) -> StoredPack | None: ...
+
+    async def list_packs(self, guild_id: int) -> list[StoredPack]: ...

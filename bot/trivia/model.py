@@ -1,0 +1,106 @@
+"""Value objects shared by packs, fact look-ups, question generation and the game.
+
+Everything here is immutable and free of I/O so that every layer can pass these around safely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Source:
+    """The article a pack was written from; ``text`` is the local copy that quotes are checked against."""
+
+    title: str
+    text: str
+    file: str | None = None
+    url: str | None = None
+    publisher: str | None = None
+
+
+@dataclass(frozen=True)
+class Entity:
+    id: str
+    name: str
+    kind: str
+    aliases: tuple[str, ...] = ()
+    year: int | None = None
+    description: str | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One claim from the article: ``subject`` ``relation`` ``object``, backed by ``quote``.
+
+    ``object`` is an entity id, except for relations whose object is a year (then it is the year as text).
+    """
+
+    id: str
+    subject: str
+    relation: str
+    object: str
+    quote: str
+    via: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question ready to ask.
+
+    ``answers`` are every accepted spelling (the first is the one shown as "the answer"); ``choices``
+    are all options in display order, including the right one, or empty for free-text-only questions.
+    ``wrong`` lists the options that are not right, so answer matching can refuse a guess that is
+    closer to a wrong option than to the right one.
+    """
+
+    id: str
+    prompt: str
+    answers: tuple[str, ...]
+    choices: tuple[str, ...] = ()
+    fact_id: str | None = None
+    quote: str | None = None
+    source_title: str | None = None
+    pack_id: str | None = None
+
+    @property
+    def answer(self) -> str:
+        return self.answers[0]
+
+    @property
+    def wrong(self) -> tuple[str, ...]:
+        return tuple(choice for choice in self.choices if choice not in self.answers)
+
+
+@dataclass(frozen=True)
+class HandWrittenQuestion:
+    id: str
+    prompt: str
+    answers: tuple[str, ...]
+    choices: tuple[str, ...] = ()
+    quote: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Pack:
+    id: str
+    title: str
+    source: Source
+    entities: tuple[Entity, ...]
+    facts: tuple[Fact, ...]
+    questions: tuple[HandWrittenQuestion, ...] = ()
+    distractors: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
+    description: str | None = None
+    path: str | None = None
+
+    def entity(self, entity_id: str) -> Entity:
+        return self._entities_by_id()[entity_id]
+
+    def _entities_by_id(self) -> dict[str, Entity]:
+        return {entity.id: entity for entity in self.entities}
