@@ -1,0 +1,131 @@
+"""Decide whether a typed guess names the right answer.
+
+Players type on phones, in a hurry, without accents and with stray punctuation, so a guess is
+compared in a normal form that ignores those differences and forgives a small typo in a long
+name. It must never forgive a different answer, though: another year, a shorter or longer title,
+or a guess that is as close to one of the wrong options as to the right one. Everything is
+bounded so that a hostile, enormous message costs no more than a normal one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
+
+from rapidfuzz.distance import OSA
+
+# Far longer than any real answer; beyond it a guess is noise, and normalising it would cost time.
+MAX_INPUT_CHARS = 500
+
+_ARTICLES = frozenset({"the", "a", "an"})
+# Letters that Unicode does not decompose into base letter + accent, so stripping marks misses them.
+_UNDECOMPOSABLE_LETTERS = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d", "ł": "l", "þ": "th", "ħ": "h", "ı": "i"}
+)
+# Quotes, apostrophes and periods vanish rather than split words: "L.A." is "la", "Don't" is "dont".
+_VANISHING = frozenset("'‘’‛ʼ`\"“”„‟«»‹›.")
+# Other punctuation splits words, but only after leading articles are found, so "A-ha" keeps its "a".
+_SEPARATOR = "-"
+_SPACE_NOT_BETWEEN_DIGITS = re.compile(r"(?<=\D) | (?=\D)")
+_DIGIT = re.compile(r"[0-9]")
+
+
+def normalise(text: str) -> str:
+    """Fold ``text`` to the form guesses and answers are compared in (only its first chars count)."""
+    return _normalise_bounded(text[:MAX_INPUT_CHARS])
+
+
+# Answers and wrong options are normalised again on every guess; the bound keeps cached keys small.
+@lru_cache(maxsize=4096)
+def _normalise_bounded(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_UNDECOMPOSABLE_LETTERS)
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFD", folded):
+        category = unicodedata.category(char)
+        if char.isspace():
+            kept.append(" ")
+        elif category == "Mn" or category[0] == "C" or char in _VANISHING:
+            continue  # accents, zero-width and control characters are invisible to the player
+        elif category == "Nd":
+            kept.append(str(unicodedata.decimal(char)))  # so "１９８８" and other scripts' digits compare
+        elif char == "&":
+            kept.append(" and ")
+        elif category[0] in "LNM":
+            kept.append(char)
+        else:
+            kept.append(_SEPARATOR)
+    words = "".join(kept).split()
+    if len(words) > 1 and words[0] in _ARTICLES:
+        del words[0]
+    spaced = " ".join(words).replace(_SEPARATOR, " ")
+    return unicodedata.normalize("NFC", " ".join(spaced.split()))
+
+
+def matches(guess: str, accepted: Sequence[str], wrong: Sequence[str] = ()) -> bool:
+    """True if ``guess`` names one of ``accepted`` and is closer to it than to every ``wrong`` option."""
+    if len(guess) > MAX_INPUT_CHARS:
+        return False
+    answers = {answer for answer in map(normalise, accepted) if answer}
+    normal_guess = normalise(guess)
+    if not answers or not normal_guess:
+        return False
+    if len(normal_guess) > 2 * max(map(len, answers)) + 10:
+        return False  # cannot be a typo of any answer; skip the fuzzy work
+    distances = [_typo_distance(normal_guess, answer) for answer in answers]
+    distance_to_right = min((d for d in distances if d is not None), default=None)
+    if distance_to_right is None:
+        return False
+    wrong_options = {option for option in map(normalise, wrong) if option}
+    # A tie goes against the player: the guess does not tell us which of the two they meant.
+    return all(
+        _distance(normal_guess, option, distance_to_right) > distance_to_right for option in wrong_options
+    )
+
+
+def typo_budget(letter_count: int) -> int:
+    """Edits forgiven in an answer of ``letter_count`` letters: none in short ones, where one edit is
+    already another word ("LA"/"LB"), then about one per seven letters."""
+    if letter_count < 5:
+        return 0
+    if letter_count <= 8:
+        return 1
+    if letter_count <= 15:
+        return 2
+    return letter_count * 15 // 100
+
+
+def _typo_distance(guess: str, answer: str) -> int | None:
+    """Edits from ``guess`` to ``answer``, or None if they are more than a typo."""
+    if _without_spaces(guess) == _without_spaces(answer):
+        return 0  # "DaftPunk", "Jay Z"/"JayZ": the same letters, only split differently
+    guess_words, answer_words = guess.split(), answer.split()
+    # A missing or extra word is a different title however long the rest is, never a typo.
+    if len(guess_words) != len(answer_words):
+        return None
+    budget = typo_budget(sum(map(len, answer_words)))
+    total = 0
+    for guess_word, answer_word in zip(guess_words, answer_words, strict=True):
+        if _DIGIT.search(guess_word) or _DIGIT.search(answer_word):
+            allowed = 0  # 1988 and 1989, "Rocky 2" and "Rocky 3" are different answers
+        else:
+            # Short words stay exact, or "Rocky II" would accept "Rocky III" and "Guns N' Roses" "Guns X".
+            allowed = min(budget - total, len(answer_word) // 4)
+        edits = OSA.distance(guess_word, answer_word, score_cutoff=allowed)
+        if edits > allowed:
+            return None
+        total += edits
+    return total
+
+
+def _distance(guess: str, option: str, cutoff: int) -> int:
+    """Edits from ``guess`` to ``option``; anything above ``cutoff`` is reported as ``cutoff + 1``."""
+    if _without_spaces(guess) == _without_spaces(option):
+        return 0
+    return OSA.distance(guess, option, score_cutoff=cutoff)
+
+
+def _without_spaces(text: str) -> str:
+    # Spaces between digits stay, so "19 88" is not "1988".
+    return _SPACE_NOT_BETWEEN_DIGITS.sub("", text)

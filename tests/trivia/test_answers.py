@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.trivia.answers import matches, normalise, typo_budget
+
+HBFS = "Harder, Better, Faster, Stronger"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("  Daft   Punk\t\n", "daft punk"),
+        ("Beyoncé", "beyonce"),
+        ("Mø", "mo"),
+        ("Æon Flux", "aeon flux"),
+        ("Straße", "strasse"),
+        ("Đorđe Łódź Œuvre", "dorde lodz oeuvre"),
+        ("L.A.", "la"),
+        (HBFS, "harder better faster stronger"),
+        ("“Don’t Stop”", "dont stop"),
+        ("Jay-Z", "jay z"),
+        ("Simon & Garfunkel", "simon and garfunkel"),
+        ("R&B", "r and b"),
+        ("The Ronettes", "ronettes"),
+        ("A Tribe Called Quest", "tribe called quest"),
+        ("An Ode to Joy", "ode to joy"),
+        ("The", "the"),
+        ("A-ha", "a ha"),  # the "a" is part of the name, not an article
+        ("Bey\u200bon\u200dcé\u0007", "beyonce"),
+        ("ＢＥＹＯＮＣＥ １９８８", "beyonce 1988"),
+        ("Blink-182", "blink 182"),
+        ("", ""),
+    ],
+)
+def test_normalise(text: str, expected: str) -> None:
+    assert normalise(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("guess", "answer"),
+    [
+        ("beyonce", "Beyoncé"),
+        ("BEYONCÉ", "Beyoncé"),
+        ("Sigur Ros", "Sigur Rós"),
+        ("Mo", "Mø"),
+        ("Bey\u200bonce", "Beyoncé"),
+        ("Beyo\u00adnce", "Beyoncé"),  # soft hyphen pasted from a web page
+        ("“Stronger”", "Stronger"),
+        ("Don't Stop", "Don’t Stop"),
+        ("Ronettes", "The Ronettes"),
+        ("The Ronettes", "Ronettes"),
+        ("Simon and Garfunkel", "Simon & Garfunkel"),
+        ("simon&garfunkel", "Simon & Garfunkel"),
+        ("  harder   better faster  stronger ", HBFS),
+        ("LA", "L.A."),
+        ("DaftPunk", "Daft Punk"),
+        ("1988.", "1988"),
+        ("2007", "2007"),
+        ("Blink 182", "Blink-182"),
+    ],
+)
+def test_equivalent_spellings_match(guess: str, answer: str) -> None:
+    assert matches(guess, [answer])
+
+
+def test_any_alias_matches() -> None:
+    accepted = ["Sean Combs", "Puff Daddy", "P. Diddy", "Diddy"]
+    assert matches("p diddy", accepted)
+    assert matches("Puff Daddy", accepted)
+    assert not matches("Puff", accepted)
+
+
+@pytest.mark.parametrize(
+    ("guess", "answer"),
+    [
+        ("Katsuhiro Otomoo", "Katsuhiro Otomo"),
+        ("Takashi Murakmi", "Takashi Murakami"),
+        ("Takashi Murkmi", "Takashi Murakami"),  # two edits in fifteen letters
+        ("Akra", "Akira"),  # five letters: one edit allowed
+        ("Akria", "Akira"),  # a swap counts as one edit
+        ("Harder Beter Faster Stronger", HBFS),
+        ("Elton Jhn", "Elton John"),
+    ],
+)
+def test_typos_forgiven_in_long_answers(guess: str, answer: str) -> None:
+    assert matches(guess, [answer])
+
+
+@pytest.mark.parametrize(
+    ("guess", "answer"),
+    [
+        ("LB", "LA"),
+        ("Mobi", "Moby"),  # four letters: exact only
+        ("Akr", "Akira"),  # two edits in five letters
+        ("Katsuhiro Otomooo", "Katsuhiro Otomo"),  # two edits in one five-letter word
+        ("Elton John Sr", "Elton John Jr"),  # short words stay exact...
+        ("Guns X Roses", "Guns N' Roses"),  # ... even when the whole answer could afford an edit
+        ("Takasi Murkmi", "Takashi Murakami"),  # each word within its share, but three edits in all
+    ],
+)
+def test_typos_refused_in_short_answers_and_words(guess: str, answer: str) -> None:
+    assert not matches(guess, [answer])
+
+
+@pytest.mark.parametrize(
+    ("guess", "answer"),
+    [
+        ("1989", "1988"),
+        ("1988", "1989"),
+        ("19 88", "1988"),
+        ("Rocky 3", "Rocky 2"),
+        ("Rocky III", "Rocky II"),
+        ("Rocky V", "Rocky IV"),
+        ("Blink 183", "Blink-182"),
+        ("Blink", "Blink-182"),
+        ("Akir4", "Akira"),
+    ],
+)
+def test_numbers_are_never_typos(guess: str, answer: str) -> None:
+    assert not matches(guess, [answer])
+
+
+@pytest.mark.parametrize(
+    "guess",
+    [
+        "Stronger",
+        "Harder Better Faster",
+        "Harder, Better, Faster, Stronger (Remix)",
+        "Harder Better Faster Stronger Remix",
+        "Harder Better Faster Str",  # the typo budget must not swallow most of a word ...
+        "Harder Better Faster Stronger X",  # ... nor a new word
+    ],
+)
+def test_other_titles_refused(guess: str) -> None:
+    assert not matches(guess, [HBFS])
+
+
+def test_exact_wrong_option_refused_even_within_typo_range() -> None:
+    assert matches("Katsuhiro Otoma", ["Katsuhiro Otomo"])
+    assert not matches("Katsuhiro Otoma", ["Katsuhiro Otomo"], wrong=["Katsuhiro Otoma"])
+    assert not matches("1989", ["1988"], wrong=["1989", "1990"])
+    # A wrong option that normalises like the answer is a tie too: refused rather than guessed at.
+    assert not matches("The Beatles", ["The Beatles"], wrong=["Beatles"])
+
+
+@pytest.mark.parametrize(
+    ("guess", "expected"),
+    [
+        ("Elton John", True),
+        ("Elton Jhn", False),  # one edit from both: a tie is refused
+        ("Elton Jahn", False),
+        ("Elton Jon", True),  # one edit from the right answer, two from the wrong one
+    ],
+)
+def test_guess_as_close_to_wrong_option_refused(guess: str, expected: bool) -> None:
+    assert matches(guess, ["Elton John"], wrong=["Elton Jahn", "Elton Johnson"]) is expected
+
+
+@pytest.mark.parametrize("guess", ["", "   ", "\u200b\u200b", "...", "\n\t"])
+def test_empty_guess_never_matches(guess: str) -> None:
+    assert not matches(guess, ["Daft Punk"])
+    assert not matches(guess, ["..."])
+
+
+def test_no_accepted_answers_never_match() -> None:
+    assert not matches("Daft Punk", [])
+    assert not matches("Daft Punk", ["", "  "])
+
+
+@pytest.mark.parametrize(
+    "guess",
+    [
+        "Daft Punk" * 12_000,
+        "Daft Punk " + " " * 100_000,
+        "Daft Punk" + "\u200b" * 100_000,
+        "é" * 100_000,
+        "Daft Punk and some more words that make it far too long to be a typo of the answer",
+    ],
+)
+def test_huge_guess_refused(guess: str) -> None:
+    assert not matches(guess, ["Daft Punk"])
+
+
+@pytest.mark.parametrize(
+    ("letters", "budget"),
+    [(1, 0), (4, 0), (5, 1), (8, 1), (9, 2), (15, 2), (16, 2), (20, 3), (40, 6)],
+)
+def test_typo_budget(letters: int, budget: int) -> None:
+    assert typo_budget(letters) == budget
