@@ -1,0 +1,76 @@
+"""Packs loaded once, with their questions and the fact index built from them.
+
+Building is the slow part (YAML, quote checks, generation), so front ends build a Catalog at start-up
+and then only read it. A server's uploaded packs make a second, small Catalog layered over the
+built-in one, so one server's packs never leak into another's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from bot.trivia.facts import FactIndex
+from bot.trivia.generate import generate_questions
+from bot.trivia.model import Pack, Question
+from bot.trivia.packs import LoadResult, load_packs
+
+
+@dataclass(frozen=True)
+class PackSummary:
+    id: str
+    title: str
+    entities: int
+    facts: int
+    questions: int
+    choice_questions: int
+
+
+class Catalog:
+    def __init__(self, packs: Iterable[Pack], base: Catalog | None = None):
+        self._base = base
+        self._packs = {pack.id: pack for pack in packs}
+        distractor_sources = [*self._packs.values(), *(base.packs() if base else ())]
+        self._questions = {
+            pack.id: tuple(generate_questions(pack, distractor_sources)) for pack in self._packs.values()
+        }
+
+    @classmethod
+    def from_folder(cls, folder: Path) -> tuple[Catalog, LoadResult]:
+        result = load_packs([folder]) if folder.is_dir() else LoadResult((), ())
+        return cls(result.packs), result
+
+    def packs(self) -> list[Pack]:
+        own = sorted(self._packs.values(), key=lambda pack: pack.id)
+        inherited = [pack for pack in (self._base.packs() if self._base else ()) if pack.id not in self._packs]
+        return [*inherited, *own]
+
+    def pack(self, pack_id: str) -> Pack | None:
+        if pack_id in self._packs:
+            return self._packs[pack_id]
+        return self._base.pack(pack_id) if self._base else None
+
+    def questions(self, pack_id: str) -> Sequence[Question]:
+        if pack_id in self._questions:
+            return self._questions[pack_id]
+        return self._base.questions(pack_id) if self._base else ()
+
+    def summary(self, pack_id: str) -> PackSummary | None:
+        pack = self.pack(pack_id)
+        if pack is None:
+            return None
+        questions = self.questions(pack_id)
+        return PackSummary(
+            id=pack.id,
+            title=pack.title,
+            entities=len(pack.entities),
+            facts=len(pack.facts),
+            questions=len(questions),
+            choice_questions=sum(1 for question in questions if question.choices),
+        )
+
+    @cached_property
+    def index(self) -> FactIndex:
+        return FactIndex(self.packs())

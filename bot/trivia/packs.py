@@ -1,0 +1,605 @@
+"""The one place that knows the pack format: YAML in, a validated ``Pack`` or a list of problems out.
+
+The CLI (`packs check`), moderator uploads and the tests all go through ``load_pack_file`` /
+``parse_pack``. Every problem names the file, the line and the field, and all problems are reported at
+once so a moderator can fix a pack in one pass. Nothing here ever raises anything but ``PackError``
+for bad input, whatever the bytes are.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.trivia.model import Entity, Fact, HandWrittenQuestion, Pack, Source
+from bot.trivia.relations import KINDS, RELATIONS
+
+# The C loader is several times faster; both are "safe" loaders that never build arbitrary objects.
+_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_FILE_BYTES = 512 * 1024
+MAX_SOURCE_CHARS = 200_000
+MAX_DEPTH = 8
+MAX_NODES = 50_000
+MAX_ENTITIES = 500
+MAX_FACTS = 2_000
+MAX_QUESTIONS = 500
+MAX_DISTRACTORS_PER_KIND = 100
+# Discord limits drive these: a prompt sits in an embed, a choice on a button (80), a quote in a field.
+MAX_TITLE = 100
+MAX_NAME = 80
+MAX_PROMPT = 300
+MAX_QUOTE = 1000
+MAX_DESCRIPTION = 300
+MAX_CHOICES = 5
+ID_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+YEAR_RANGE = (1000, 2100)
+
+_TOP_KEYS = {"id", "title", "description", "source", "entities", "facts", "questions", "distractors"}
+_SOURCE_KEYS = {"title", "file", "text", "url", "publisher"}
+_ENTITY_KEYS = {"id", "name", "kind", "aliases", "year", "description"}
+_FACT_KEYS = {"subject", "relation", "object", "quote", "via"}
+_QUESTION_KEYS = {"id", "prompt", "answers", "choices", "quote"}
+
+
+@dataclass(frozen=True)
+class PackIssue:
+    file: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+
+
+class PackError(Exception):
+    """A pack that cannot be used, with every problem found in it."""
+
+    def __init__(self, issues: Iterable[PackIssue]):
+        self.issues = tuple(issues)
+        super().__init__("\n".join(str(issue) for issue in self.issues))
+
+
+def normalise_quote_text(text: str) -> str:
+    """Fold what a copy-paste from a web page changes: case, curly quotes and runs of white space."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.translate(_QUOTE_FOLDING).casefold()
+    return " ".join(text.split())
+
+
+_QUOTE_FOLDING = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+    }
+)
+
+
+# ---------------------------------------------------------------- YAML with line numbers
+
+
+@dataclass
+class _Node:
+    """A plain value plus the line it came from, so errors can point at it."""
+
+    value: Any
+    line: int
+
+
+class _Reader:
+    def __init__(self, file: str):
+        self.file = file
+        self.issues: list[PackIssue] = []
+        self._scalar_constructor = yaml.constructor.SafeConstructor()
+
+    def problem(self, line: int, field: str, message: str) -> None:
+        self.issues.append(PackIssue(self.file, line, field, message))
+
+    def parse(self, text: str) -> _Node | None:
+        if not self._pre_scan(text):
+            return None
+        try:
+            root = yaml.compose(text, Loader=_Loader)
+        except yaml.YAMLError as error:
+            self._yaml_problem(error)
+            return None
+        if root is None:
+            self.problem(
+                1, "(file)", "the file is empty; a pack is a mapping with id, title, source, entities and facts"
+            )
+            return None
+        return self._convert(root, "(file)")
+
+    def _pre_scan(self, text: str) -> bool:
+        """Walk the event stream first: it is iterative, so hostile nesting or aliases cost nothing."""
+        depth = 0
+        nodes = 0
+        try:
+            for event in yaml.parse(text, Loader=_Loader):
+                if isinstance(event, yaml.AliasEvent):
+                    line = event.start_mark.line + 1
+                    self.problem(line, "(file)", "YAML aliases (*name) are not allowed in packs")
+                    return False
+                if isinstance(event, yaml.NodeEvent):
+                    nodes += 1
+                    if nodes > MAX_NODES:
+                        self.problem(event.start_mark.line + 1, "(file)", f"more than {MAX_NODES} YAML values")
+                        return False
+                if isinstance(event, yaml.CollectionStartEvent):
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        line = event.start_mark.line + 1
+                        self.problem(line, "(file)", f"nested deeper than {MAX_DEPTH} levels")
+                        return False
+                elif isinstance(event, yaml.CollectionEndEvent):
+                    depth -= 1
+                elif isinstance(event, yaml.DocumentStartEvent) and event.start_mark.index > 0 and nodes:
+                    self.problem(event.start_mark.line + 1, "(file)", "a pack file holds one YAML document")
+                    return False
+        except yaml.YAMLError as error:
+            self._yaml_problem(error)
+            return False
+        return True
+
+    def _yaml_problem(self, error: yaml.YAMLError) -> None:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        context = getattr(error, "context", None)
+        message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+        self.problem(line, "(file)", message)
+
+    def _convert(self, node: yaml.Node, field: str) -> _Node:
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            mapping: dict[str, _Node] = {}
+            for key_node, value_node in node.value:
+                key = self._scalar(key_node)
+                key_line = key_node.start_mark.line + 1
+                if not isinstance(key, str):
+                    self.problem(key_line, field, f"keys must be text, got {key!r}")
+                    continue
+                if key in mapping:
+                    self.problem(key_line, _join(field, key), "duplicate key")
+                    continue
+                mapping[key] = self._convert(value_node, _join(field, key))
+            return _Node(mapping, line)
+        if isinstance(node, yaml.SequenceNode):
+            return _Node([self._convert(item, f"{field}[{i}]") for i, item in enumerate(node.value)], line)
+        return _Node(self._scalar(node), line)
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            return node  # a mapping used as a key: reported by the caller as not text
+        try:
+            return self._scalar_constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, OverflowError):
+            return node.value
+
+
+def _join(field: str, key: str) -> str:
+    return key if field == "(file)" else f"{field}.{key}"
+
+
+# ---------------------------------------------------------------- validation
+
+
+class _Validator:
+    """Turns the line-annotated tree into a Pack, collecting every problem on the way."""
+
+    def __init__(self, reader: _Reader, base_dir: Path | None):
+        self.reader = reader
+        self.base_dir = base_dir
+
+    def problem(self, node: _Node, field: str, message: str) -> None:
+        self.reader.problem(node.line, field, message)
+
+    # -- small typed getters: each reports its own problem and returns None when unusable
+
+    def mapping(self, node: _Node, field: str, allowed: set[str], required: Iterable[str]) -> dict[str, _Node] | None:
+        if not isinstance(node.value, dict):
+            self.problem(node, field, f"expected a mapping, got {_describe(node.value)}")
+            return None
+        for key, child in node.value.items():
+            if key not in allowed:
+                self.problem(child, _join(field, key), f"unknown key; expected one of {', '.join(sorted(allowed))}")
+        for key in required:
+            if key not in node.value:
+                self.problem(node, _join(field, key), "missing")
+        return node.value
+
+    def text(self, parent: dict[str, _Node], key: str, field: str, limit: int, required: bool = True) -> str | None:
+        node = parent.get(key)
+        if node is None:
+            return None
+        return self.text_value(node, _join(field, key), limit, required)
+
+    def text_value(self, node: _Node, field: str, limit: int, required: bool = True) -> str | None:
+        value = node.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)  # a title like 1988 is fine as text
+        if not isinstance(value, str):
+            self.problem(node, field, f"expected text, got {_describe(value)}")
+            return None
+        value = value.strip()
+        if required and not value:
+            self.problem(node, field, "must not be empty")
+            return None
+        if len(value) > limit:
+            self.problem(node, field, f"is {len(value)} characters; the limit is {limit}")
+            return None
+        return value
+
+    def identifier(self, parent: dict[str, _Node], key: str, field: str) -> str | None:
+        node = parent.get(key)
+        value = self.text(parent, key, field, 64)
+        if value is not None and not ID_PATTERN.match(value):
+            self.problem(node, _join(field, key), f"{value!r} is not an id: use lowercase letters, digits and hyphens")
+            return None
+        return value
+
+    def year(self, node: _Node, field: str) -> int | None:
+        value = node.value
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool) or not YEAR_RANGE[0] <= value <= YEAR_RANGE[1]:
+            self.problem(node, field, f"expected a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}, got {value!r}")
+            return None
+        return value
+
+    def text_list(self, parent: dict[str, _Node], key: str, field: str, limit: int, most: int) -> list[str] | None:
+        node = parent.get(key)
+        if node is None:
+            return None
+        if isinstance(node.value, str):
+            node = _Node([_Node(node.value, node.line)], node.line)  # a lone answer needs no list
+        if not isinstance(node.value, list):
+            self.problem(node, _join(field, key), f"expected a list of text, got {_describe(node.value)}")
+            return None
+        if len(node.value) > most:
+            self.problem(node, _join(field, key), f"has {len(node.value)} items; the limit is {most}")
+            return None
+        items = []
+        for index, item in enumerate(node.value):
+            value = self.text_value(item, f"{_join(field, key)}[{index}]", limit)
+            if value is not None:
+                items.append(value)
+        return items
+
+    def items(self, parent: dict[str, _Node], key: str, field: str, most: int) -> list[tuple[int, _Node]]:
+        node = parent.get(key)
+        if node is None or node.value is None:
+            return []
+        if not isinstance(node.value, list):
+            self.problem(node, _join(field, key), f"expected a list, got {_describe(node.value)}")
+            return []
+        if len(node.value) > most:
+            self.problem(node, _join(field, key), f"has {len(node.value)} items; the limit is {most}")
+            return []
+        return list(enumerate(node.value))
+
+    # -- the pack itself
+
+    def pack(self, root: _Node, path: str | None) -> Pack | None:
+        top = self.mapping(root, "(file)", _TOP_KEYS, ("id", "title", "source", "entities", "facts"))
+        if top is None:
+            return None
+        pack_id = self.identifier(top, "id", "(file)")
+        title = self.text(top, "title", "(file)", MAX_TITLE)
+        description = self.text(top, "description", "(file)", MAX_DESCRIPTION, required=False)
+        source = self.source(top["source"]) if "source" in top else None
+        entities = self.entities(top)
+        entity_ids = {entity.id: entity for entity in entities}
+        facts = self.facts(top, entity_ids, source)
+        questions = self.questions(top, source)
+        distractors = self.distractors(top)
+        if not facts and not questions and "facts" in top and not self.reader.issues:
+            self.problem(top["facts"], "facts", "a pack needs at least one fact or hand-written question")
+        if self.reader.issues or pack_id is None or title is None or source is None:
+            return None
+        return Pack(
+            id=pack_id,
+            title=title,
+            source=source,
+            entities=tuple(entities),
+            facts=tuple(facts),
+            questions=tuple(questions),
+            distractors=distractors,
+            description=description or None,
+            path=path,
+        )
+
+    def source(self, node: _Node) -> Source | None:
+        fields = self.mapping(node, "source", _SOURCE_KEYS, ("title",))
+        if fields is None:
+            return None
+        title = self.text(fields, "title", "source", MAX_TITLE * 3)
+        url = self.text(fields, "url", "source", 500, required=False)
+        publisher = self.text(fields, "publisher", "source", MAX_NAME, required=False)
+        file_name = self.text(fields, "file", "source", 200)
+        inline = fields.get("text")
+        if (file_name is None) == (inline is None):
+            self.problem(
+                node, "source", "give the article's text either as source.file or as source.text (one of them)"
+            )
+            return None
+        if inline is not None:
+            text = self.text(fields, "text", "source", MAX_SOURCE_CHARS)
+        else:
+            text = self.read_source_file(fields["file"], file_name)
+        if text is None or title is None:
+            return None
+        return Source(title=title, text=text, file=file_name, url=url or None, publisher=publisher or None)
+
+    def read_source_file(self, node: _Node, file_name: str) -> str | None:
+        if self.base_dir is None:
+            self.problem(node, "source.file", "uploaded packs cannot refer to files; put the article in source.text")
+            return None
+        candidate = Path(file_name)
+        if candidate.is_absolute() or ".." in candidate.parts:
+            self.problem(node, "source.file", "must be a file name beside the pack, not a path outside it")
+            return None
+        path = self.base_dir / candidate
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            self.problem(node, "source.file", f"cannot read {path}: {error.strerror or error}")
+            return None
+        if len(raw) > MAX_SOURCE_CHARS * 4:
+            self.problem(node, "source.file", f"{file_name} is larger than {MAX_SOURCE_CHARS} characters")
+            return None
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            self.problem(node, "source.file", f"{file_name} is not UTF-8 text")
+            return None
+
+    def entities(self, top: dict[str, _Node]) -> list[Entity]:
+        entities: list[Entity] = []
+        seen: set[str] = set()
+        for index, node in self.items(top, "entities", "(file)", MAX_ENTITIES):
+            field = f"entities[{index}]"
+            fields = self.mapping(node, field, _ENTITY_KEYS, ("id", "name", "kind"))
+            if fields is None:
+                continue
+            entity_id = self.identifier(fields, "id", field)
+            name = self.text(fields, "name", field, MAX_NAME)
+            kind = self.text(fields, "kind", field, 32)
+            if kind is not None and kind not in KINDS:
+                self.problem(
+                    fields["kind"], f"{field}.kind", f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}"
+                )
+                kind = None
+            aliases = self.text_list(fields, "aliases", field, MAX_NAME, 20) or []
+            year = self.year(fields["year"], f"{field}.year") if "year" in fields else None
+            description = self.text(fields, "description", field, MAX_DESCRIPTION, required=False)
+            if entity_id is not None and entity_id in seen:
+                self.problem(fields["id"], f"{field}.id", f"duplicate entity id {entity_id!r}")
+                continue
+            if entity_id is None or name is None or kind is None:
+                continue
+            seen.add(entity_id)
+            entities.append(Entity(entity_id, name, kind, tuple(aliases), year, description or None))
+        return entities
+
+    def facts(self, top: dict[str, _Node], entities: dict[str, Entity], source: Source | None) -> list[Fact]:
+        facts: list[Fact] = []
+        seen: set[tuple[str, str, str]] = set()
+        source_text = normalise_quote_text(source.text) if source else None
+        for index, node in self.items(top, "facts", "(file)", MAX_FACTS):
+            field = f"facts[{index}]"
+            fields = self.mapping(node, field, _FACT_KEYS, ("subject", "relation", "object", "quote"))
+            if fields is None:
+                continue
+            subject = self.entity_reference(fields, "subject", field, entities)
+            relation_name = self.text(fields, "relation", field, 40)
+            relation = RELATIONS.get(relation_name) if relation_name else None
+            if relation_name is not None and relation is None:
+                self.problem(
+                    fields["relation"],
+                    f"{field}.relation",
+                    f"unknown relation {relation_name!r}; expected one of {', '.join(RELATIONS)}",
+                )
+            obj: str | None = None
+            if relation is not None and "object" in fields:
+                if relation.object_is_year:
+                    year = self.year(fields["object"], f"{field}.object")
+                    obj = str(year) if year is not None else None
+                else:
+                    obj = self.entity_reference(fields, "object", field, entities)
+            quote = self.quote(fields, field, source_text)
+            via = self.text(fields, "via", field, MAX_NAME, required=False)
+            if subject is None or relation is None or obj is None or quote is None:
+                continue
+            triple = (subject, relation.name, obj)
+            if triple in seen:
+                self.problem(node, field, f"duplicate fact: {subject} {relation.name} {obj} is stated twice")
+                continue
+            seen.add(triple)
+            facts.append(Fact(fact_id(*triple), subject, relation.name, obj, quote, via or None, node.line))
+        return facts
+
+    def entity_reference(
+        self, fields: dict[str, _Node], key: str, field: str, entities: dict[str, Entity]
+    ) -> str | None:
+        value = self.text(fields, key, field, 64)
+        if value is not None and value not in entities:
+            self.problem(fields[key], f"{field}.{key}", f"unknown entity id {value!r}; declare it under entities")
+            return None
+        return value
+
+    def quote(self, fields: dict[str, _Node], field: str, source_text: str | None) -> str | None:
+        quote = self.text(fields, "quote", field, MAX_QUOTE)
+        if quote is not None and source_text is not None and normalise_quote_text(quote) not in source_text:
+            self.problem(fields["quote"], f"{field}.quote", "this quote is not in the source article")
+            return None
+        return quote
+
+    def questions(self, top: dict[str, _Node], source: Source | None) -> list[HandWrittenQuestion]:
+        questions: list[HandWrittenQuestion] = []
+        seen: set[str] = set()
+        source_text = normalise_quote_text(source.text) if source else None
+        for index, node in self.items(top, "questions", "(file)", MAX_QUESTIONS):
+            field = f"questions[{index}]"
+            fields = self.mapping(node, field, _QUESTION_KEYS, ("id", "prompt", "answers"))
+            if fields is None:
+                continue
+            question_id = self.identifier(fields, "id", field)
+            prompt = self.text(fields, "prompt", field, MAX_PROMPT)
+            answers = self.text_list(fields, "answers", field, MAX_NAME, 20)
+            if answers is not None and not answers:
+                self.problem(fields["answers"], f"{field}.answers", "a question needs at least one answer")
+                answers = None
+            choices = self.text_list(fields, "choices", field, MAX_NAME, MAX_CHOICES) or []
+            if choices and answers and not any(answer in choices for answer in answers):
+                self.problem(fields["choices"], f"{field}.choices", "the choices do not include any of the answers")
+                choices = []
+                answers = None
+            elif choices and len(choices) < 2:
+                self.problem(fields["choices"], f"{field}.choices", "give at least two choices, or none")
+                answers = None
+            elif len(set(choices)) != len(choices):
+                self.problem(fields["choices"], f"{field}.choices", "the same choice is listed twice")
+                answers = None
+            quote = self.quote(fields, field, source_text) if "quote" in fields else None
+            if question_id is not None and question_id in seen:
+                self.problem(fields["id"], f"{field}.id", f"duplicate question id {question_id!r}")
+                continue
+            if question_id is None or prompt is None or answers is None:
+                continue
+            seen.add(question_id)
+            questions.append(HandWrittenQuestion(question_id, prompt, tuple(answers), tuple(choices), quote, node.line))
+        return questions
+
+    def distractors(self, top: dict[str, _Node]) -> dict[str, tuple[str, ...]]:
+        node = top.get("distractors")
+        if node is None or node.value is None:
+            return {}
+        fields = self.mapping(node, "distractors", set(KINDS), ())
+        if fields is None:
+            return {}
+        lists = {}
+        for kind in fields:
+            if kind in KINDS:
+                names = self.text_list(fields, kind, "distractors", MAX_NAME, MAX_DISTRACTORS_PER_KIND)
+                lists[kind] = tuple(names or ())
+        return lists
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a yes/no value)"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    return type(value).__name__
+
+
+def fact_id(subject: str, relation: str, obj: str) -> str:
+    return f"{subject}:{relation}:{obj}"
+
+
+# ---------------------------------------------------------------- public entry points
+
+
+def parse_pack(text: str, file: str, base_dir: Path | None = None, path: str | None = None) -> Pack:
+    """Validate pack YAML. ``base_dir`` is where ``source.file`` is looked up; None refuses file sources."""
+    reader = _Reader(file)
+    if len(text) > MAX_FILE_BYTES:
+        reader.problem(1, "(file)", f"the file is larger than {MAX_FILE_BYTES // 1024} KiB")
+        raise PackError(reader.issues)
+    if not text.strip():
+        reader.problem(1, "(file)", "the file is empty; a pack is a mapping with id, title, source, entities and facts")
+        raise PackError(reader.issues)
+    root = reader.parse(text)
+    pack = _Validator(reader, base_dir).pack(root, path) if root is not None else None
+    if pack is None:
+        if not reader.issues:  # cannot happen by construction; keep the promise of "an error, not None"
+            reader.problem(1, "(file)", "not a valid pack")
+        raise PackError(reader.issues)
+    return pack
+
+
+def decode_pack_bytes(raw: bytes, file: str) -> str:
+    if len(raw) > MAX_FILE_BYTES:
+        raise PackError([PackIssue(file, 1, "(file)", f"the file is larger than {MAX_FILE_BYTES // 1024} KiB")])
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise PackError([PackIssue(file, line, "(file)", "the file is not UTF-8 text")]) from None
+
+
+def load_pack_file(path: Path) -> Pack:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise PackError(
+                [PackIssue(str(path), 1, "(file)", f"the file is larger than {MAX_FILE_BYTES // 1024} KiB")]
+            )
+        raw = path.read_bytes()
+    except OSError as error:
+        raise PackError([PackIssue(str(path), 1, "(file)", f"cannot read: {error.strerror or error}")]) from None
+    text = decode_pack_bytes(raw, str(path))
+    return parse_pack(text, str(path), base_dir=path.parent, path=str(path))
+
+
+def pack_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Expand folders into the pack files inside them, sorted so output is stable."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        else:
+            yield path
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    packs: tuple[Pack, ...]
+    issues: tuple[PackIssue, ...]
+
+
+def load_packs(paths: Iterable[Path]) -> LoadResult:
+    """Load every pack it can, and report the rest; two files may not claim the same pack id."""
+    packs: list[Pack] = []
+    issues: list[PackIssue] = []
+    owners: dict[str, str] = {}
+    for path in pack_files(paths):
+        try:
+            pack = load_pack_file(path)
+        except PackError as error:
+            issues.extend(error.issues)
+            continue
+        if pack.id in owners:
+            issues.append(PackIssue(str(path), 1, "id", f"pack id {pack.id!r} is already used by {owners[pack.id]}"))
+            continue
+        owners[pack.id] = str(path)
+        packs.append(pack)
+    return LoadResult(tuple(packs), tuple(issues))
+
+
+BUILTIN_PACKS_DIR = Path(__file__).resolve().parents[2] / "questions"
