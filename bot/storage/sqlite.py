@@ -1,0 +1,495 @@
+"""The SQLite implementation of ``Store``: one file, no server, good enough for one bot process.
+
+Why it is built the way it is:
+
+* One aiosqlite connection and one ``asyncio.Lock``. SQLite allows one writer at a time anyway, and
+  sharing the connection means a read issued while a write is half done would see that half; the
+  lock makes every operation see only committed states. Transactions are a handful of statements,
+  so nobody waits long.
+* Writes use ``BEGIN IMMEDIATE`` so that the write lock is taken up front: a deferred transaction
+  that later upgrades to a writer can fail with SQLITE_BUSY half way, which ``busy_timeout`` cannot
+  retry.
+* WAL with ``synchronous=NORMAL``: readers in other processes (a backup, a CLI) do not block the
+  bot, and a crash of the process never loses a commit; only a power cut can lose the last few,
+  never corrupt the file. That is the right trade for trivia scores.
+* The schema lives in numbered SQL files under ``bot.storage.migrations`` and ``PRAGMA
+  user_version`` records how far a database has got.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+
+import aiosqlite
+
+from bot.storage.base import LeaderboardRow, PlayerResult, PlayerStats, ScoredAnswer, StoredPack
+from bot.storage.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_PACKAGE = "bot.storage.migrations"
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[A-Za-z0-9_]+\.sql$")
+
+# Long enough to ride out another process's checkpoint or a backup, short enough that a stuck
+# lock shows up as an error instead of a silently frozen game.
+BUSY_TIMEOUT_MS = 5_000
+
+
+def _on_the_board(table: str) -> str:
+    """Who appears on a leaderboard, stated once so the leaderboard and a player's rank agree.
+
+    Every write that creates a player row counts a game or an answer, so this only excludes rows
+    that some future write might create with neither.
+    """
+    return f"({table}.games > 0 OR {table}.answered > 0)"
+
+
+# RANK() is computed over the whole guild before LIMIT applies, so ranks stay right even when a
+# tie straddles the cut.
+_LEADERBOARD_SQL = f"""
+    SELECT RANK() OVER (ORDER BY points DESC, correct DESC) AS rank,
+           user_id, display_name, points, correct, games, wins
+    FROM players
+    WHERE guild_id = ? AND {_on_the_board("players")}
+    ORDER BY points DESC, correct DESC, user_id
+    LIMIT ?
+"""
+
+# Same ranking as the leaderboard, for one player: 1 + the number of players strictly ahead.
+_PLAYER_STATS_SQL = f"""
+    SELECT me.*,
+           CASE WHEN {_on_the_board("me")} THEN 1 + (
+               SELECT COUNT(*) FROM players AS other
+               WHERE other.guild_id = me.guild_id
+                 AND {_on_the_board("other")}
+                 AND (other.points > me.points
+                      OR (other.points = me.points AND other.correct > me.correct))
+           ) END AS rank
+    FROM players AS me
+    WHERE me.guild_id = ? AND me.user_id = ?
+"""
+
+_PACK_SQL = "SELECT guild_id, pack_id, yaml_text, uploaded_by, uploaded_at FROM guild_packs WHERE guild_id = ?"
+
+
+@dataclass(frozen=True)
+class Migration:
+    number: int
+    name: str
+    sql: str
+
+
+def load_migrations(package: str = MIGRATIONS_PACKAGE) -> list[Migration]:
+    """Read the migration files, in order; refuse a gap or a duplicate number.
+
+    A gap would make ``user_version`` ambiguous (is version 3 "has 0003" or "has everything up to
+    0003"?), so the numbering is required to be exactly 1..N.
+    """
+    migrations: list[Migration] = []
+    for entry in resources.files(package).iterdir():
+        if not entry.is_file() or not entry.name.endswith(".sql"):
+            continue
+        match = _MIGRATION_NAME.match(entry.name)
+        if match is None:
+            raise StoreError(f"migration file {entry.name!r} is not named NNNN_description.sql")
+        migrations.append(Migration(int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    if not migrations:
+        # Most likely an install that left the .sql files out of the wheel (package data).
+        raise StoreError(f"no migration files found in {package}; the installation is incomplete")
+    migrations.sort(key=lambda migration: migration.number)
+    numbers = [migration.number for migration in migrations]
+    if numbers != list(range(1, len(migrations) + 1)):
+        raise StoreError(f"migrations must be numbered 1..N without gaps or duplicates, found {numbers}")
+    return migrations
+
+
+def split_sql(script: str) -> list[str]:
+    """Split a script into statements without being fooled by ``;`` inside strings or triggers.
+
+    ``executescript`` would be simpler, but on Python 3.11 it commits any open transaction before
+    running, which would break the one-transaction-per-migration guarantee.
+    """
+    statements: list[str] = []
+    pending = ""
+    pieces = script.split(";")
+    for index, piece in enumerate(pieces):
+        # Only put back the semicolons that were there: none after the last piece.
+        pending += piece if index == len(pieces) - 1 else piece + ";"
+        if sqlite3.complete_statement(pending):
+            if _strip_sql_comments(pending).strip(" \t\r\n;"):
+                statements.append(pending.strip())
+            pending = ""
+    if _strip_sql_comments(pending).strip(" \t\r\n;"):
+        raise StoreError(f"unterminated SQL statement in migration: {pending.strip()[:80]!r}")
+    return statements
+
+
+def _strip_sql_comments(sql: str) -> str:
+    # Only used to decide whether a fragment is nothing but comments; never to rewrite SQL.
+    return re.sub(r"--[^\n]*", "", sql)
+
+
+class SqliteStore:
+    """``Store`` on a SQLite file (or ``":memory:"`` for tests)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self._path = os.fspath(path)
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    @property
+    def _in_memory(self) -> bool:
+        return self._path == ":memory:" or self._path == ""
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        if self._conn is not None:
+            return
+        if not self._in_memory:
+            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: the sqlite3 module must not open transactions behind our back;
+        # every transaction here is begun and ended explicitly.
+        conn = await aiosqlite.connect(self._path, isolation_level=None)
+        try:
+            conn.row_factory = aiosqlite.Row
+            await self._configure(conn)
+            await self._migrate(conn)
+        except BaseException:
+            await conn.close()
+            raise
+        self._conn = conn
+        log.debug("opened store %s", self._path)
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            # Wait for an in-flight operation so it is not cut off by the close.
+            async with self._lock:
+                await conn.close()
+            log.debug("closed store %s", self._path)
+
+    async def __aenter__(self) -> SqliteStore:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _configure(self, conn: aiosqlite.Connection) -> None:
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        if not self._in_memory:
+            async with conn.execute("PRAGMA journal_mode = WAL") as cursor:
+                row = await cursor.fetchone()
+            mode = str(row[0]).lower() if row else "unknown"
+            if mode != "wal":
+                # Happens on file systems without shared memory (some network mounts); the store
+                # still works, readers just block the writer.
+                log.warning("could not switch %s to WAL (journal_mode is %s)", self._path, mode)
+        await conn.execute("PRAGMA synchronous = NORMAL")
+
+    async def _migrate(self, conn: aiosqlite.Connection) -> None:
+        migrations = load_migrations()
+        known = len(migrations)
+        current = await _user_version(conn)
+        if current > known:
+            raise StoreError(
+                f"database schema version {current} is newer than this Crate Digger knows ({known}); "
+                "upgrade Crate Digger"
+            )
+        for migration in migrations:
+            if migration.number <= current:
+                continue
+            try:
+                # Inside the try for the same reason as in _write: see there.
+                await conn.execute("BEGIN IMMEDIATE")
+                # Another process may have migrated while we waited for the write lock.
+                if await _user_version(conn) >= migration.number:
+                    await conn.execute("ROLLBACK")
+                    continue
+                for statement in split_sql(migration.sql):
+                    await conn.execute(statement)
+                # PRAGMA does not take parameters; the number is an int we parsed ourselves.
+                await conn.execute(f"PRAGMA user_version = {migration.number:d}")
+                await conn.execute("COMMIT")
+            except BaseException as exc:
+                await _rollback_quietly(conn)
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(f"migration {migration.name} failed: {exc}") from exc
+                raise
+            log.info("applied migration %s to %s", migration.name, self._path)
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _connection(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise StoreError("the store is not open; call open() or use 'async with'")
+        return self._conn
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One short ``BEGIN IMMEDIATE`` transaction: commit on success, roll back on any error.
+
+        Cancellation needs care: aiosqlite runs statements in order on its own thread, and a
+        statement already handed over still runs after the awaiting task is cancelled. So BEGIN
+        sits inside the ``try`` and the ROLLBACK is always queued behind whatever we sent: a
+        cancelled write therefore lands whole (if its COMMIT was already queued) or not at all,
+        and the next write never finds a transaction left open.
+        """
+        async with self._lock:
+            conn = self._connection()
+            try:
+                await conn.execute("BEGIN IMMEDIATE")
+                yield conn
+                await conn.execute("COMMIT")
+            except BaseException as exc:
+                await _rollback_quietly(conn)
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(f"database write failed: {exc}") from exc
+                raise
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            conn = self._connection()
+            try:
+                yield conn
+            except sqlite3.Error as exc:
+                raise StoreError(f"database read failed: {exc}") from exc
+
+    # -- games and answers ---------------------------------------------------------------------
+
+    async def start_game(self, guild_id: int, channel_id: int, pack_id: str, mode: str, started_at: float) -> int:
+        async with self._write() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO games (guild_id, channel_id, pack_id, mode, started_at) VALUES (?, ?, ?, ?, ?)",
+                (guild_id, channel_id, pack_id, mode, started_at),
+            )
+            game_id = cursor.lastrowid
+            await cursor.close()
+            if game_id is None:
+                raise StoreError("inserting the game did not produce an id")
+        return game_id
+
+    async def record_answers(self, game_id: int, guild_id: int, answers: Sequence[ScoredAnswer]) -> None:
+        """Store the answers and fold them into the players' totals, all or nothing.
+
+        Answers are applied in the order given, which matters for streaks when one batch holds
+        several answers by the same player.
+        """
+        if not answers:
+            return
+        async with self._write() as conn:
+            for answer in answers:
+                await conn.execute(
+                    "INSERT INTO answers"
+                    " (game_id, guild_id, user_id, question_id, correct, points, answered_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        game_id,
+                        guild_id,
+                        answer.user_id,
+                        answer.question_id,
+                        answer.correct,
+                        answer.points,
+                        answer.answered_at,
+                    ),
+                )
+                # In an UPDATE SQLite evaluates every right-hand side against the row as it was
+                # before, so best_streak sees the old current_streak and recomputes the new one.
+                first_streak = 1 if answer.correct else 0
+                await conn.execute(
+                    """
+                    INSERT INTO players
+                        (guild_id, user_id, display_name, points, correct, answered,
+                         current_streak, best_streak)
+                    VALUES (?, ?, ?, ?, ?, 1, ?, ?)
+                    ON CONFLICT (guild_id, user_id) DO UPDATE SET
+                        display_name = excluded.display_name,
+                        points = points + excluded.points,
+                        correct = correct + excluded.correct,
+                        answered = answered + 1,
+                        current_streak = CASE WHEN excluded.correct THEN current_streak + 1 ELSE 0 END,
+                        best_streak = max(
+                            best_streak,
+                            CASE WHEN excluded.correct THEN current_streak + 1 ELSE 0 END
+                        )
+                    """,
+                    (
+                        guild_id,
+                        answer.user_id,
+                        answer.display_name,
+                        answer.points,
+                        int(bool(answer.correct)),
+                        first_streak,
+                        first_streak,
+                    ),
+                )
+
+    async def finish_game(
+        self, game_id: int, guild_id: int, finished_at: float, results: Sequence[PlayerResult], stopped: bool
+    ) -> None:
+        """Close the game and count it (and any win) for every player in ``results``.
+
+        Finishing an already finished game changes nothing, so a /stop racing the natural end of a
+        game cannot count the game twice. Points and correct answers are not added here: they
+        were added answer by answer in ``record_answers``.
+        """
+        user_ids = [result.user_id for result in results]
+        if len(set(user_ids)) != len(user_ids):
+            raise ValueError(f"finish_game got the same player twice in results: {user_ids}")
+        async with self._write() as conn:
+            cursor = await conn.execute(
+                "UPDATE games SET finished_at = ?, stopped = ? WHERE id = ? AND guild_id = ? AND finished_at IS NULL",
+                (finished_at, int(bool(stopped)), game_id, guild_id),
+            )
+            closed_now = cursor.rowcount == 1
+            await cursor.close()
+            if not closed_now:
+                async with conn.execute(
+                    "SELECT 1 FROM games WHERE id = ? AND guild_id = ?", (game_id, guild_id)
+                ) as cursor:
+                    exists = await cursor.fetchone() is not None
+                if not exists:
+                    raise StoreError(f"there is no game {game_id} in guild {guild_id}")
+                log.warning("game %s in guild %s was already finished; not counting it again", game_id, guild_id)
+                return
+            await conn.executemany(
+                """
+                INSERT INTO players (guild_id, user_id, display_name, games, wins)
+                VALUES (?, ?, ?, 1, ?)
+                ON CONFLICT (guild_id, user_id) DO UPDATE SET
+                    display_name = excluded.display_name,
+                    games = games + 1,
+                    wins = wins + excluded.wins
+                """,
+                [(guild_id, result.user_id, result.display_name, int(bool(result.won))) for result in results],
+            )
+
+    # -- leaderboard and stats -----------------------------------------------------------------
+
+    async def leaderboard(self, guild_id: int, limit: int = 10) -> list[LeaderboardRow]:
+        if limit < 0:
+            raise ValueError(f"limit must not be negative, got {limit}")
+        if limit == 0:
+            return []
+        async with self._read() as conn:
+            rows = await conn.execute_fetchall(_LEADERBOARD_SQL, (guild_id, limit))
+        return [
+            LeaderboardRow(
+                rank=row["rank"],
+                user_id=row["user_id"],
+                display_name=row["display_name"],
+                points=row["points"],
+                correct=row["correct"],
+                games=row["games"],
+                wins=row["wins"],
+            )
+            for row in rows
+        ]
+
+    async def player_stats(self, guild_id: int, user_id: int) -> PlayerStats | None:
+        async with self._read() as conn:
+            rows = list(await conn.execute_fetchall(_PLAYER_STATS_SQL, (guild_id, user_id)))
+        row = rows[0] if rows else None
+        if row is None:
+            return None
+        return PlayerStats(
+            user_id=row["user_id"],
+            display_name=row["display_name"],
+            points=row["points"],
+            correct=row["correct"],
+            answered=row["answered"],
+            games=row["games"],
+            wins=row["wins"],
+            best_streak=row["best_streak"],
+            current_streak=row["current_streak"],
+            rank=row["rank"],
+        )
+
+    # -- packs ---------------------------------------------------------------------------------
+
+    async def save_pack(
+        self, guild_id: int, pack_id: str, yaml_text: str, uploaded_by: int, uploaded_at: float
+    ) -> None:
+        async with self._write() as conn:
+            await conn.execute(
+                """
+                INSERT INTO guild_packs (guild_id, pack_id, yaml_text, uploaded_by, uploaded_at)
+                VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (guild_id, pack_id) DO UPDATE SET
+                    yaml_text = excluded.yaml_text,
+                    uploaded_by = excluded.uploaded_by,
+                    uploaded_at = excluded.uploaded_at
+                """,
+                (guild_id, pack_id, yaml_text, uploaded_by, uploaded_at),
+            )
+
+    async def remove_pack(self, guild_id: int, pack_id: str) -> bool:
+        async with self._write() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM guild_packs WHERE guild_id = ? AND pack_id = ?", (guild_id, pack_id)
+            )
+            removed = cursor.rowcount > 0
+            await cursor.close()
+        return removed
+
+    async def get_pack(self, guild_id: int, pack_id: str) -> StoredPack | None:
+        async with self._read() as conn:
+            rows = list(await conn.execute_fetchall(_PACK_SQL + " AND pack_id = ?", (guild_id, pack_id)))
+        row = rows[0] if rows else None
+        return None if row is None else _stored_pack(row)
+
+    async def list_packs(self, guild_id: int) -> list[StoredPack]:
+        async with self._read() as conn:
+            rows = await conn.execute_fetchall(_PACK_SQL + " ORDER BY pack_id", (guild_id,))
+        return [_stored_pack(row) for row in rows]
+
+
+def _stored_pack(row: aiosqlite.Row) -> StoredPack:
+    return StoredPack(
+        guild_id=row["guild_id"],
+        pack_id=row["pack_id"],
+        yaml_text=row["yaml_text"],
+        uploaded_by=row["uploaded_by"],
+        uploaded_at=row["uploaded_at"],
+    )
+
+
+async def _user_version(conn: aiosqlite.Connection) -> int:
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def _rollback_quietly(conn: aiosqlite.Connection) -> None:
+    # Deliberately unconditional: ``conn.in_transaction`` is read on this thread and may not yet
+    # reflect statements still queued for aiosqlite's thread. ROLLBACK with nothing open is harmless.
+    try:
+        await conn.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        if "no transaction is active" not in str(exc):
+            # Called while another exception is on its way up; that one stays the one raised.
+            log.exception("rollback failed")
+    except sqlite3.Error:
+        log.exception("rollback failed")

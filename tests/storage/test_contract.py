@@ -1,0 +1,364 @@
+"""Behaviour every ``Store`` must have, written only against the interface in ``bot.storage.base``.
+
+The ``store`` fixture is parametrised over implementations: a PostgreSQL store gets the same
+guarantees by adding one entry to ``STORE_FACTORIES`` (skipping when no test server is configured).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.storage.base import PlayerResult, ScoredAnswer, Store
+from bot.storage.errors import StoreError
+from bot.storage.sqlite import SqliteStore
+
+GUILD = 1001
+OTHER_GUILD = 2002
+CHANNEL = 55
+
+
+def _sqlite_file(tmp_path: Path) -> Store:
+    return SqliteStore(tmp_path / "data" / "crate-digger.db")
+
+
+STORE_FACTORIES: dict[str, Callable[[Path], Store]] = {
+    "sqlite": _sqlite_file,
+}
+
+
+@pytest.fixture(params=sorted(STORE_FACTORIES))
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    implementation = STORE_FACTORIES[request.param](tmp_path)
+    await implementation.open()
+    try:
+        yield implementation
+    finally:
+        await implementation.close()
+
+
+def answer(
+    user_id: int,
+    correct: bool,
+    points: int | None = None,
+    *,
+    name: str | None = None,
+    question: str = "q1",
+    at: float = 1_000.0,
+) -> ScoredAnswer:
+    if points is None:
+        points = 10 if correct else 0
+    return ScoredAnswer(
+        user_id=user_id,
+        display_name=name or f"player{user_id}",
+        question_id=question,
+        correct=correct,
+        points=points,
+        answered_at=at,
+    )
+
+
+def result(user_id: int, points: int = 0, correct: int = 0, won: bool = False) -> PlayerResult:
+    return PlayerResult(user_id=user_id, display_name=f"player{user_id}", points=points, correct=correct, won=won)
+
+
+async def new_game(store: Store, guild_id: int = GUILD) -> int:
+    return await store.start_game(guild_id, CHANNEL, "samples-101", "classic", started_at=1_000.0)
+
+
+# -- games and answers --------------------------------------------------------------------------
+
+
+async def test_start_game_returns_distinct_ids(store: Store) -> None:
+    first = await new_game(store)
+    second = await new_game(store)
+    assert isinstance(first, int)
+    assert first != second
+
+
+async def test_record_answers_adds_to_totals(store: Store) -> None:
+    game = await new_game(store)
+    await store.record_answers(game, GUILD, [answer(1, True, 10), answer(2, False, 0)])
+    await store.record_answers(game, GUILD, [answer(1, True, 7, question="q2"), answer(2, True, 5)])
+
+    alice = await store.player_stats(GUILD, 1)
+    bob = await store.player_stats(GUILD, 2)
+    assert alice is not None and bob is not None
+    assert (alice.points, alice.correct, alice.answered) == (17, 2, 2)
+    assert (bob.points, bob.correct, bob.answered) == (5, 1, 2)
+    # Answering is not finishing: no game is counted until finish_game.
+    assert (alice.games, alice.wins) == (0, 0)
+
+
+async def test_record_answers_with_nothing_is_a_no_op(store: Store) -> None:
+    game = await new_game(store)
+    await store.record_answers(game, GUILD, [])
+    assert await store.leaderboard(GUILD) == []
+
+
+async def test_display_name_follows_the_latest_answer(store: Store) -> None:
+    game = await new_game(store)
+    await store.record_answers(game, GUILD, [answer(1, True, name="DJ Old")])
+    await store.record_answers(game, GUILD, [answer(1, True, name="DJ New", question="q2")])
+    stats = await store.player_stats(GUILD, 1)
+    assert stats is not None and stats.display_name == "DJ New"
+
+
+async def test_streaks(store: Store) -> None:
+    game = await new_game(store)
+    for index, correct in enumerate([True, True, False, True]):
+        await store.record_answers(game, GUILD, [answer(1, correct, question=f"q{index}")])
+    stats = await store.player_stats(GUILD, 1)
+    assert stats is not None
+    assert (stats.best_streak, stats.current_streak) == (2, 1)
+
+
+async def test_streaks_within_one_batch_follow_its_order(store: Store) -> None:
+    game = await new_game(store)
+    batch = [answer(1, correct, question=f"q{i}") for i, correct in enumerate([True, True, True, False])]
+    await store.record_answers(game, GUILD, batch)
+    stats = await store.player_stats(GUILD, 1)
+    assert stats is not None
+    assert (stats.best_streak, stats.current_streak) == (3, 0)
+
+
+async def test_streak_survives_across_games(store: Store) -> None:
+    first, second = await new_game(store), await new_game(store)
+    await store.record_answers(first, GUILD, [answer(1, True)])
+    await store.record_answers(second, GUILD, [answer(1, True)])
+    stats = await store.player_stats(GUILD, 1)
+    assert stats is not None and stats.current_streak == 2
+
+
+async def test_record_answers_is_all_or_nothing(store: Store) -> None:
+    game = await new_game(store)
+    await store.record_answers(game, GUILD, [answer(1, True, 10)])
+
+    not_an_int: Any = None  # deliberately invalid, so the store fails part way through the batch
+    broken = ScoredAnswer(
+        user_id=3, display_name="broken", question_id="q2", correct=True, points=not_an_int, answered_at=1.0
+    )
+    batch = [answer(1, True, 10, question="q2"), answer(2, True, 10, question="q2"), broken]
+    with pytest.raises(StoreError):
+        await store.record_answers(game, GUILD, batch)
+
+    # The failure came after player 1 and player 2 were written in that batch; neither survived.
+    alice = await store.player_stats(GUILD, 1)
+    assert alice is not None
+    assert (alice.points, alice.correct, alice.answered, alice.current_streak) == (10, 1, 1, 1)
+    assert await store.player_stats(GUILD, 2) is None
+    assert await store.player_stats(GUILD, 3) is None
+
+    # And the store is still usable afterwards.
+    await store.record_answers(game, GUILD, [answer(2, True, 4, question="q3")])
+    bob = await store.player_stats(GUILD, 2)
+    assert bob is not None and bob.points == 4
+
+
+async def test_record_answers_rejects_a_game_from_another_guild(store: Store) -> None:
+    game = await new_game(store, OTHER_GUILD)
+    with pytest.raises(StoreError):
+        await store.record_answers(game, GUILD, [answer(1, True)])
+    assert await store.player_stats(GUILD, 1) is None
+
+
+async def test_concurrent_record_answers_all_land(store: Store) -> None:
+    game = await new_game(store)
+    await asyncio.gather(
+        *(
+            store.record_answers(game, GUILD, [answer(user, True, 3, question=f"q{round_}")])
+            for round_ in range(10)
+            for user in range(1, 6)
+        )
+    )
+    for user in range(1, 6):
+        stats = await store.player_stats(GUILD, user)
+        assert stats is not None
+        assert (stats.points, stats.answered, stats.best_streak) == (30, 10, 10)
+
+
+# -- finishing games ----------------------------------------------------------------------------
+
+
+async def test_finish_game_counts_games_and_wins(store: Store) -> None:
+    game = await new_game(store)
+    await store.record_answers(game, GUILD, [answer(1, True, 10), answer(2, False, 0)])
+    await store.finish_game(
+        game, GUILD, 2_000.0, [result(1, 10, 1, won=True), result(2, 0, 0, won=False)], stopped=False
+    )
+
+    alice = await store.player_stats(GUILD, 1)
+    bob = await store.player_stats(GUILD, 2)
+    assert alice is not None and bob is not None
+    assert (alice.games, alice.wins) == (1, 1)
+    assert (bob.games, bob.wins) == (1, 0)
+    # Points come from the answers; finishing must not add the game's points a second time.
+    assert (alice.points, alice.correct) == (10, 1)
+
+
+async def test_finish_game_counts_players_who_never_answered(store: Store) -> None:
+    game = await new_game(store)
+    await store.finish_game(game, GUILD, 2_000.0, [result(9)], stopped=True)
+    stats = await store.player_stats(GUILD, 9)
+    assert stats is not None
+    assert (stats.games, stats.wins, stats.answered, stats.points) == (1, 0, 0, 0)
+    assert [row.user_id for row in await store.leaderboard(GUILD)] == [9]
+
+
+async def test_finish_game_twice_counts_once(store: Store) -> None:
+    game = await new_game(store)
+    await store.finish_game(game, GUILD, 2_000.0, [result(1, won=True)], stopped=False)
+    await store.finish_game(game, GUILD, 2_001.0, [result(1, won=True)], stopped=True)
+    stats = await store.player_stats(GUILD, 1)
+    assert stats is not None and (stats.games, stats.wins) == (1, 1)
+
+
+async def test_finish_unknown_game_raises(store: Store) -> None:
+    with pytest.raises(StoreError):
+        await store.finish_game(424242, GUILD, 2_000.0, [result(1)], stopped=False)
+
+
+async def test_games_and_wins_add_up_over_games(store: Store) -> None:
+    for won in (True, False, True):
+        game = await new_game(store)
+        await store.finish_game(game, GUILD, 2_000.0, [result(1, won=won)], stopped=False)
+    stats = await store.player_stats(GUILD, 1)
+    assert stats is not None and (stats.games, stats.wins) == (3, 2)
+
+
+# -- leaderboard and stats ----------------------------------------------------------------------
+
+
+async def _score(store: Store, game: int, guild_id: int, user_id: int, points: int, correct: int) -> None:
+    """Give a player exactly ``points`` spread over ``correct`` right answers (and one wrong one)."""
+    answers = [answer(user_id, True, 0, question=f"q{i}") for i in range(correct)]
+    answers.append(answer(user_id, False, points, question="bonus"))
+    await store.record_answers(game, guild_id, answers)
+
+
+async def test_leaderboard_orders_by_points_then_correct_then_user(store: Store) -> None:
+    game = await new_game(store)
+    await _score(store, game, GUILD, user_id=5, points=30, correct=2)
+    await _score(store, game, GUILD, user_id=4, points=50, correct=1)
+    await _score(store, game, GUILD, user_id=3, points=30, correct=3)
+    await _score(store, game, GUILD, user_id=2, points=30, correct=2)
+    await _score(store, game, GUILD, user_id=1, points=10, correct=5)
+
+    board = await store.leaderboard(GUILD)
+    assert [(row.user_id, row.points, row.correct) for row in board] == [
+        (4, 50, 1),
+        (3, 30, 3),
+        (2, 30, 2),
+        (5, 30, 2),
+        (1, 10, 5),
+    ]
+    # Competition ranking: users 2 and 5 tie (same points, same correct) and share 3rd; next is 5th.
+    assert [row.rank for row in board] == [1, 2, 3, 3, 5]
+
+
+async def test_leaderboard_limit_keeps_true_ranks(store: Store) -> None:
+    game = await new_game(store)
+    for user_id, points in [(1, 40), (2, 30), (3, 30), (4, 30), (5, 10)]:
+        await _score(store, game, GUILD, user_id, points, correct=1)
+    board = await store.leaderboard(GUILD, limit=3)
+    assert [(row.rank, row.user_id) for row in board] == [(1, 1), (2, 2), (2, 3)]
+
+
+async def test_leaderboard_rows_carry_games_and_wins(store: Store) -> None:
+    game = await new_game(store)
+    await store.record_answers(game, GUILD, [answer(1, True, 10, name="Madlib")])
+    await store.finish_game(game, GUILD, 2_000.0, [result(1, 10, 1, won=True)], stopped=False)
+    (row,) = await store.leaderboard(GUILD)
+    assert (row.rank, row.user_id, row.points, row.correct, row.games, row.wins) == (1, 1, 10, 1, 1, 1)
+    assert row.display_name == "player1"  # finish_game carries the newest name too
+
+
+async def test_leaderboard_is_empty_for_a_new_guild(store: Store) -> None:
+    assert await store.leaderboard(GUILD) == []
+
+
+async def test_guilds_never_see_each_other(store: Store) -> None:
+    home = await new_game(store, GUILD)
+    away = await new_game(store, OTHER_GUILD)
+    await store.record_answers(home, GUILD, [answer(1, True, 10)])
+    await store.record_answers(away, OTHER_GUILD, [answer(1, True, 99), answer(2, True, 50)])
+    await store.finish_game(away, OTHER_GUILD, 2_000.0, [result(1, won=True), result(2)], stopped=False)
+
+    board = await store.leaderboard(GUILD)
+    assert [(row.user_id, row.points, row.games) for row in board] == [(1, 10, 0)]
+    stats = await store.player_stats(GUILD, 1)
+    assert stats is not None and (stats.points, stats.wins, stats.rank) == (10, 0, 1)
+    assert await store.player_stats(GUILD, 2) is None
+
+    away_stats = await store.player_stats(OTHER_GUILD, 1)
+    assert away_stats is not None and (away_stats.points, away_stats.wins) == (99, 1)
+
+
+async def test_player_stats_unknown_player_is_none(store: Store) -> None:
+    assert await store.player_stats(GUILD, 404) is None
+
+
+async def test_player_stats_rank_matches_leaderboard(store: Store) -> None:
+    game = await new_game(store)
+    for user_id, points, correct in [(1, 40, 1), (2, 30, 2), (3, 30, 2), (4, 20, 1)]:
+        await _score(store, game, GUILD, user_id, points, correct)
+    board = {row.user_id: row.rank for row in await store.leaderboard(GUILD)}
+    for user_id in board:
+        stats = await store.player_stats(GUILD, user_id)
+        assert stats is not None and stats.rank == board[user_id]
+    assert board == {1: 1, 2: 2, 3: 2, 4: 4}
+
+
+# -- packs --------------------------------------------------------------------------------------
+
+
+async def test_pack_save_get_replace_list_remove(store: Store) -> None:
+    assert await store.get_pack(GUILD, "beats") is None
+    assert await store.list_packs(GUILD) == []
+
+    await store.save_pack(GUILD, "beats", "id: beats\nv: 1\n", uploaded_by=7, uploaded_at=100.0)
+    saved = await store.get_pack(GUILD, "beats")
+    assert saved is not None
+    assert (saved.guild_id, saved.pack_id, saved.yaml_text, saved.uploaded_by, saved.uploaded_at) == (
+        GUILD,
+        "beats",
+        "id: beats\nv: 1\n",
+        7,
+        100.0,
+    )
+
+    await store.save_pack(GUILD, "beats", "id: beats\nv: 2\n", uploaded_by=8, uploaded_at=200.0)
+    replaced = await store.get_pack(GUILD, "beats")
+    assert replaced is not None
+    assert (replaced.yaml_text, replaced.uploaded_by, replaced.uploaded_at) == ("id: beats\nv: 2\n", 8, 200.0)
+
+    await store.save_pack(GUILD, "a-side", "id: a-side\n", uploaded_by=7, uploaded_at=300.0)
+    await store.save_pack(GUILD, "zydeco", "id: zydeco\n", uploaded_by=7, uploaded_at=50.0)
+    assert [pack.pack_id for pack in await store.list_packs(GUILD)] == ["a-side", "beats", "zydeco"]
+
+    assert await store.remove_pack(GUILD, "beats") is True
+    assert await store.remove_pack(GUILD, "beats") is False
+    assert await store.get_pack(GUILD, "beats") is None
+    assert [pack.pack_id for pack in await store.list_packs(GUILD)] == ["a-side", "zydeco"]
+
+
+async def test_packs_are_per_guild(store: Store) -> None:
+    await store.save_pack(GUILD, "beats", "mine\n", uploaded_by=7, uploaded_at=1.0)
+    await store.save_pack(OTHER_GUILD, "beats", "theirs\n", uploaded_by=8, uploaded_at=2.0)
+
+    mine = await store.get_pack(GUILD, "beats")
+    assert mine is not None and mine.yaml_text == "mine\n"
+    assert await store.remove_pack(OTHER_GUILD, "beats") is True
+    assert await store.get_pack(GUILD, "beats") is not None
+    assert await store.list_packs(OTHER_GUILD) == []
+
+
+async def test_pack_text_round_trips_exactly(store: Store) -> None:
+    text = "title: \"Ça plane pour moi\"\nquote: 'It''s a loop; 🎛️'\n" + "x" * 50_000
+    await store.save_pack(GUILD, "unicode", text, uploaded_by=1, uploaded_at=1.0)
+    saved = await store.get_pack(GUILD, "unicode")
+    assert saved is not None and saved.yaml_text == text

@@ -1,0 +1,247 @@
+"""What only the SQLite store promises: its file settings, migrations and life across restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.storage.base import PlayerResult, ScoredAnswer
+from bot.storage.errors import StoreError
+from bot.storage.sqlite import SqliteStore, load_migrations, split_sql
+
+GUILD = 1001
+
+
+def answer(user_id: int, correct: bool, points: int, question: str = "q1") -> ScoredAnswer:
+    return ScoredAnswer(
+        user_id=user_id,
+        display_name=f"player{user_id}",
+        question_id=question,
+        correct=correct,
+        points=points,
+        answered_at=1_000.0,
+    )
+
+
+def pragma(path: Path, name: str) -> object:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(f"PRAGMA {name}").fetchone()[0]
+
+
+async def test_file_database_uses_wal_and_creates_parent_folders(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "er" / "crate.db"
+    async with SqliteStore(path):
+        pass
+    assert path.exists()
+    assert pragma(path, "journal_mode") == "wal"  # WAL is a property of the file, so it persists
+
+
+async def test_connection_settings(tmp_path: Path) -> None:
+    async with SqliteStore(tmp_path / "crate.db") as store:
+        conn = store._connection()  # white-box: these are per-connection settings
+        settings = {}
+        for name in ("foreign_keys", "busy_timeout", "synchronous"):
+            async with conn.execute(f"PRAGMA {name}") as cursor:
+                row = await cursor.fetchone()
+                assert row is not None
+                settings[name] = row[0]
+    assert settings["foreign_keys"] == 1
+    assert settings["busy_timeout"] > 0
+    assert settings["synchronous"] == 1  # NORMAL
+
+
+async def test_user_version_is_the_number_of_migrations(tmp_path: Path) -> None:
+    path = tmp_path / "crate.db"
+    async with SqliteStore(path):
+        pass
+    migrations = load_migrations()
+    assert len(migrations) >= 1
+    assert pragma(path, "user_version") == len(migrations) == migrations[-1].number
+
+
+async def test_reopening_applies_nothing_twice_and_keeps_data(tmp_path: Path) -> None:
+    path = tmp_path / "crate.db"
+    async with SqliteStore(path) as store:
+        game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+        await store.record_answers(game, GUILD, [answer(1, True, 10), answer(2, False, 0)])
+        await store.finish_game(
+            game,
+            GUILD,
+            2.0,
+            [PlayerResult(1, "player1", 10, 1, True), PlayerResult(2, "player2", 0, 0, False)],
+            stopped=False,
+        )
+        await store.save_pack(GUILD, "beats", "id: beats\n", uploaded_by=1, uploaded_at=3.0)
+
+    async with SqliteStore(path) as reopened:
+        board = await reopened.leaderboard(GUILD)
+        assert [(row.user_id, row.points, row.games, row.wins) for row in board] == [
+            (1, 10, 1, 1),
+            (2, 0, 1, 0),
+        ]
+        pack = await reopened.get_pack(GUILD, "beats")
+        assert pack is not None and pack.yaml_text == "id: beats\n"
+        # Ids keep counting after a restart instead of reusing an old game's id.
+        assert await reopened.start_game(GUILD, 1, "pack", "classic", 4.0) > game
+    assert pragma(path, "user_version") == len(load_migrations())
+
+
+async def test_memory_database_works(tmp_path: Path) -> None:
+    async with SqliteStore(":memory:") as store:
+        game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+        await store.record_answers(game, GUILD, [answer(1, True, 10)])
+        assert [row.points for row in await store.leaderboard(GUILD)] == [10]
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_too_new_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "crate.db"
+    async with SqliteStore(path):
+        pass
+    known = len(load_migrations())
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {known + 5}")
+
+    store = SqliteStore(path)
+    with pytest.raises(StoreError) as raised:
+        await store.open()
+    assert str(raised.value) == (
+        f"database schema version {known + 5} is newer than this Crate Digger knows ({known}); upgrade Crate Digger"
+    )
+    # A refused open must leave nothing half open behind it.
+    with pytest.raises(StoreError, match="not open"):
+        await store.leaderboard(GUILD)
+    assert pragma(path, "user_version") == known + 5
+
+
+async def test_operations_before_open_raise_store_error(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "crate.db")
+    with pytest.raises(StoreError, match="not open"):
+        await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+
+
+async def test_close_is_idempotent(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "crate.db")
+    await store.open()
+    await store.close()
+    await store.close()
+
+
+async def test_many_concurrent_record_answers_all_land(tmp_path: Path) -> None:
+    async with SqliteStore(tmp_path / "crate.db") as store:
+        game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+        calls = [
+            store.record_answers(
+                game,
+                GUILD,
+                [answer(user, (call + user) % 3 != 0, 2, question=f"q{call}") for user in range(1, 4)],
+            )
+            for call in range(200)
+        ]
+        await asyncio.gather(*calls)
+
+        total_points = 0
+        total_answered = 0
+        for user in range(1, 4):
+            stats = await store.player_stats(GUILD, user)
+            assert stats is not None
+            assert stats.answered == 200
+            total_points += stats.points
+            total_answered += stats.answered
+        assert (total_points, total_answered) == (200 * 3 * 2, 600)
+
+        async with store._connection().execute("SELECT COUNT(*) FROM answers") as cursor:
+            row = await cursor.fetchone()
+        assert row is not None and row[0] == 600
+
+
+async def test_failed_write_leaves_no_transaction_open(tmp_path: Path) -> None:
+    async with SqliteStore(tmp_path / "crate.db") as store:
+        game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+        bad: object = "ten"
+        with pytest.raises(StoreError):
+            await store.record_answers(game, GUILD, [answer(1, True, bad)])  # type: ignore[arg-type]
+        assert not store._connection().in_transaction
+        await store.record_answers(game, GUILD, [answer(1, True, 10)])
+
+
+async def test_another_connection_never_sees_half_a_batch(tmp_path: Path) -> None:
+    """A second process (a backup, a CLI) reading during a write sees before or after, not between."""
+    path = tmp_path / "crate.db"
+    async with SqliteStore(path) as store:
+        game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+        seen: list[int] = []
+
+        async def watch() -> None:
+            with sqlite3.connect(path) as reader:
+                for _ in range(50):
+                    seen.append(reader.execute("SELECT COUNT(*) FROM answers").fetchone()[0])
+                    await asyncio.sleep(0)
+
+        batches = [
+            store.record_answers(game, GUILD, [answer(u, True, 1, question=f"q{i}") for u in range(1, 6)])
+            for i in range(20)
+        ]
+        await asyncio.gather(watch(), *batches)
+    assert all(count % 5 == 0 for count in seen)
+
+
+def test_split_sql_keeps_semicolons_inside_strings_and_triggers() -> None:
+    script = """
+        -- a comment; with a semicolon
+        CREATE TABLE t (x TEXT DEFAULT 'a;b');
+        CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN
+            UPDATE t SET x = 'c;d' WHERE rowid = new.rowid;
+        END;
+        -- trailing comment only
+    """
+    statements = split_sql(script)
+    assert len(statements) == 2
+    assert statements[1].rstrip().endswith("END;")
+    conn = sqlite3.connect(":memory:")
+    for statement in statements:
+        conn.execute(statement)
+    conn.execute("INSERT INTO t DEFAULT VALUES")
+    assert conn.execute("SELECT x FROM t").fetchone()[0] == "c;d"
+
+
+def test_split_sql_rejects_an_unterminated_statement() -> None:
+    with pytest.raises(StoreError, match="unterminated"):
+        split_sql("CREATE TABLE t (x)")
+
+
+def test_every_migration_splits_into_statements() -> None:
+    for migration in load_migrations():
+        assert split_sql(migration.sql), migration.name
+
+
+async def test_cancelled_writes_land_whole_or_not_at_all(tmp_path: Path) -> None:
+    """A command cancelled mid-write (a timed-out interaction) must not leave half a batch behind."""
+    players = 5
+    async with SqliteStore(tmp_path / "crate.db") as store:
+        game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+        for round_ in range(120):
+            batch = [answer(user, True, 1, question=f"q{round_}") for user in range(1, players + 1)]
+            task = asyncio.create_task(store.record_answers(game, GUILD, batch))
+            # Cancel at a different point of the transaction each round, from before BEGIN to
+            # after COMMIT.
+            await asyncio.sleep((round_ % 30) * 0.00005)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+        # The next write must not trip over a transaction some cancelled write left open.
+        await store.record_answers(game, GUILD, [answer(1, True, 1, question="after")])
+        conn = store._connection()
+        async with conn.execute("SELECT user_id, COUNT(*), SUM(points) FROM answers GROUP BY user_id") as cur:
+            from_answers = {row[0]: (row[1], row[2]) for row in await cur.fetchall()}
+        async with conn.execute("SELECT user_id, answered, points FROM players") as cur:
+            from_players = {row[0]: (row[1], row[2]) for row in await cur.fetchall()}
+        async with conn.execute("SELECT COUNT(*) FROM answers WHERE question_id != 'after'") as cur:
+            row = await cur.fetchone()
+    assert from_players == from_answers
+    assert row is not None and row[0] % players == 0
