@@ -1,0 +1,283 @@
+"""Runs one ``Game`` against time, a ``Store`` and a front end, with no Discord in sight.
+
+The game engine is pure, so something has to wake it at its deadlines, feed it answers as they
+arrive, save scores and hand events to the front end. That is this module, kept free of Discord so
+the terminal front end and the tests drive exactly the code the bot runs.
+
+A score is committed before it is announced: a question's answers are stored before its
+``QuestionClosed`` is rendered, and the game is finished in storage before ``GameOver`` is rendered,
+so players are never shown points that a crash a moment later would lose. If storage fails, the
+players are told (``StorageFailed``) and the game stops rather than carrying on with scores that
+will not count.
+
+Everything that touches the game happens under one lock, so a tick and an answer never interleave
+and events reach the front end in the order the game produced them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.storage.base import PlayerResult, ScoredAnswer, Store
+from bot.trivia.game import Clock, EndReason, Event, Game, GameOver, Player, QuestionClosed
+
+log = logging.getLogger(__name__)
+
+Render = Callable[[Event], Awaitable[object]]
+Sleep = Callable[[float], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class StorageFailed(Event):
+    """Saving failed; ``operation`` is the ``Store`` method ("start_game", "record_answers" or
+    "finish_game"). After a failed ``start_game`` the game never starts; after a failed
+    ``record_answers`` the game stops (its ``GameOver`` follows); after a failed ``finish_game``
+    the ``GameOver`` is still shown."""
+
+    operation: str
+    detail: str
+
+
+class GameSession:
+    """Drives one game for one channel: ``await run()`` plays it to the end; the front end calls
+    ``submit``, ``skip`` and ``stop`` from its own handlers while ``run`` is going.
+
+    ``render`` receives every event, including ``AnswerLocked``, ``AnswerRejected`` and
+    ``WrongAnswer``; ``submit``/``skip``/``stop`` also return the events they caused, so a front end
+    that answers an interaction privately can use the return value and ignore those in ``render``.
+    ``clock`` must be the clock the game uses (it defaults to it); ``sleep`` waits that clock's
+    seconds; ``wall_clock`` stamps what is stored.
+    """
+
+    def __init__(
+        self,
+        game: Game,
+        store: Store,
+        *,
+        guild_id: int,
+        channel_id: int,
+        pack_id: str,
+        render: Render,
+        sleep: Sleep = asyncio.sleep,
+        clock: Clock | None = None,
+        wall_clock: Clock = time.time,
+    ) -> None:
+        self.game = game
+        self.guild_id = guild_id
+        self.channel_id = channel_id
+        self.pack_id = pack_id
+        self._store = store
+        self._render = render
+        self._sleep = sleep
+        self._clock = clock or game.clock
+        self._wall_clock = wall_clock
+        self._lock = asyncio.Lock()
+        # Set whenever the game's next deadline may have moved, so the waiting loop re-reads it.
+        self._changed = asyncio.Event()
+        self._game_id: int | None = None
+        self._wall_offset = 0.0
+        self._storage_broken = False
+        self._storage_error = ""
+        self._ran = False
+
+    @property
+    def game_id(self) -> int | None:
+        """The stored game's id, once ``start_game`` has succeeded."""
+        return self._game_id
+
+    @property
+    def is_over(self) -> bool:
+        return self.game.is_over
+
+    def join(self, player: Player) -> None:
+        self.game.join(player)
+
+    async def run(self) -> None:
+        """Start the game and play it until ``GameOver`` (or a storage failure at the start)."""
+        if self._ran:
+            raise RuntimeError("a GameSession runs only once")
+        self._ran = True
+        async with self._lock:
+            if self.game.is_over:  # stopped before it began; stop() already rendered the GameOver
+                return
+            try:
+                self._game_id = await self._store.start_game(
+                    self.guild_id, self.channel_id, self.pack_id, self.game.settings.mode.value, self._wall_clock()
+                )
+            except Exception as error:
+                log.exception("could not record the start of a game in channel %s", self.channel_id)
+                self.game.stop()  # so late answers and commands are refused rather than queued
+                await self._render_safely(StorageFailed("start_game", _describe(error)))
+                return
+            self._wall_offset = self._wall_clock() - self._clock()
+            await self._publish(self.game.start())
+        while not self.game.is_over:
+            await self._wait_for_next_deadline()
+            async with self._lock:
+                await self._publish(self.game.tick())
+
+    async def submit(self, player: Player, text: str) -> list[Event]:
+        """Feed one answer (a chat message or a chosen option) and render what it caused."""
+        return await self._command(lambda: self.game.answer(player, text))
+
+    async def skip(self) -> list[Event]:
+        return await self._command(self.game.skip)
+
+    async def stop(self) -> list[Event]:
+        return await self._command(self.game.stop)
+
+    async def _command(self, act: Callable[[], list[Event]]) -> list[Event]:
+        async with self._lock:
+            published = await self._publish(act())
+            self._changed.set()
+        return published
+
+    async def _wait_for_next_deadline(self) -> None:
+        # Cleared before the deadline is read, with no await in between, so a change that lands
+        # while we wait is never missed.
+        self._changed.clear()
+        deadline = self.game.next_deadline()
+        if deadline is None:
+            return
+        delay = deadline - self._clock()
+        if delay <= 0:
+            return
+        sleeper = asyncio.ensure_future(self._sleep(delay))
+        changed = asyncio.ensure_future(self._changed.wait())
+        try:
+            await asyncio.wait({sleeper, changed}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            changed.cancel()
+
+    async def _publish(self, events: Iterable[Event]) -> list[Event]:
+        """Store, then render, each event in order; returns what was rendered."""
+        published: list[Event] = []
+        pending = deque(events)
+        while pending:
+            event = pending.popleft()
+            if isinstance(event, QuestionClosed) and not await self._record(event):
+                published.append(StorageFailed("record_answers", self._storage_error))
+                await self._render_safely(published[-1])
+                # Its answer is still revealed, but the game goes no further: whatever else this batch
+                # held (a next question) gives way to a stop.
+                leftovers = [*pending, *self.game.stop()]
+                pending = deque(e for e in leftovers if isinstance(e, GameOver))
+            elif isinstance(event, GameOver):
+                await self._finish(event)
+            await self._render_safely(event)
+            published.append(event)
+        return published
+
+    async def _record(self, closed: QuestionClosed) -> bool:
+        if not closed.answers or self._game_id is None or self._storage_broken:
+            return True
+        answers = [
+            ScoredAnswer(
+                user_id=score.player.id,
+                display_name=score.player.name,
+                question_id=closed.question.id,
+                correct=score.correct,
+                points=score.points,
+                answered_at=score.answered_at + self._wall_offset,
+            )
+            for score in closed.answers
+        ]
+        try:
+            await self._store.record_answers(self._game_id, self.guild_id, answers)
+        except Exception as error:
+            log.exception("could not record answers in channel %s; stopping the game", self.channel_id)
+            self._storage_broken = True
+            self._storage_error = _describe(error)
+            return False
+        return True
+
+    async def _finish(self, over: GameOver) -> None:
+        if self._game_id is None:
+            return
+        winners = {player.id for player in over.winners}
+        results = [
+            PlayerResult(
+                user_id=standing.player.id,
+                display_name=standing.player.name,
+                points=standing.points,
+                correct=standing.correct,
+                won=standing.player.id in winners,
+            )
+            for standing in over.standings
+        ]
+        try:
+            await self._store.finish_game(
+                self._game_id, self.guild_id, self._wall_clock(), results, over.reason is EndReason.STOPPED
+            )
+        except Exception as error:
+            log.exception("could not record the end of a game in channel %s", self.channel_id)
+            if not self._storage_broken:  # players were already told once
+                await self._render_safely(StorageFailed("finish_game", _describe(error)))
+
+    async def _render_safely(self, event: Event) -> None:
+        # One message that fails to send (a Discord hiccup, a deleted channel) must not kill the game
+        # loop, or the channel would be left with a session that never ends.
+        try:
+            await self._render(event)
+        except Exception:
+            log.exception("rendering %s failed in channel %s", type(event).__name__, self.channel_id)
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+class AlreadyRunning(Exception):
+    def __init__(self, channel_id: int) -> None:
+        super().__init__(f"a game is already running in channel {channel_id}")
+        self.channel_id = channel_id
+
+
+class SessionRegistry:
+    """At most one running session per channel; a session leaves the registry the moment its
+    ``run()`` ends, however it ends, so a crashed game never blocks the channel."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[int, tuple[GameSession, asyncio.Task[None]]] = {}
+
+    def start(self, channel_id: int, session: GameSession) -> asyncio.Task[None]:
+        """Run ``session`` in the background; raises ``AlreadyRunning`` if the channel has a game."""
+        if channel_id in self._sessions:
+            raise AlreadyRunning(channel_id)
+        task = asyncio.get_running_loop().create_task(self._run(channel_id, session), name=f"trivia-game-{channel_id}")
+        self._sessions[channel_id] = (session, task)
+        return task
+
+    def get(self, channel_id: int) -> GameSession | None:
+        entry = self._sessions.get(channel_id)
+        return entry[0] if entry else None
+
+    def running(self) -> int:
+        return len(self._sessions)
+
+    def channels(self) -> Sequence[int]:
+        return tuple(self._sessions)
+
+    async def stop_all(self) -> None:
+        """Stop every game cleanly (scores saved, GameOver rendered) and wait for them; for shutdown."""
+        entries = list(self._sessions.values())
+        for session, _ in entries:
+            await session.stop()
+        await asyncio.gather(*(task for _, task in entries), return_exceptions=True)
+
+    async def _run(self, channel_id: int, session: GameSession) -> None:
+        try:
+            await session.run()
+        except Exception:
+            # Nobody awaits this task in the bot, so a crash is logged here or not at all.
+            log.exception("game session in channel %s crashed", channel_id)
+        finally:
+            entry = self._sessions.get(channel_id)
+            if entry is not None and entry[0] is session:
+                del self._sessions[channel_id]

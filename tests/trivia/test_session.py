@@ -1,0 +1,374 @@
+"""The async session runner: ordering of storage and rendering, commands, and the registry.
+
+Time is virtual (``tests.fakes.VirtualTime``): the session's sleep jumps the fake clock, and scripted
+players act at chosen virtual times, so whole games run in milliseconds and deterministically.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Sequence
+
+import pytest
+
+from bot.storage.base import PlayerResult, ScoredAnswer
+from bot.trivia.game import (
+    AnswerLocked,
+    AnswerMode,
+    CloseReason,
+    EndReason,
+    Event,
+    Game,
+    GameOver,
+    GameStarted,
+    HintGiven,
+    Player,
+    QuestionAsked,
+    QuestionClosed,
+    RoundSettings,
+)
+from bot.trivia.model import Question
+from bot.trivia.session import AlreadyRunning, GameSession, SessionRegistry, Sleep, StorageFailed
+from tests.fakes import FakeStore, VirtualTime
+
+ALICE = Player(1, "Alice")
+BOB = Player(2, "Bob")
+GUILD, CHANNEL = 10, 20
+WALL_START = 1_700_000_000.0
+
+
+def exact_matcher(guess: str, accepted: Sequence[str], wrong: Sequence[str] = ()) -> bool:
+    return guess.strip().casefold() in {answer.casefold() for answer in accepted}
+
+
+def make_question(number: int) -> Question:
+    return Question(
+        id=f"q{number}",
+        prompt=f"Question {number}?",
+        answers=(f"Right {number}",),
+        choices=(f"Wrong {number}a", f"Right {number}", f"Wrong {number}b", f"Wrong {number}c"),
+    )
+
+
+class Table:
+    """One game's world: virtual time, a fake store and a front end, all logging to one list so
+    tests can assert the order of storage calls and renders."""
+
+    def __init__(self, mode: AnswerMode = AnswerMode.TEXT, questions: int = 3, **settings: object) -> None:
+        self.time = VirtualTime()
+        self.log: list[tuple] = []
+        self.store = FakeStore(log=self.log)
+        self.rendered: list[Event] = []
+        self.rendered_at: list[float] = []
+        self.script: dict[int, list[tuple[float, Player, str]]] = {}
+        settings.setdefault("seconds", 20)
+        settings.setdefault("pause_seconds", 4)
+        settings.setdefault("hints", False)
+        self.game = Game(
+            [make_question(n) for n in range(1, questions + 1)],
+            RoundSettings(questions=questions, mode=mode, **settings),  # type: ignore[arg-type]
+            self.time.clock,
+            matcher=exact_matcher,
+            rng=random.Random(3),
+        )
+        self.session = self.make_session(self.game)
+
+    def make_session(self, game: Game, channel_id: int = CHANNEL, sleep: Sleep | None = None) -> GameSession:
+        return GameSession(
+            game,
+            self.store,
+            guild_id=GUILD,
+            channel_id=channel_id,
+            pack_id="pack",
+            render=self.render,
+            sleep=sleep or self.time.sleep,
+            wall_clock=lambda: WALL_START + self.time.clock.now,
+        )
+
+    def answers(self, number: int, *moves: tuple[float, Player, str]) -> None:
+        """When question ``number`` is asked, each player answers ``text`` ``delay`` seconds later."""
+        self.script[number] = list(moves)
+
+    async def render(self, event: Event) -> None:
+        self.log.append(("render", type(event).__name__))
+        self.rendered.append(event)
+        self.rendered_at.append(self.time.clock.now)
+        if isinstance(event, QuestionAsked):
+            for delay, player, text in self.script.get(event.number, []):
+                self.time.after(delay, lambda p=player, t=text: self.session.submit(p, t))
+
+    def of(self, kind: type) -> list:
+        return [event for event in self.rendered if isinstance(event, kind)]
+
+    def calls(self, method: str) -> list[tuple]:
+        return [entry for entry in self.log if entry[0] == method]
+
+
+def assert_stored_before_announced(log: list[tuple]) -> None:
+    """Every QuestionClosed render follows its record_answers (when it had answers) and GameOver
+    follows finish_game: the log is read as a sequence of 'store, then show' pairs."""
+    pending_records = 0
+    finished = False
+    for entry in log:
+        if entry[0] == "record_answers":
+            pending_records += 1
+        elif entry == ("render", "QuestionClosed"):
+            pending_records = max(0, pending_records - 1)
+        elif entry[0] == "finish_game":
+            finished = True
+        elif entry == ("render", "GameOver"):
+            assert finished, "GameOver was rendered before finish_game"
+    assert pending_records == 0
+
+
+async def test_text_game_scripted_players_store_before_announcing() -> None:
+    table = Table(AnswerMode.TEXT, questions=3)
+    table.answers(1, (2, BOB, "nope"), (3, ALICE, "right 1"), (4, BOB, "Right 1"))
+    table.answers(2, (5, BOB, "Right 2"))
+    await table.session.run()
+
+    closes = table.of(QuestionClosed)
+    assert [c.reason for c in closes] == [CloseReason.ANSWERED, CloseReason.ANSWERED, CloseReason.TIMEOUT]
+    assert [tuple(s.player for s in c.answers) for c in closes] == [(ALICE,), (BOB,), ()]
+
+    # The store saw the game start, both scoring answers, then the end; each before its render.
+    start = WALL_START + 1_000.0
+    assert table.calls("start_game") == [("start_game", GUILD, CHANNEL, "pack", "text", start)]
+    assert [call[3] for call in table.calls("record_answers")] == [
+        (ScoredAnswer(ALICE.id, "Alice", "q1", True, 10, start + 3),),
+        (ScoredAnswer(BOB.id, "Bob", "q2", True, 10, start + 3 + 4 + 5),),
+    ]
+    assert table.log.index(("render", "QuestionClosed")) == table.log.index(table.calls("record_answers")[0]) + 1
+    assert_stored_before_announced(table.log)
+    (finish,) = table.calls("finish_game")
+    assert finish[4] == (
+        PlayerResult(ALICE.id, "Alice", 10, 1, True),
+        PlayerResult(BOB.id, "Bob", 10, 1, True),
+    )
+    assert finish[5] is False
+    assert table.log[-2:] == [finish, ("render", "GameOver")]
+    over = table.rendered[-1]
+    assert isinstance(over, GameOver) and over.reason is EndReason.FINISHED and over.winners == (ALICE, BOB)
+    assert isinstance(table.rendered[0], GameStarted)
+    # Question 3 timed out after 20s; question 2 was asked after question 1's 4-second pause.
+    asked_at = [at for at, e in zip(table.rendered_at, table.rendered, strict=True) if isinstance(e, QuestionAsked)]
+    assert [round(at - asked_at[0], 6) for at in asked_at] == [0, 7, 16]
+
+
+async def test_choices_game_scores_at_close_stores_wrong_answers_and_closes_early() -> None:
+    table = Table(AnswerMode.CHOICES, questions=2, seconds=20, base_points=10)
+    table.session.join(ALICE)
+    table.session.join(BOB)
+    table.answers(1, (0, ALICE, "B"), (10, BOB, "Right 1"))
+    table.answers(2, (2, ALICE, "A"))  # Bob never answers: closes at the deadline
+    await table.session.run()
+
+    locked = table.of(AnswerLocked)
+    assert [(e.player, e.choice) for e in locked] == [(ALICE, "Right 1"), (BOB, "Right 1"), (ALICE, "Wrong 2a")]
+    first, second = table.of(QuestionClosed)
+    assert first.reason is CloseReason.EVERYONE_ANSWERED
+    assert [(s.player, s.points) for s in first.answers] == [(ALICE, 10), (BOB, 8)]
+    assert second.reason is CloseReason.TIMEOUT
+    assert [(s.player, s.correct, s.points) for s in second.answers] == [(ALICE, False, 0)]
+    stored = [answer for call in table.calls("record_answers") for answer in call[3]]
+    assert [(a.user_id, a.question_id, a.correct, a.points) for a in stored] == [
+        (1, "q1", True, 10),
+        (2, "q1", True, 8),
+        (1, "q2", False, 0),
+    ]
+    assert_stored_before_announced(table.log)
+    over = table.rendered[-1]
+    assert isinstance(over, GameOver) and over.winners == (ALICE,)
+    assert table.calls("finish_game")[0][4][0] == PlayerResult(1, "Alice", 10, 1, True)
+
+
+async def test_submit_returns_the_events_it_caused() -> None:
+    table = Table(AnswerMode.CHOICES, questions=1)
+    table.session.join(ALICE)
+    table.session.join(BOB)
+    results: list[list[Event]] = []
+
+    async def alice_answers_twice() -> None:
+        results.append(await table.session.submit(ALICE, "A"))
+        results.append(await table.session.submit(ALICE, "B"))
+
+    table.time.after(1, alice_answers_twice)
+    await table.session.run()
+    assert [type(e).__name__ for batch in results for e in batch] == ["AnswerLocked", "AnswerRejected"]
+
+
+async def test_hints_are_rendered_at_half_time() -> None:
+    table = Table(AnswerMode.TEXT, questions=1, seconds=20, hints=True)
+    await table.session.run()
+    (hint,) = table.of(HintGiven)
+    index = table.rendered.index(hint)
+    assert table.rendered_at[index] - table.rendered_at[1] == 10
+
+
+async def test_stop_via_the_session_ends_the_game_as_stopped() -> None:
+    table = Table(AnswerMode.TEXT, questions=3)
+    table.answers(1, (1, ALICE, "Right 1"))
+    table.answers(2, (5, BOB, "Right 2"))
+    table.time.at(table.time.clock.now + 1 + 4 + 2, table.session.stop)  # two seconds into question 2
+    await table.session.run()
+
+    closes = table.of(QuestionClosed)
+    assert [(c.number, c.reason) for c in closes] == [(1, CloseReason.ANSWERED), (2, CloseReason.STOPPED)]
+    over = table.rendered[-1]
+    assert isinstance(over, GameOver) and over.reason is EndReason.STOPPED and over.winners == (ALICE,)
+    (finish,) = table.calls("finish_game")
+    assert finish[5] is True and finish[4] == (PlayerResult(1, "Alice", 10, 1, True),)
+    assert len(table.calls("record_answers")) == 1  # Bob's scripted answer never happened
+    assert table.session.is_over and await table.session.stop() == []
+
+
+async def test_skip_via_the_session_reveals_then_moves_on_and_skips_the_pause() -> None:
+    table = Table(AnswerMode.TEXT, questions=2, pause_seconds=4)
+    start = table.time.clock.now
+    table.time.at(start + 1, table.session.skip)  # closes question 1
+    table.time.at(start + 2, table.session.skip)  # cuts the pause short
+    table.answers(2, (1, ALICE, "Right 2"))
+    await table.session.run()
+
+    first, second = table.of(QuestionClosed)
+    assert (first.reason, first.answers) == (CloseReason.SKIPPED, ())
+    assert second.reason is CloseReason.ANSWERED
+    asked = [at for at, e in zip(table.rendered_at, table.rendered, strict=True) if isinstance(e, QuestionAsked)]
+    assert asked == [start, start + 2]
+    assert table.calls("record_answers")[0][3][0].question_id == "q2"
+
+
+async def test_the_loop_waits_by_deadlines_not_by_polling() -> None:
+    table = Table(AnswerMode.TEXT, questions=3, seconds=20, pause_seconds=4)
+    await table.session.run()
+    # Three questions timing out, two pauses: one sleep each, each for the whole interval.
+    assert table.time.sleeps == [20, 4, 20, 4, 20]
+
+
+async def test_a_stop_wakes_a_loop_sleeping_in_real_time() -> None:
+    store = FakeStore()
+    rendered: list[Event] = []
+
+    async def render(event: Event) -> None:
+        rendered.append(event)
+
+    game = Game([make_question(1)], RoundSettings(seconds=300), time.monotonic, matcher=exact_matcher)
+    session = GameSession(game, store, guild_id=GUILD, channel_id=CHANNEL, pack_id="pack", render=render)
+    task = asyncio.create_task(session.run())
+    while not any(isinstance(e, QuestionAsked) for e in rendered):
+        await asyncio.sleep(0)
+    await session.stop()
+    await asyncio.wait_for(task, timeout=2)
+    assert isinstance(rendered[-1], GameOver) and rendered[-1].reason is EndReason.STOPPED
+
+
+async def test_stop_before_run_means_run_does_nothing() -> None:
+    table = Table()
+    await table.session.stop()
+    await table.session.run()
+    assert [type(e) for e in table.rendered] == [GameOver]
+    assert table.calls("start_game") == [] and table.calls("finish_game") == []
+    with pytest.raises(RuntimeError, match="runs only once"):
+        await table.session.run()
+
+
+# -- failures -------------------------------------------------------------------------------------
+
+
+async def test_failed_recording_is_reported_and_stops_the_game() -> None:
+    table = Table(AnswerMode.TEXT, questions=3, pause_seconds=0)
+    table.store.fail.add("record_answers")
+    table.answers(1, (1, ALICE, "Right 1"))
+    await table.session.run()
+
+    kinds = [type(e).__name__ for e in table.rendered]
+    assert kinds == ["GameStarted", "QuestionAsked", "StorageFailed", "QuestionClosed", "GameOver"]
+    failure = table.of(StorageFailed)[0]
+    assert failure.operation == "record_answers" and "RuntimeError" in failure.detail
+    over = table.rendered[-1]
+    assert over.reason is EndReason.STOPPED
+    (finish,) = table.calls("finish_game")
+    assert finish[5] is True
+
+
+async def test_failed_start_is_reported_and_the_game_never_starts() -> None:
+    table = Table()
+    table.store.fail.add("start_game")
+    await table.session.run()
+    assert [type(e) for e in table.rendered] == [StorageFailed]
+    assert table.session.is_over and table.calls("finish_game") == []
+    assert (await table.session.submit(ALICE, "Right 1")) == []  # text mode: just chat now
+
+
+async def test_failed_finish_is_reported_and_game_over_still_shown() -> None:
+    table = Table(questions=1)
+    table.store.fail.add("finish_game")
+    await table.session.run()
+    assert [type(e).__name__ for e in table.rendered][-2:] == ["StorageFailed", "GameOver"]
+
+
+async def test_a_failing_render_does_not_end_the_game() -> None:
+    table = Table(AnswerMode.TEXT, questions=2)
+    original = table.render
+
+    async def flaky(event: Event) -> None:
+        await original(event)
+        if isinstance(event, QuestionAsked):
+            raise ConnectionError("Discord hiccup")
+
+    table.session._render = flaky
+    table.answers(2, (1, ALICE, "Right 2"))
+    await table.session.run()
+    assert isinstance(table.rendered[-1], GameOver) and table.rendered[-1].winners == (ALICE,)
+
+
+# -- registry -------------------------------------------------------------------------------------
+
+
+async def test_registry_allows_one_session_per_channel_and_frees_it_when_done() -> None:
+    registry = SessionRegistry()
+    table = Table(AnswerMode.TEXT, questions=1)
+    # The other channel's game waits for ever, so it is still running when this one ends.
+    other = table.make_session(Game([make_question(1)], RoundSettings(), table.time.clock), 99, sleep=_never)
+
+    task = registry.start(CHANNEL, table.session)
+    registry.start(99, other)
+    assert registry.running() == 2 and registry.get(CHANNEL) is table.session
+    with pytest.raises(AlreadyRunning) as raised:
+        registry.start(CHANNEL, table.make_session(Game([make_question(2)], RoundSettings(), table.time.clock)))
+    assert raised.value.channel_id == CHANNEL
+
+    await task
+    assert registry.get(CHANNEL) is None and registry.running() == 1
+    registry.start(CHANNEL, table.make_session(Game([make_question(3)], RoundSettings(), table.time.clock)))
+    assert registry.running() == 2
+    await registry.stop_all()
+    assert registry.running() == 0
+
+
+async def test_registry_frees_the_channel_when_a_session_crashes() -> None:
+    registry = SessionRegistry()
+    table = Table()
+
+    table.session._publish = None  # type: ignore[assignment]  # any bug inside run()
+    task = registry.start(CHANNEL, table.session)
+    await task  # the crash is logged, not raised out of the task
+    assert registry.get(CHANNEL) is None and registry.running() == 0
+
+
+async def test_registry_stop_all_finishes_every_game_cleanly() -> None:
+    registry = SessionRegistry()
+    table = Table(AnswerMode.TEXT, questions=3, seconds=300)
+    table.session = table.make_session(table.game, sleep=_never)  # would wait for ever without the stop
+    registry.start(CHANNEL, table.session)
+    while not table.of(QuestionAsked):
+        await asyncio.sleep(0)
+    await registry.stop_all()
+    assert registry.running() == 0
+    assert table.calls("finish_game")[0][5] is True and isinstance(table.rendered[-1], GameOver)
+
+
+async def _never(delay: float) -> None:
+    await asyncio.Event().wait()
