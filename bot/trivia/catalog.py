@@ -7,6 +7,7 @@ built-in one, so one server's packs never leak into another's.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -74,3 +75,20 @@ class Catalog:
     @cached_property
     def index(self) -> FactIndex:
         return FactIndex(self.packs())
+
+
+def pick_questions(
+    questions: Sequence[Question], count: int, rng: random.Random, *, need_choices: bool
+) -> list[Question]:
+    """A shuffled round, one question per fact first: asking a fact both ways gives the second away."""
+    pool = [question for question in questions if question.choices or not need_choices]
+    rng.shuffle(pool)
+    picked: list[Question] = []
+    used_facts: set[str] = set()
+    for question in pool:
+        if question.fact_id is None or question.fact_id not in used_facts:
+            picked.append(question)
+            if question.fact_id:
+                used_facts.add(question.fact_id)
+    leftovers = [question for question in pool if question not in picked]
+    return (picked + leftovers)[:count]

@@ -1,0 +1,280 @@
+"""The one entry point: `crate-digger` (or `python -m bot`).
+
+Subcommands: run, sync, commands (Discord); play (terminal game); packs check/list/show; fact.
+Every error a user can cause ends in one clear line and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.trivia.catalog import Catalog
+from bot.trivia.facts import EntityFacts
+from bot.trivia.model import Pack
+from bot.trivia.packs import PackError, load_pack_file, load_packs
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crate-digger", description="Trivia about samples and influences, on Discord or in a terminal."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    sync = commands.add_parser("sync", help="register the slash commands with Discord")
+    sync.add_argument("--guild", type=int, help="sync to this server only (instant) instead of globally")
+    dump = commands.add_parser("commands", help="print the slash-command payload a sync sends")
+    dump.add_argument("--json", action="store_true", required=True, help="print as JSON")
+
+    play = commands.add_parser("play", help="play a round in this terminal (no Discord needed)")
+    play.add_argument("--pack", help="pack id (default: the first built-in pack)")
+    play.add_argument("--questions", type=int, default=5, metavar="N", help="number of questions (default 5)")
+    play.add_argument("--seconds", type=float, default=30, metavar="S", help="seconds per question (default 30)")
+    play.add_argument("--seed", type=int, help="shuffle seed, for a repeatable round")
+    play.add_argument("--mode", choices=("choices", "text"), default="choices", help="answer mode (default choices)")
+    play.add_argument("--name", default=None, help="your name on the leaderboard")
+
+    packs = commands.add_parser("packs", help="check, list and show question packs")
+    pack_commands = packs.add_subparsers(dest="packs_command", required=True, metavar="ACTION")
+    check = pack_commands.add_parser("check", help="validate pack files or folders; exit 1 on any problem")
+    check.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    pack_commands.add_parser("list", help="list the built-in packs with their counts")
+    show = pack_commands.add_parser("show", help="show a pack with its facts and questions")
+    show.add_argument("pack", metavar="ID_OR_FILE")
+    show.add_argument("--json", action="store_true", help="print as JSON")
+
+    fact = commands.add_parser("fact", help="look up what an artist, song or film sampled or inspired")
+    fact.add_argument("name", nargs="+")
+    fact.add_argument("--json", action="store_true", help="print as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        return _dispatch(args, settings)
+    except ConfigError as error:
+        print(f"crate-digger: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "packs":
+        if args.packs_command == "check":
+            return check_packs(args.paths)
+        if args.packs_command == "list":
+            return list_packs(settings)
+        return show_pack(settings, args.pack, as_json=args.json)
+    if args.command == "fact":
+        return look_up_fact(settings, " ".join(args.name), as_json=args.json)
+    if args.command == "play":
+        from bot.console import play_in_terminal
+
+        return play_in_terminal(settings, args)
+    from bot import launcher
+
+    if args.command == "run":
+        return launcher.run(settings)
+    if args.command == "sync":
+        return launcher.sync(settings, args.guild)
+    return launcher.print_commands(settings)
+
+
+def _catalog(settings: Settings) -> Catalog:
+    catalog, result = Catalog.from_folder(settings.packs_dir)
+    for issue in result.issues:
+        print(f"warning: skipped a built-in pack: {issue}", file=sys.stderr)
+    return catalog
+
+
+# ---------------------------------------------------------------- packs
+
+
+def check_packs(paths: Sequence[Path]) -> int:
+    missing = [path for path in paths if not path.exists()]
+    for path in missing:
+        print(f"{path}:1: (file): no such file or folder", file=sys.stdout)
+    result = load_packs(path for path in paths if path.exists())
+    for issue in result.issues:
+        print(issue)
+    if result.issues or missing:
+        count = len(result.issues) + len(missing)
+        print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
+        return EXIT_INVALID
+    for pack in result.packs:
+        print(f"ok: {pack.path}: {pack.id} ({len(pack.entities)} entities, {len(pack.facts)} facts)")
+    if not result.packs:
+        print("no pack files found (looked for *.yaml and *.yml)", file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def list_packs(settings: Settings) -> int:
+    catalog = _catalog(settings)
+    packs = catalog.packs()
+    if not packs:
+        print(f"no packs in {settings.packs_dir}")
+        return EXIT_OK
+    for pack in packs:
+        summary = catalog.summary(pack.id)
+        assert summary is not None
+        print(
+            f"{summary.id}: {summary.title} ({summary.entities} entities, {summary.facts} facts, "
+            f"{summary.questions} questions, {summary.choice_questions} with choices)"
+        )
+    return EXIT_OK
+
+
+def show_pack(settings: Settings, pack_ref: str, as_json: bool) -> int:
+    catalog = _catalog(settings)
+    path = Path(pack_ref)
+    if path.suffix in (".yaml", ".yml") or path.is_file():
+        try:
+            pack = load_pack_file(path)
+        except PackError as error:
+            print(error, file=sys.stderr)
+            return EXIT_INVALID
+        catalog = Catalog([pack], base=catalog)
+    else:
+        pack = catalog.pack(pack_ref)
+        if pack is None:
+            known = ", ".join(p.id for p in catalog.packs()) or "none"
+            print(f"crate-digger: no pack {pack_ref!r}; built-in packs: {known}", file=sys.stderr)
+            return EXIT_INVALID
+    document = pack_document(pack, catalog)
+    if as_json:
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print(f"{pack.title} [{pack.id}]")
+    print(f"source: {pack.source.title}")
+    print(f"{len(pack.entities)} entities, {len(pack.facts)} facts, {len(document['questions'])} questions\n")
+    for question in document["questions"]:
+        options = f"  [{' / '.join(question['choices'])}]" if question["choices"] else ""
+        print(f"- {question['prompt']}{options}\n    answer: {question['answers'][0]}")
+    return EXIT_OK
+
+
+def pack_document(pack: Pack, catalog: Catalog) -> dict[str, Any]:
+    return {
+        "id": pack.id,
+        "title": pack.title,
+        "description": pack.description,
+        "source": {"title": pack.source.title, "file": pack.source.file, "url": pack.source.url},
+        "entities": [
+            {
+                "id": entity.id,
+                "name": entity.name,
+                "kind": entity.kind,
+                "aliases": list(entity.aliases),
+                "year": entity.year,
+                "description": entity.description,
+            }
+            for entity in pack.entities
+        ],
+        "facts": [
+            {
+                "id": fact.id,
+                "subject": fact.subject,
+                "relation": fact.relation,
+                "object": fact.object,
+                "quote": fact.quote,
+                "via": fact.via,
+            }
+            for fact in pack.facts
+        ],
+        "questions": [
+            {
+                "id": question.id,
+                "prompt": question.prompt,
+                "answers": list(question.answers),
+                "choices": list(question.choices),
+                "fact": question.fact_id,
+                "quote": question.quote,
+            }
+            for question in catalog.questions(pack.id)
+        ],
+    }
+
+
+# ---------------------------------------------------------------- facts
+
+
+def look_up_fact(settings: Settings, name: str, as_json: bool) -> int:
+    index = _catalog(settings).index
+    entity = index.find(name)
+    if entity is None:
+        suggestions = [candidate.name for candidate in index.suggest(name)]
+        if as_json:
+            print(json.dumps({"query": name, "found": None, "suggestions": suggestions}, indent=2))
+        else:
+            hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+            print(f"Nothing known as {name!r}.{hint}")
+        return EXIT_INVALID
+    facts = index.facts_about(entity)
+    if as_json:
+        print(json.dumps(entity_facts_document(facts), indent=2, ensure_ascii=False))
+    else:
+        print(format_entity_facts(facts))
+    return EXIT_OK
+
+
+def entity_facts_document(facts: EntityFacts) -> dict[str, Any]:
+    entity = facts.entity
+
+    def link_document(link: Any) -> dict[str, Any]:
+        return {
+            "relation": link.label,
+            "other": link.other_text,
+            "other_id": link.other.id if link.other else None,
+            "quote": link.fact.quote,
+            "via": link.fact.via,
+            "source": link.source_title,
+            "pack": link.pack_id,
+        }
+
+    return {
+        "query_match": entity.name,
+        "entity": {
+            "id": entity.id,
+            "name": entity.name,
+            "kind": entity.kind,
+            "aliases": list(entity.aliases),
+            "year": entity.year,
+            "description": entity.description,
+        },
+        "relations": [link_document(link) for link in facts.links],
+        "through": [{"via": work.name, **link_document(link)} for work, link in facts.through],
+        "packs": list(facts.pack_ids),
+    }
+
+
+def format_entity_facts(facts: EntityFacts) -> str:
+    entity = facts.entity
+    details = ", ".join(str(part) for part in (entity.kind, entity.year) if part)
+    lines = [f"{entity.name} ({details})" + (f": {entity.description}" if entity.description else "")]
+    if entity.aliases:
+        lines.append(f"  also known as: {', '.join(entity.aliases)}")
+    for link in facts.links:
+        via = f" (via {link.fact.via})" if link.fact.via else ""
+        lines.append(f"  {link.label}: {link.other_text}{via}")
+        lines.append(f'      "{link.fact.quote}"')
+    for work, link in facts.through:
+        lines.append(f"  through {work.name}, {link.label}: {link.other_text}")
+        lines.append(f'      "{link.fact.quote}"')
+    sources = sorted({link.source_title for link in facts.links})
+    if sources:
+        lines.append(f"  source: {'; '.join(sources)}")
+    return "\n".join(lines)
