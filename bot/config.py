@@ -75,12 +75,12 @@ def _snowflake(environ: Mapping[str, str], name: str) -> int | None:
 
 
 def _choice(environ: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
-    value = (environ.get(name) or "").strip().upper()
+    value = (environ.get(name) or "").strip()
     if not value:
         return default
-    if value not in allowed:
+    if value.upper() not in allowed:
         raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
-    return value
+    return value.upper()
 
 
 def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:

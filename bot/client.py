@@ -1,0 +1,116 @@
+"""The discord.py Bot: intents, start-up, cogs, command sync and the one place errors are turned into replies.
+
+Everything it sends has mentions disabled, so no text from a pack or a player can ever ping anyone.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.library import PackLibrary
+from bot.storage.base import Store
+from bot.trivia.catalog import Catalog
+
+log = logging.getLogger(__name__)
+
+
+def build_intents(message_content: bool) -> discord.Intents:
+    # Guilds and guild messages are all the bot needs; message content is privileged and only
+    # wanted for free-text answers, so it is opt-in.
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.message_content = message_content
+    return intents
+
+
+class CrateDigger(commands.Bot):
+    def __init__(
+        self,
+        *,
+        store: Store,
+        catalog: Catalog,
+        message_content: bool = False,
+        dev_guild_id: int | None = None,
+        sync_on_start: bool = True,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ):
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=build_intents(message_content),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+        )
+        self.store = store
+        self.library = PackLibrary(store, catalog, clock=wall_clock)
+        self.message_content = message_content
+        self.dev_guild_id = dev_guild_id
+        self.sync_on_start = sync_on_start
+        self.monotonic = monotonic
+        self.wall_clock = wall_clock
+        self.tree.on_error = self.on_app_command_error
+
+    async def setup_hook(self) -> None:
+        await self.store.open()
+        await self.add_commands()
+        if self.dev_guild_id and self.sync_on_start:
+            guild = discord.Object(self.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to development server %s", len(synced), self.dev_guild_id)
+
+    async def add_commands(self) -> None:
+        """Add every cog; also used without a connection to print the command payload."""
+        from bot.cogs.facts import FactsCog
+        from bot.cogs.packs import PacksCog
+        from bot.cogs.trivia import TriviaCog
+
+        await self.add_cog(TriviaCog(self))
+        await self.add_cog(FactsCog(self))
+        await self.add_cog(PacksCog(self))
+
+    async def close(self) -> None:
+        try:
+            trivia = self.get_cog("TriviaCog")
+            if trivia is not None:
+                await trivia.stop_all()  # type: ignore[attr-defined]
+        finally:
+            await super().close()
+            await self.store.close()
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d servers", self.user, len(self.guilds))
+
+    async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        """Every failure becomes a short private reply and one log line, never a traceback in chat."""
+        if isinstance(error, app_commands.MissingPermissions):
+            message = "You need the Manage Server permission to do that."
+        elif isinstance(error, app_commands.CheckFailure):
+            message = str(error) or "You can't use that command here."
+        elif isinstance(error, app_commands.CommandOnCooldown):
+            message = f"Slow down: try again in {error.retry_after:.0f} s."
+        else:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            original = getattr(error, "original", error)
+            log.error("command /%s failed: %s", command, original, exc_info=original)
+            message = "Something went wrong on our side; the error has been logged."
+        await send_private(interaction, message)
+
+
+async def send_private(interaction: discord.Interaction, content: str | None = None, **kwargs) -> None:
+    """Reply ephemerally whether or not the interaction was already answered."""
+    kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(content, ephemeral=True, **kwargs)
+        else:
+            await interaction.response.send_message(content, ephemeral=True, **kwargs)
+    except discord.HTTPException as error:
+        log.warning("could not reply to an interaction: %s", error)

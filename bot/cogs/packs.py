@@ -1,0 +1,167 @@
+"""/pack: moderators add, check, remove, list and show this server's question packs.
+
+Uploads go through the same validator as `crate-digger packs check`; problems come back privately with
+their line numbers, and nothing is saved unless the whole pack is valid.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.render import COLOUR, EMBED_DESCRIPTION, NO_MENTIONS, clip
+from bot.trivia.packs import MAX_FILE_BYTES, PackError
+
+if TYPE_CHECKING:
+    from bot.client import CrateDigger
+
+MAX_ISSUES_SHOWN = 15
+
+
+def format_issues(error: PackError) -> str:
+    lines = [f"`{issue.file}:{issue.line}` **{issue.field}**: {issue.message}" for issue in error.issues]
+    shown = lines[:MAX_ISSUES_SHOWN]
+    if len(lines) > MAX_ISSUES_SHOWN:
+        shown.append(f"…and {len(lines) - MAX_ISSUES_SHOWN} more. Run `crate-digger packs check` for the full list.")
+    count = len(error.issues)
+    header = f"That pack has {count} problem{'s' if count != 1 else ''}; nothing was saved.\n"
+    return clip(header + "\n".join(shown), 2000)
+
+
+def is_moderator(interaction: discord.Interaction) -> bool:
+    permissions = interaction.permissions
+    return permissions.manage_guild or permissions.administrator
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class PackCommands(app_commands.Group, name="pack", description="Manage this server's question packs"):
+    def __init__(self, bot: CrateDigger):
+        super().__init__()
+        self.bot = bot
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        # Server owners can re-grant the command to everyone in Integrations; the permission is still
+        # what makes someone a moderator here.
+        if not is_moderator(interaction):
+            raise app_commands.CheckFailure("Only moderators (Manage Server permission) can manage packs.")
+        return True
+
+    async def _read_attachment(self, interaction: discord.Interaction, file: discord.Attachment) -> bytes | None:
+        if not file.filename.lower().endswith((".yaml", ".yml")):
+            await interaction.followup.send("Upload a `.yaml` pack file.", ephemeral=True)
+            return None
+        if file.size > MAX_FILE_BYTES:
+            await interaction.followup.send(
+                f"That file is {file.size // 1024} KiB; packs are limited to {MAX_FILE_BYTES // 1024} KiB.",
+                ephemeral=True,
+            )
+            return None
+        return await file.read()
+
+    @app_commands.command(name="add", description="Add or replace a question pack from a YAML file")
+    @app_commands.describe(file="The pack, a .yaml file (see the README for the format)")
+    async def add(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        raw = await self._read_attachment(interaction, file)
+        if raw is None:
+            return
+        assert interaction.guild_id is not None
+        try:
+            result = await self.bot.library.add(interaction.guild_id, raw, file.filename, interaction.user.id)
+        except PackError as error:
+            await interaction.followup.send(format_issues(error), ephemeral=True)
+            return
+        verb = "Replaced" if result.replaced else "Added"
+        await interaction.followup.send(
+            f"{verb} **{clip(result.pack.title, 200)}** (`{result.pack.id}`): {len(result.pack.facts)} facts, "
+            f"{result.questions} questions. Play it with `/trivia start pack:{result.pack.id}`.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="check", description="Validate a pack file without saving it")
+    @app_commands.describe(file="The pack, a .yaml file")
+    async def check(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        raw = await self._read_attachment(interaction, file)
+        if raw is None:
+            return
+        try:
+            pack = self.bot.library.validate_upload(raw, file.filename)
+        except PackError as error:
+            await interaction.followup.send(format_issues(error), ephemeral=True)
+            return
+        await interaction.followup.send(
+            f"`{pack.id}` is valid: {len(pack.entities)} entities, {len(pack.facts)} facts, "
+            f"{len(pack.questions)} hand-written questions. Nothing was saved.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="remove", description="Remove one of this server's uploaded packs")
+    @app_commands.describe(pack="The id of the uploaded pack")
+    async def remove(self, interaction: discord.Interaction, pack: app_commands.Range[str, 1, 64]) -> None:
+        assert interaction.guild_id is not None
+        if self.bot.library.builtin.pack(pack) is not None:
+            await interaction.response.send_message(f"`{pack}` is built in and cannot be removed.", ephemeral=True)
+            return
+        removed = await self.bot.library.remove(interaction.guild_id, pack)
+        message = f"Removed `{pack}`." if removed else f"This server has no uploaded pack `{pack}`."
+        await interaction.response.send_message(clip(message, 2000), ephemeral=True)
+
+    @remove.autocomplete("pack")
+    async def remove_autocomplete(self, interaction: discord.Interaction, current: str):
+        assert interaction.guild_id is not None
+        ids = sorted(await self.bot.library.uploaded_ids(interaction.guild_id))
+        return [app_commands.Choice(name=i, value=i) for i in ids if current.lower() in i][:25]
+
+    @app_commands.command(name="list", description="List the packs this server can play")
+    async def list(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        catalog = await self.bot.library.catalog_for(interaction.guild_id)
+        uploaded = await self.bot.library.uploaded_ids(interaction.guild_id)
+        lines = []
+        for pack in catalog.packs():
+            summary = catalog.summary(pack.id)
+            assert summary is not None
+            origin = "uploaded" if pack.id in uploaded else "built in"
+            lines.append(f"`{pack.id}`: {pack.title} ({summary.questions} questions, {origin})")
+        embed = discord.Embed(
+            title="Question packs", description=clip("\n".join(lines), EMBED_DESCRIPTION), colour=COLOUR
+        )
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="show", description="Show a pack's source and counts")
+    @app_commands.describe(pack="The pack id")
+    async def show(self, interaction: discord.Interaction, pack: app_commands.Range[str, 1, 64]) -> None:
+        catalog = await self.bot.library.catalog_for(interaction.guild_id)
+        found = catalog.pack(pack)
+        summary = catalog.summary(pack)
+        if found is None or summary is None:
+            await interaction.response.send_message(clip(f"No pack `{pack}` here.", 2000), ephemeral=True)
+            return
+        embed = discord.Embed(title=clip(found.title, 256), description=clip(found.description or "", 4096) or None)
+        embed.colour = COLOUR
+        embed.add_field(name="Id", value=f"`{found.id}`")
+        embed.add_field(name="Source", value=clip(found.source.title, 1024))
+        embed.add_field(
+            name="Contents",
+            value=f"{summary.entities} entities, {summary.facts} facts, {summary.questions} questions "
+            f"({summary.choice_questions} multiple choice)",
+            inline=False,
+        )
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+class PacksCog(commands.Cog):
+    def __init__(self, bot: CrateDigger):
+        self.bot = bot
+        self.commands_group = PackCommands(bot)
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.commands_group)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.commands_group.name)

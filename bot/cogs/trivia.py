@@ -1,0 +1,408 @@
+"""/trivia: start, stop and skip games, the leaderboard and stats. A translator between Discord and the Game.
+
+Rules live in `bot/trivia/game.py`; storage order lives in `bot/trivia/session.py`. This cog turns
+interactions and messages into session calls and session events into embeds and buttons.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import send_private
+from bot.cogs.render import BUTTON_LABEL, COLOUR, EMBED_DESCRIPTION, NO_MENTIONS, clip, quote_block
+from bot.trivia.catalog import pick_questions
+from bot.trivia.game import (
+    AnswerLocked,
+    AnswerMode,
+    AnswerRejected,
+    EndReason,
+    Event,
+    Game,
+    GameOver,
+    HintGiven,
+    Player,
+    QuestionAsked,
+    QuestionClosed,
+    RoundSettings,
+)
+from bot.trivia.session import AlreadyRunning, GameSession, SessionRegistry, StorageFailed
+
+if TYPE_CHECKING:
+    from bot.client import CrateDigger
+
+log = logging.getLogger(__name__)
+LETTERS = "ABCDE"
+RIGHT_COLOUR = discord.Colour.green()
+WRONG_COLOUR = discord.Colour.dark_grey()
+
+
+def player_of(user: discord.abc.User) -> Player:
+    return Player(user.id, user.display_name)
+
+
+class ChoiceButtons(discord.ui.View):
+    """The options of one question. Presses go to the session; the reply is private ("locked in")."""
+
+    def __init__(self, session: GameSession, number: int, choices: tuple[str, ...]):
+        super().__init__(timeout=None)
+        self.session = session
+        self.number = number
+        self.choices = choices
+        for index, choice in enumerate(choices):
+            button = discord.ui.Button(
+                label=clip(f"{LETTERS[index]} · {choice}", BUTTON_LABEL),
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"crate-digger:{session.channel_id}:{number}:{index}",
+            )
+            button.callback = self._pressed(choice)
+            self.add_item(button)
+
+    def _pressed(self, choice: str):
+        async def callback(interaction: discord.Interaction) -> None:
+            if self.session.game.number != self.number or self.session.game.current is None:
+                await send_private(interaction, "That question has closed.")
+                return
+            events = await self.session.submit(player_of(interaction.user), choice)
+            await send_private(interaction, _private_reply(events, interaction.user.id))
+
+        return callback
+
+    def settled(self, right: str | None) -> ChoiceButtons:
+        """The same buttons, disabled, with the right one green."""
+        for item in self.children:
+            if isinstance(item, discord.ui.Button):
+                item.disabled = True
+                index = int((item.custom_id or "0").rsplit(":", 1)[-1])
+                if right is not None and self.choices[index] == right:
+                    item.style = discord.ButtonStyle.success
+        return self
+
+
+def _private_reply(events: list[Event], user_id: int) -> str:
+    for event in events:
+        if isinstance(event, AnswerLocked) and event.player.id == user_id:
+            return f"🔒 Locked in: **{clip(event.choice, 200)}**"
+        if isinstance(event, AnswerRejected) and event.player.id == user_id:
+            return {
+                "already answered": "You have already answered this question.",
+                "no question open": "That question has closed.",
+                "game over": "This game is over.",
+            }.get(event.reason, "That isn't one of the options.")
+    return "That question has closed."
+
+
+class ChannelRenderer:
+    """Renders one game's events into its channel."""
+
+    def __init__(self, bot: CrateDigger, channel: discord.abc.Messageable, pack_title: str, source_title: str):
+        self.bot = bot
+        self.channel = channel
+        self.pack_title = pack_title
+        self.source_title = source_title
+        self.session: GameSession | None = None
+        self.question_message: discord.Message | None = None
+        self.buttons: ChoiceButtons | None = None
+
+    async def send(self, **kwargs) -> discord.Message:
+        return await self.channel.send(allowed_mentions=NO_MENTIONS, **kwargs)
+
+    async def render(self, event: Event) -> None:
+        match event:
+            case QuestionAsked():
+                await self._asked(event)
+            case HintGiven():
+                await self._hint(event)
+            case QuestionClosed():
+                await self._closed(event)
+            case GameOver():
+                await self._over(event)
+            case StorageFailed():
+                await self.send(content="⚠️ I couldn't save the scores, so this game stops here. Sorry!")
+
+    async def _asked(self, event: QuestionAsked) -> None:
+        assert self.session is not None
+        ends_at = int(self.bot.wall_clock() + event.ends_in)
+        lines = [clip(event.question.prompt, 1000), ""]
+        if event.choices:
+            lines += [f"**{LETTERS[i]}** · {clip(choice, 200)}" for i, choice in enumerate(event.choices)]
+            how = "Pick an answer below; faster right answers earn more."
+        else:
+            how = "Type your answer in this channel; the first right answer scores."
+        lines += ["", f"{how} Time's up <t:{ends_at}:R>."]
+        embed = discord.Embed(
+            title=f"Question {event.number} of {event.total}",
+            description=clip("\n".join(lines), EMBED_DESCRIPTION),
+            colour=COLOUR,
+        )
+        embed.set_footer(text=clip(self.pack_title, 2048))
+        self.buttons = ChoiceButtons(self.session, event.number, event.choices) if event.choices else None
+        kwargs = {"embed": embed}
+        if self.buttons is not None:
+            kwargs["view"] = self.buttons
+        self.question_message = await self.send(**kwargs)
+
+    async def _hint(self, event: HintGiven) -> None:
+        if event.removed_choices and self.buttons is not None and self.question_message is not None:
+            for item in self.buttons.children:
+                if isinstance(item, discord.ui.Button):
+                    index = int((item.custom_id or "0").rsplit(":", 1)[-1])
+                    item.disabled = self.buttons.choices[index] in event.removed_choices
+            await self.question_message.edit(view=self.buttons)
+        await self.send(content=clip(f"💡 Hint: {discord.utils.escape_markdown(event.text)}", 2000))
+
+    async def _closed(self, event: QuestionClosed) -> None:
+        if self.buttons is not None and self.question_message is not None:
+            self.buttons.stop()
+            try:
+                await self.question_message.edit(view=self.buttons.settled(event.answer))
+            except discord.HTTPException as error:
+                log.warning("could not close the buttons of a question: %s", error)
+        self.buttons = None
+        heading = {
+            "timeout": "⏰ Time's up!",
+            "skipped": "⏭️ Skipped.",
+            "stopped": "⏹️ Stopped.",
+        }.get(event.reason, "✅ Answered!")
+        scorers = event.scorers
+        if scorers:
+            who = "\n".join(f"{clip(score.player.name, 80)} +{score.points}" for score in scorers[:15])
+        else:
+            who = "Nobody this time."
+        embed = discord.Embed(
+            title=clip(f"{heading} The answer: {event.answer}", 256),
+            colour=RIGHT_COLOUR if scorers else WRONG_COLOUR,
+        )
+        embed.add_field(name="Scored", value=clip(who, 1024), inline=False)
+        if event.question.quote:
+            embed.add_field(name="From the article", value=quote_block(event.question.quote), inline=False)
+        embed.set_footer(text=clip(f"Source: {event.question.source_title or self.source_title}", 2048))
+        await self.send(embed=embed)
+
+    async def _over(self, event: GameOver) -> None:
+        reason = {
+            EndReason.STOPPED: "The game was stopped.",
+            EndReason.IDLE: "Nobody answered for a while, so the game ended.",
+            EndReason.POINTS_REACHED: "We have a winner!",
+        }.get(event.reason, "That's the end of the game.")
+        lines = [reason, ""]
+        for standing in event.standings[:15]:
+            lines.append(f"**{standing.rank}.** {clip(standing.player.name, 80)} · {standing.points} points")
+        if not event.standings:
+            lines.append("Nobody played.")
+        if event.winners:
+            names = ", ".join(clip(winner.name, 80) for winner in event.winners)
+            lines += ["", f"🏆 {names}"]
+        embed = discord.Embed(
+            title="Final standings", description=clip("\n".join(lines), EMBED_DESCRIPTION), colour=COLOUR
+        )
+        await self.send(embed=embed)
+
+
+@app_commands.guild_only()
+class TriviaCommands(app_commands.Group, name="trivia", description="Trivia about samples and influences"):
+    def __init__(self, cog: TriviaCog):
+        super().__init__()
+        self.cog = cog
+
+    @app_commands.command(name="start", description="Start a trivia game in this channel")
+    @app_commands.describe(
+        pack="Which question pack (default: the first one)",
+        questions="How many questions (1-50, default 10)",
+        seconds="Seconds per question (10-120, default 30)",
+        mode="Answer with buttons (default) or by typing",
+    )
+    async def start(
+        self,
+        interaction: discord.Interaction,
+        pack: app_commands.Range[str, 1, 64] | None = None,
+        questions: app_commands.Range[int, 1, 50] = 10,
+        seconds: app_commands.Range[int, 10, 120] = 30,
+        mode: Literal["buttons", "text"] = "buttons",
+    ) -> None:
+        await self.cog.start_game(interaction, pack, questions, seconds, mode)
+
+    @start.autocomplete("pack")
+    async def start_pack_autocomplete(self, interaction: discord.Interaction, current: str):
+        catalog = await self.cog.bot.library.catalog_for(interaction.guild_id)
+        typed = current.casefold()
+        return [
+            app_commands.Choice(name=clip(f"{pack.title} ({pack.id})", 100), value=pack.id)
+            for pack in catalog.packs()
+            if typed in pack.id or typed in pack.title.casefold()
+        ][:25]
+
+    @app_commands.command(name="stop", description="Stop the game in this channel (the starter or a moderator)")
+    async def stop(self, interaction: discord.Interaction) -> None:
+        session = await self.cog.session_for_control(interaction)
+        if session is not None:
+            await interaction.response.send_message("Stopping the game.", allowed_mentions=NO_MENTIONS)
+            await session.stop()
+
+    @app_commands.command(name="skip", description="Skip the current question (the starter or a moderator)")
+    async def skip(self, interaction: discord.Interaction) -> None:
+        session = await self.cog.session_for_control(interaction)
+        if session is not None:
+            await interaction.response.send_message("Skipping.", allowed_mentions=NO_MENTIONS)
+            await session.skip()
+
+    @app_commands.command(name="leaderboard", description="This server's top players")
+    async def leaderboard(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        store = self.cog.bot.store
+        rows = await store.leaderboard(interaction.guild_id, 10)
+        if not rows:
+            await interaction.response.send_message("Nobody has scored here yet: `/trivia start` a game!")
+            return
+        lines = [
+            f"**{row.rank}.** {clip(row.display_name, 80)} · {row.points} points · {row.correct} right"
+            f" · {row.wins} wins"
+            for row in rows
+        ]
+        mine = await store.player_stats(interaction.guild_id, interaction.user.id)
+        if mine is not None and all(row.user_id != mine.user_id for row in rows):
+            lines += ["", f"You: **{mine.rank}.** {mine.points} points · {mine.correct} right"]
+        embed = discord.Embed(title="Leaderboard", description=clip("\n".join(lines), EMBED_DESCRIPTION), colour=COLOUR)
+        await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="stats", description="A player's points, right answers, games, wins and best streak")
+    @app_commands.describe(member="Whose stats (default: yours)")
+    async def stats(self, interaction: discord.Interaction, member: discord.User | None = None) -> None:
+        assert interaction.guild_id is not None
+        target = member or interaction.user
+        stats = await self.cog.bot.store.player_stats(interaction.guild_id, target.id)
+        if stats is None:
+            await interaction.response.send_message(
+                clip(f"{target.display_name} hasn't played here yet.", 2000), ephemeral=True
+            )
+            return
+        embed = discord.Embed(title=clip(f"Stats for {stats.display_name}", 256), colour=COLOUR)
+        for name, value in (
+            ("Rank", f"#{stats.rank}" if stats.rank else "–"),
+            ("Points", stats.points),
+            ("Right answers", f"{stats.correct} of {stats.answered}"),
+            ("Games", stats.games),
+            ("Wins", stats.wins),
+            ("Best streak", stats.best_streak),
+        ):
+            embed.add_field(name=name, value=str(value))
+        await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="packs", description="The question packs this server can play")
+    async def packs(self, interaction: discord.Interaction) -> None:
+        catalog = await self.cog.bot.library.catalog_for(interaction.guild_id)
+        lines = []
+        for pack in catalog.packs():
+            summary = catalog.summary(pack.id)
+            assert summary is not None
+            lines.append(f"`{pack.id}` · {clip(pack.title, 150)} · {summary.choice_questions} button questions")
+        embed = discord.Embed(
+            title="Question packs", description=clip("\n".join(lines) or "None yet.", EMBED_DESCRIPTION), colour=COLOUR
+        )
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+class TriviaCog(commands.Cog):
+    def __init__(self, bot: CrateDigger):
+        self.bot = bot
+        self.sessions = SessionRegistry()
+        self.starters: dict[int, int] = {}
+        self.commands_group = TriviaCommands(self)
+        self.rng = random.Random()
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.commands_group)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.commands_group.name)
+        await self.stop_all()
+
+    async def stop_all(self) -> None:
+        await self.sessions.stop_all()
+
+    async def start_game(
+        self, interaction: discord.Interaction, pack_id: str | None, count: int, seconds: int, mode: str
+    ) -> None:
+        channel = interaction.channel
+        assert interaction.guild_id is not None and channel is not None
+        if self.sessions.get(channel.id) is not None:
+            await send_private(interaction, "A game is already running in this channel; `/trivia stop` ends it.")
+            return
+        answer_mode = AnswerMode.TEXT if mode == "text" else AnswerMode.CHOICES
+        if answer_mode is AnswerMode.TEXT and not self.bot.message_content:
+            await send_private(
+                interaction,
+                "Text mode needs the Message Content intent, which this bot doesn't have switched on. "
+                "Play with buttons instead, or ask the bot's owner to enable it (see the README).",
+            )
+            return
+        catalog = await self.bot.library.catalog_for(interaction.guild_id)
+        packs = catalog.packs()
+        pack = catalog.pack(pack_id) if pack_id else (packs[0] if packs else None)
+        if pack is None:
+            known = ", ".join(f"`{p.id}`" for p in packs) or "none"
+            await send_private(interaction, clip(f"There's no pack `{pack_id}` here. Packs: {known}", 2000))
+            return
+        questions = pick_questions(
+            catalog.questions(pack.id), count, self.rng, need_choices=answer_mode is AnswerMode.CHOICES
+        )
+        if not questions:
+            await send_private(interaction, f"`{pack.id}` has no questions that can be played with {mode}.")
+            return
+        settings = RoundSettings(questions=len(questions), seconds=seconds, mode=answer_mode)
+        game = Game(questions, settings, clock=self.bot.monotonic, rng=self.rng)
+        renderer = ChannelRenderer(self.bot, channel, pack.title, pack.source.title)  # type: ignore[arg-type]
+        session = GameSession(
+            game,
+            self.bot.store,
+            guild_id=interaction.guild_id,
+            channel_id=channel.id,
+            pack_id=pack.id,
+            render=renderer.render,
+            wall_clock=self.bot.wall_clock,
+        )
+        renderer.session = session
+        try:
+            task = self.sessions.start(channel.id, session)
+        except AlreadyRunning:
+            await send_private(interaction, "A game is already running in this channel; `/trivia stop` ends it.")
+            return
+        self.starters[channel.id] = interaction.user.id
+        task.add_done_callback(lambda _: self.starters.pop(channel.id, None))
+        how = "buttons" if answer_mode is AnswerMode.CHOICES else "typing in the chat"
+        await interaction.response.send_message(
+            clip(
+                f"🎧 **{interaction.user.display_name}** started a game: {len(questions)} questions from "
+                f"**{pack.title}**, {seconds} seconds each, answered with {how}.",
+                2000,
+            ),
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    async def session_for_control(self, interaction: discord.Interaction) -> GameSession | None:
+        """The channel's game, if the caller started it or moderates the server; otherwise say why not."""
+        channel_id = interaction.channel_id or 0
+        session = self.sessions.get(channel_id)
+        if session is None:
+            await send_private(interaction, "No game is running in this channel.")
+            return None
+        permissions = interaction.permissions
+        is_moderator = permissions.manage_guild or permissions.manage_messages or permissions.administrator
+        if self.starters.get(channel_id) != interaction.user.id and not is_moderator:
+            await send_private(interaction, "Only the player who started this game or a moderator can do that.")
+            return None
+        return session
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or message.guild is None:
+            return
+        session = self.sessions.get(message.channel.id)
+        if session is None or session.game.settings.mode is not AnswerMode.TEXT:
+            return
+        await session.submit(player_of(message.author), message.content)

@@ -1,0 +1,110 @@
+"""`crate-digger run`, `sync` and `commands`: starting the Discord side and saying plainly why it can't.
+
+A missing or rejected token, or a privileged intent the Developer Portal has not enabled, ends in one
+line saying what to do and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+
+import discord
+
+from bot.client import CrateDigger
+from bot.config import ConfigError, Settings, log_level_number
+from bot.storage.sqlite import SqliteStore
+from bot.trivia.catalog import Catalog
+
+EXIT_CONFIG = 2
+log = logging.getLogger(__name__)
+
+
+def _fail(message: str) -> int:
+    print(f"crate-digger: {message}", file=sys.stderr)
+    return EXIT_CONFIG
+
+
+def build_bot(settings: Settings, *, sync_on_start: bool = True) -> CrateDigger:
+    catalog, result = Catalog.from_folder(settings.packs_dir)
+    for issue in result.issues:
+        log.warning("skipped a built-in pack: %s", issue)
+    return CrateDigger(
+        store=SqliteStore(settings.database_path),
+        catalog=catalog,
+        message_content=settings.message_content,
+        dev_guild_id=settings.dev_guild_id,
+        sync_on_start=sync_on_start,
+    )
+
+
+def run(settings: Settings) -> int:
+    try:
+        token = settings.require_token()
+    except ConfigError as error:
+        return _fail(str(error))
+    discord.utils.setup_logging(level=log_level_number(settings), root=True)
+    bot = build_bot(settings)
+    try:
+        asyncio.run(_run_bot(bot, token))
+    except discord.LoginFailure:
+        return _fail("Discord rejected DISCORD_TOKEN: copy a fresh token from the Developer Portal (Bot > Reset Token)")
+    except discord.PrivilegedIntentsRequired:
+        return _fail(
+            "the Message Content intent is not enabled for this bot: turn it on in the Developer Portal "
+            "(Bot > Privileged Gateway Intents) or set MESSAGE_CONTENT_INTENT=false"
+        )
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+async def _run_bot(bot: CrateDigger, token: str) -> None:
+    async with bot:
+        await bot.start(token)
+
+
+def sync(settings: Settings, guild_id: int | None) -> int:
+    try:
+        token = settings.require_token()
+    except ConfigError as error:
+        return _fail(str(error))
+    discord.utils.setup_logging(level=log_level_number(settings), root=True)
+    bot = build_bot(settings, sync_on_start=False)
+    try:
+        count = asyncio.run(_sync(bot, token, guild_id))
+    except discord.LoginFailure:
+        return _fail("Discord rejected DISCORD_TOKEN: copy a fresh token from the Developer Portal (Bot > Reset Token)")
+    except discord.HTTPException as error:
+        return _fail(f"Discord refused the sync: {error.status} {error.text}")
+    where = f"server {guild_id} (available now)" if guild_id else "every server (may take up to an hour to appear)"
+    print(f"synced {count} commands to {where}")
+    return 0
+
+
+async def _sync(bot: CrateDigger, token: str, guild_id: int | None) -> int:
+    async with bot:
+        await bot.login(token)
+        if guild_id:
+            guild = discord.Object(guild_id)
+            bot.tree.copy_global_to(guild=guild)
+            return len(await bot.tree.sync(guild=guild))
+        return len(await bot.tree.sync())
+
+
+def command_payload(bot: CrateDigger) -> list[dict]:
+    """Exactly what `tree.sync()` sends for the global commands."""
+    return [command.to_dict(bot.tree) for command in bot.tree.get_commands()]
+
+
+async def _payload(settings: Settings) -> list[dict]:
+    bot = build_bot(settings, sync_on_start=False)
+    await bot.add_commands()
+    return command_payload(bot)
+
+
+def print_commands(settings: Settings) -> int:
+    print(json.dumps(asyncio.run(_payload(settings)), indent=2, ensure_ascii=False))
+    return 0

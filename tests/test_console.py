@@ -1,0 +1,124 @@
+"""The terminal game, played with piped input: each line one answer, end of input ends it cleanly."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.console import local_player, play_round
+from bot.storage.sqlite import SqliteStore
+from bot.trivia.catalog import Catalog
+from bot.trivia.game import AnswerMode, RoundSettings
+from bot.trivia.packs import BUILTIN_PACKS_DIR
+
+PACK = "kanye-stronger-akira"
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return Catalog.from_folder(BUILTIN_PACKS_DIR)[0]
+
+
+async def play(catalog, tmp_path, lines, *, mode=AnswerMode.CHOICES, questions=3, seed=7):
+    out = io.StringIO()
+    store = SqliteStore(tmp_path / "scores.sqlite3")
+    async with store:
+        await play_round(
+            catalog,
+            store,
+            pack_id=PACK,
+            settings=RoundSettings(questions=questions, seconds=30, mode=mode, pause_seconds=0),
+            player=local_player("tester"),
+            stdin=io.StringIO("".join(line + "\n" for line in lines)),
+            stdout=out,
+            seed=seed,
+        )
+        stats = await store.player_stats(0, local_player("tester").id)
+    return out.getvalue(), stats
+
+
+def planned_questions(catalog, seed, questions, mode):
+    """The questions a seeded round will ask: the console picks them with the same seeded rng."""
+    import random
+
+    from bot.trivia.catalog import pick_questions
+
+    return pick_questions(
+        catalog.questions(PACK), questions, random.Random(seed), need_choices=mode is AnswerMode.CHOICES
+    )
+
+
+def right_answers(catalog, seed, questions, mode):
+    return [question.answer for question in planned_questions(catalog, seed, questions, mode)]
+
+
+async def test_right_answers_score_and_are_stored(catalog, tmp_path):
+    answers = right_answers(catalog, 7, 3, AnswerMode.CHOICES)
+    output, stats = await play(catalog, tmp_path, answers)
+    assert output.count("Right! +") == 3
+    assert "Final score:" in output and "3 of 3 right" in output
+    assert stats.correct == 3 and stats.games == 1 and stats.wins == 1 and stats.best_streak == 3
+
+
+async def test_a_wrong_answer_shows_the_answer_and_the_quote(catalog, tmp_path):
+    (question,) = planned_questions(catalog, 7, 1, AnswerMode.CHOICES)
+    wrong = next(choice for choice in question.choices if choice != question.answer)
+    output, stats = await play(catalog, tmp_path, [wrong], questions=1)
+    assert "Wrong. The answer is: " + question.answer in output
+    assert f'  "{question.quote}"' in output
+    assert f"  from: {question.source_title}" in output
+    assert stats.games == 1 and stats.points == 0 and stats.answered == 1
+
+
+async def test_an_invalid_option_is_refused_and_end_of_input_stops(catalog, tmp_path):
+    output, stats = await play(catalog, tmp_path, ["nonsense that matches nothing"], questions=2)
+    assert "not a valid option" in output
+    assert "Game stopped." in output
+    assert stats.games == 1 and stats.answered == 0
+
+
+async def test_letters_and_numbers_pick_options(catalog, tmp_path):
+    output, _ = await play(catalog, tmp_path, ["A", "2", "d"], questions=3)
+    assert output.count("The answer is:") + output.count("Right! +") == 3
+    assert "Game over." in output
+
+
+async def test_end_of_input_ends_the_game_cleanly(catalog, tmp_path):
+    output, stats = await play(catalog, tmp_path, [], questions=5)
+    assert "Game stopped. 1 question(s) asked." in output
+    assert stats.games == 1
+
+
+async def test_text_mode_lets_a_player_try_again(catalog, tmp_path):
+    answers = right_answers(catalog, 7, 2, AnswerMode.TEXT)
+    output, stats = await play(
+        catalog, tmp_path, ["wrong guess", answers[0], answers[1]], mode=AnswerMode.TEXT, questions=2
+    )
+    assert "Not quite; try again." in output
+    assert output.count("Right! +") == 2
+    assert stats.correct == 2
+
+
+def test_the_readme_play_command_plays_a_round_with_piped_input(tmp_path):
+    """The real entry point in a child process: no traceback, a final score, exit 0."""
+    env = {**os.environ, "DATABASE_PATH": str(tmp_path / "db.sqlite3")}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "play", "--questions", "3", "--seed", "1", "--name", "ci"],
+        input="A\nB\nC\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Question 3/3" in result.stdout
+    assert "Final score:" in result.stdout
+    assert "All-time for ci:" in result.stdout
