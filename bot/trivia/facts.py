@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
-from bot.trivia.answers import normalise
+from bot.trivia.answers import normalise, typo_budget
 from bot.trivia.model import Entity, Fact, Pack
 from bot.trivia.relations import RELATIONS
 
@@ -60,7 +61,6 @@ class FactIndex:
         )
 
     def _add_pack(self, pack: Pack) -> None:
-        local = {entity.id: entity for entity in pack.entities}
         for entity in pack.entities:
             # The same id in two packs is the same thing; the first definition is the one shown.
             self._entities.setdefault(entity.id, entity)
@@ -69,8 +69,9 @@ class FactIndex:
                 self._by_name.setdefault(normalise(name), entity.id)
         for fact in pack.facts:
             relation = RELATIONS[fact.relation]
-            subject = local[fact.subject]
-            obj = None if relation.object_is_year else local[fact.object]
+            # The merged entity, so a fact from a second pack reads with the name the index shows.
+            subject = self._entities[fact.subject]
+            obj = None if relation.object_is_year else self._entities[fact.object]
             object_text = obj.name if obj else fact.object
             self._links[fact.subject].append(
                 Link(relation.label, obj, object_text, fact, pack.id, pack.source.title, outgoing=True)
@@ -96,6 +97,10 @@ class FactIndex:
         entity_id = self._by_name.get(key)
         if entity_id is None and len(key) >= 4:
             best = process.extractOne(key, self._names, scorer=fuzz.ratio, score_cutoff=FUZZY_MATCH_CUTOFF)
+            budget = typo_budget(len(key.replace(" ", "")))
+            if best is None and budget:
+                # fuzz.ratio counts two swapped letters as two edits, so "akria" alone would miss "akira"
+                best = process.extractOne(key, self._names, scorer=OSA.distance, score_cutoff=budget)
             if best is not None:
                 entity_id = self._by_name[best[0]]
         return self._entities.get(entity_id) if entity_id else None

@@ -46,6 +46,12 @@ _SOURCE_KEYS = {"title", "file", "text", "url", "publisher"}
 _ENTITY_KEYS = {"id", "name", "kind", "aliases", "year", "description"}
 _FACT_KEYS = {"subject", "relation", "object", "quote", "via"}
 _QUESTION_KEYS = {"id", "prompt", "answers", "choices", "quote"}
+# Explicit tags a pack may use: the plain JSON-like types. Anything else (!!python/..., !!timestamp,
+# !!binary, local !tags) is refused rather than silently read as text.
+_CORE_TAG_PREFIX = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {None, "!"} | {
+    _CORE_TAG_PREFIX + name for name in ("str", "int", "float", "bool", "null", "seq", "map")
+}
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,12 @@ class _Reader:
                     return False
                 if isinstance(event, yaml.NodeEvent):
                     nodes += 1
+                    tag = getattr(event, "tag", None)
+                    if tag not in _ALLOWED_TAGS:
+                        line = event.start_mark.line + 1
+                        shown = "!!" + tag[len(_CORE_TAG_PREFIX) :] if tag.startswith(_CORE_TAG_PREFIX) else tag
+                        self.problem(line, "(file)", f"YAML tags such as {shown} are not allowed in packs")
+                        return False
                     if nodes > MAX_NODES:
                         self.problem(event.start_mark.line + 1, "(file)", f"more than {MAX_NODES} YAML values")
                         return False
@@ -190,7 +202,7 @@ class _Reader:
             return node  # a mapping used as a key: reported by the caller as not text
         try:
             return self._scalar_constructor.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError, OverflowError):
+        except Exception:  # hostile scalars make PyYAML's constructors raise KeyError, AttributeError, ...
             return node.value
 
 
@@ -207,6 +219,9 @@ class _Validator:
     def __init__(self, reader: _Reader, base_dir: Path | None):
         self.reader = reader
         self.base_dir = base_dir
+        # Ids of entities that are declared but invalid: their own problem is reported, so facts naming
+        # them are dropped quietly instead of claiming the id was never declared.
+        self.broken_entity_ids: set[str] = set()
 
     def problem(self, node: _Node, field: str, message: str) -> None:
         self.reader.problem(node.line, field, message)
@@ -394,6 +409,8 @@ class _Validator:
                 self.problem(fields["id"], f"{field}.id", f"duplicate entity id {entity_id!r}")
                 continue
             if entity_id is None or name is None or kind is None:
+                if entity_id is not None:
+                    self.broken_entity_ids.add(entity_id)
                 continue
             seen.add(entity_id)
             entities.append(Entity(entity_id, name, kind, tuple(aliases), year, description or None))
@@ -441,6 +458,8 @@ class _Validator:
     ) -> str | None:
         value = self.text(fields, key, field, 64)
         if value is not None and value not in entities:
+            if value in self.broken_entity_ids:
+                return None
             self.problem(fields[key], f"{field}.{key}", f"unknown entity id {value!r}; declare it under entities")
             return None
         return value

@@ -1,0 +1,339 @@
+"""The `packs` and `fact` commands, run in-process through `bot.cli.main` (plus one real subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.trivia.packs import BUILTIN_PACKS_DIR
+
+SEED = BUILTIN_PACKS_DIR / "kanye-stronger-akira.yaml"
+SEED_ID = "kanye-stronger-akira"
+ISSUE_LINE = re.compile(r"^(\S+):(\d+): (\S+): (.+)$")
+
+SOURCE = "Akira is a classic 1988 film by Katsuhiro Otomo."
+GOOD = """\
+id: tiny
+title: Tiny
+source:
+  title: A tiny article
+  file: article.txt
+entities:
+  - id: akira
+    name: Akira
+    kind: film
+  - id: otomo
+    name: Katsuhiro Otomo
+    kind: person
+facts:
+  - subject: akira
+    relation: by
+    object: otomo
+    quote: Akira is a classic 1988 film by Katsuhiro Otomo
+"""
+
+# The bad file kinds from the issue: (text, line, field)
+BAD_FILES = {
+    "malformed YAML": ("id: tiny\ntitle: [Tiny\nsource: x\n", 3, "(file)"),
+    "empty file": ("", 1, "(file)"),
+    "wrong top-level type": ("- id: tiny\n- title: Tiny\n", 1, "(file)"),
+    "unknown relation": (GOOD.replace("relation: by", "relation: directed"), 15, "facts[0].relation"),
+    "quote not in source": (GOOD.replace("classic 1988", "classic 1989"), 17, "facts[0].quote"),
+    "unknown entity": (GOOD.replace("object: otomo", "object: hayao-miyazaki"), 16, "facts[0].object"),
+}
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No .env from the working directory, and the built-in packs unless a test says otherwise."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("DISCORD_TOKEN", "DEV_GUILD_ID", "LOG_LEVEL", "MESSAGE_CONTENT_INTENT", "DATABASE_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PACKS_DIR", str(BUILTIN_PACKS_DIR))
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def write_pack(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "article.txt").write_text(SOURCE, encoding="utf-8")
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def issue_lines(out: str) -> list[re.Match[str]]:
+    lines = out.splitlines()
+    matches = [ISSUE_LINE.match(line) for line in lines]
+    assert all(matches), f"not FILE:LINE: field: message: {lines}"
+    return [match for match in matches if match]
+
+
+# ---------------------------------------------------------------- packs check
+
+
+def test_packs_check_passes_the_bundled_packs(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "packs", "check", str(BUILTIN_PACKS_DIR))
+    assert code == 0, out + err
+    assert f"ok: {SEED}: {SEED_ID}" in out
+    assert err == ""
+
+
+def test_packs_check_passes_a_relative_folder(capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+    monkeypatch.chdir(BUILTIN_PACKS_DIR.parent)
+    code, out, _ = run(capsys, "packs", "check", "questions")
+    assert code == 0
+    assert f"ok: questions/{SEED.name}: {SEED_ID}" in out
+
+
+@pytest.mark.parametrize(("text", "line", "field"), BAD_FILES.values(), ids=BAD_FILES.keys())
+def test_packs_check_reports_a_bad_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, line: int, field: str
+) -> None:
+    path = write_pack(tmp_path / "packs", "bad.yaml", text)
+    code, out, err = run(capsys, "packs", "check", str(path))
+    assert code == 1
+    (issue,) = issue_lines(out)
+    assert issue.group(1) == str(path)
+    assert (int(issue.group(2)), issue.group(3)) == (line, field), issue.group(0)
+    assert "1 problem found" in err
+    assert "Traceback" not in out + err
+
+
+def test_packs_check_on_a_folder_lists_only_the_bad_packs_issues(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "packs"
+    write_pack(folder, "a-good.yaml", GOOD)
+    bad = write_pack(
+        folder,
+        "b-bad.yaml",
+        GOOD.replace("id: tiny", "id: tiny-bad").replace("relation: by", "relation: nope").replace("1988", "1989"),
+    )
+    code, out, err = run(capsys, "packs", "check", str(folder))
+    assert code == 1
+    issues = issue_lines(out)
+    assert [(issue.group(1), int(issue.group(2)), issue.group(3)) for issue in issues] == [
+        (str(bad), 15, "facts[0].relation"),
+        (str(bad), 17, "facts[0].quote"),
+    ]
+    assert "a-good.yaml" not in out
+    assert "2 problems found" in err
+
+
+def test_packs_check_a_missing_path_fails(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-pack.yaml"
+    code, out, _ = run(capsys, "packs", "check", str(missing))
+    assert code == 1
+    (issue,) = issue_lines(out)
+    assert issue.group(1) == str(missing)
+    assert "no such file" in issue.group(4)
+
+
+def test_packs_check_an_empty_folder_fails(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    code, _, err = run(capsys, "packs", "check", str(tmp_path / "empty"))
+    assert code == 1
+    assert "no pack files found" in err
+
+
+def test_packs_check_a_non_utf8_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "latin.yaml"
+    path.write_bytes(b"id: tiny\ntitle: caf\xe9\n")
+    code, out, _ = run(capsys, "packs", "check", str(path))
+    assert code == 1
+    (issue,) = issue_lines(out)
+    assert (int(issue.group(2)), issue.group(3)) == (2, "(file)")
+
+
+def test_a_bad_pack_gives_no_traceback_in_a_real_process(tmp_path: Path) -> None:
+    path = write_pack(tmp_path / "packs", "bad.yaml", BAD_FILES["unknown relation"][0])
+    environment = {key: value for key, value in os.environ.items() if key != "DEV_GUILD_ID"}
+    environment["PACKS_DIR"] = str(BUILTIN_PACKS_DIR)
+    completed = subprocess.run(
+        [sys.executable, "-m", "bot", "packs", "check", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=60,
+    )
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    (issue,) = issue_lines(completed.stdout)
+    assert (int(issue.group(2)), issue.group(3)) == (15, "facts[0].relation")
+
+
+# ---------------------------------------------------------------- packs list / show
+
+
+def test_packs_list_shows_the_seed_pack_with_counts(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "packs", "list")
+    assert code == 0
+    line = next(line for line in out.splitlines() if line.startswith(f"{SEED_ID}: "))
+    counts = re.search(r"\((\d+) entities, (\d+) facts, (\d+) questions, (\d+) with choices\)$", line)
+    assert counts, line
+    entities, facts, questions, with_choices = map(int, counts.groups())
+    assert entities >= 15 and facts >= 18 and questions >= 40 and 0 < with_choices <= questions
+
+
+def test_packs_list_skips_and_warns_about_a_broken_pack(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "packs"
+    write_pack(folder, "good.yaml", GOOD)
+    write_pack(folder, "bad.yaml", GOOD.replace("id: tiny", "id: other").replace("kind: film", "kind: anime"))
+    monkeypatch.setenv("PACKS_DIR", str(folder))
+    code, out, err = run(capsys, "packs", "list")
+    assert code == 0
+    assert out.startswith("tiny: Tiny (2 entities, 1 facts,")
+    assert "other" not in out
+    assert "bad.yaml:9: entities[0].kind" in err
+
+
+def test_packs_list_with_no_packs(capsys: pytest.CaptureFixture[str], tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PACKS_DIR", str(tmp_path / "nothing-here"))
+    code, out, _ = run(capsys, "packs", "list")
+    assert code == 0
+    assert out.startswith("no packs in ")
+
+
+def show_json(capsys: pytest.CaptureFixture[str], ref: str) -> dict:
+    code, out, err = run(capsys, "packs", "show", ref, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_packs_show_json_is_the_whole_pack(capsys: pytest.CaptureFixture[str]) -> None:
+    document = show_json(capsys, SEED_ID)
+    assert document["id"] == SEED_ID
+    assert document["title"]
+    entity_ids = {entity["id"] for entity in document["entities"]}
+    assert {"akira", "stronger", "kanye-west"} <= entity_ids
+    assert len(document["facts"]) >= 18
+    for fact in document["facts"]:
+        assert {"subject", "relation", "object", "quote"} <= set(fact)
+        assert fact["subject"] in entity_ids and fact["quote"]
+    questions = document["questions"]
+    for question in questions:
+        assert {"id", "prompt", "answers", "choices", "fact"} <= set(question)
+        assert question["answers"]
+        assert not question["choices"] or question["answers"][0] in question["choices"]
+    assert len({question["id"] for question in questions}) == len(questions) >= 40
+    assert len({question["prompt"] for question in questions}) >= 40
+    asked = {question["fact"] for question in questions}
+    assert {fact["id"] for fact in document["facts"]} <= asked
+
+
+def test_packs_show_is_stable_between_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert show_json(capsys, SEED_ID) == show_json(capsys, SEED_ID)
+
+
+def test_packs_show_a_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    shutil.copy(BUILTIN_PACKS_DIR / "kanye-stronger-akira.txt", folder)
+    copy = folder / "my-copy.yaml"
+    copy.write_text(SEED.read_text(encoding="utf-8").replace(f"id: {SEED_ID}", "id: my-copy", 1), encoding="utf-8")
+    document = show_json(capsys, str(copy))
+    assert document["id"] == "my-copy"
+    assert all(question["id"].startswith("my-copy/") for question in document["questions"])
+    assert len(document["questions"]) >= 40
+
+
+def test_packs_show_text(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "packs", "show", SEED_ID)
+    assert code == 0
+    assert out.splitlines()[0].endswith(f"[{SEED_ID}]")
+    assert "answer: Akira" in out
+
+
+def test_packs_show_a_bad_file_or_unknown_id_fails(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = write_pack(tmp_path / "packs", "bad.yaml", BAD_FILES["unknown entity"][0])
+    code, out, err = run(capsys, "packs", "show", str(bad), "--json")
+    assert code == 1 and out == ""
+    assert f"{bad}:16: facts[0].object:" in err
+    code, out, err = run(capsys, "packs", "show", "no-such-pack")
+    assert code == 1 and out == ""
+    assert SEED_ID in err
+
+
+# ---------------------------------------------------------------- fact
+
+
+def test_fact_akira(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "fact", "akira")
+    assert code == 0
+    assert out.startswith("Akira (film, 1988)")
+    assert 'inspired: the "Stronger" music video' in out
+    assert "by: Katsuhiro Otomo" in out
+    assert "has the character: Tetsuo Shima" in out
+    assert "(via IndieWire)" in out and "(via SOHH.com)" in out
+    assert '"The video for Stronger is largely based on Akira"' in out
+
+
+def test_fact_daft_punk_reaches_stronger_through_their_song(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "fact", "daft punk")
+    assert code == 0
+    assert out.startswith("Daft Punk")
+    assert "through Harder, Better, Faster, Stronger, sampled by: Stronger" in out
+
+
+def test_fact_joins_several_words(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "fact", "daft", "punk")
+    assert code == 0 and out.startswith("Daft Punk")
+
+
+@pytest.mark.parametrize("typed", ["akria", "AKÍRA", "Akira", "  akira  "])
+def test_fact_forgives_typos_case_and_accents(capsys: pytest.CaptureFixture[str], typed: str) -> None:
+    code, out, _ = run(capsys, "fact", typed)
+    assert code == 0
+    assert out.startswith("Akira (film, 1988)")
+
+
+def test_fact_unknown_name_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "fact", "nonsense-zzz")
+    assert code == 1
+    # either nothing is suggested, or only real names are
+    found = re.fullmatch(r"Nothing known as 'nonsense-zzz'\.(?: Did you mean: (.+)\?)?\n", out)
+    assert found, out
+    suggested = set(found.group(1).split(", ")) if found.group(1) else set()
+    assert suggested <= {entity["name"] for entity in show_json(capsys, SEED_ID)["entities"]}
+
+
+def test_fact_near_miss_suggests(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "fact", "steely")
+    assert code == 1
+    assert "Did you mean: Steely Dan" in out
+
+
+def test_fact_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "fact", "--json", "akira")
+    assert code == 0
+    document = json.loads(out)
+    assert document["entity"]["id"] == "akira"
+    assert document["entity"]["year"] == 1988
+    relations = {(relation["relation"], relation["other"]) for relation in document["relations"]}
+    assert ("by", "Katsuhiro Otomo") in relations
+    assert all(relation["quote"] and relation["source"] for relation in document["relations"])
+    assert document["packs"] == [SEED_ID]
+
+
+def test_fact_json_unknown(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "fact", "--json", "nonsense-zzz")
+    assert code == 1
+    document = json.loads(out)
+    assert document["found"] is None
+    assert isinstance(document["suggestions"], list)

@@ -1,0 +1,256 @@
+"""Question generation: deterministic, one or more questions per fact, and never a true answer as a wrong option."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+
+import pytest
+import yaml
+
+from bot.trivia.answers import normalise
+from bot.trivia.generate import OPTIONS_PER_QUESTION, generate_questions
+from bot.trivia.model import Pack, Question
+from bot.trivia.packs import BUILTIN_PACKS_DIR, load_pack_file, parse_pack
+from bot.trivia.relations import RELATIONS
+
+SEED = BUILTIN_PACKS_DIR / "kanye-stronger-akira.yaml"
+
+
+@pytest.fixture(scope="module")
+def pack() -> Pack:
+    return load_pack_file(SEED)
+
+
+@pytest.fixture(scope="module")
+def questions(pack: Pack) -> list[Question]:
+    return generate_questions(pack)
+
+
+def generated(questions: list[Question]) -> list[Question]:
+    return [question for question in questions if question.fact_id is not None]
+
+
+def test_generation_is_deterministic(pack: Pack) -> None:
+    first = generate_questions(pack)
+    second = generate_questions(load_pack_file(SEED))
+    assert [(q.id, q.prompt, q.answers, q.choices) for q in first] == [
+        (q.id, q.prompt, q.answers, q.choices) for q in second
+    ]
+
+
+def test_the_seed_pack_gives_at_least_40_distinct_questions(questions: list[Question]) -> None:
+    assert len({question.prompt for question in questions}) >= 40
+    assert len({question.id for question in questions}) >= 40
+
+
+def test_question_ids_are_unique_and_namespaced(pack: Pack, questions: list[Question]) -> None:
+    ids = [question.id for question in questions]
+    assert len(ids) == len(set(ids))
+    assert all(question_id.startswith(f"{pack.id}/") for question_id in ids)
+    assert all(question.pack_id == pack.id for question in questions)
+
+
+def test_every_fact_gives_at_least_one_question(pack: Pack, questions: list[Question]) -> None:
+    asked = Counter(question.fact_id for question in questions)
+    assert {fact.id for fact in pack.facts} <= set(asked)
+
+
+def test_a_generated_question_carries_its_fact(pack: Pack, questions: list[Question]) -> None:
+    facts = {fact.id: fact for fact in pack.facts}
+    for question in generated(questions):
+        assert question.quote == facts[question.fact_id].quote
+        assert question.source_title == pack.source.title
+        assert question.prompt[0].isupper() or question.prompt[0] == '"'
+        assert question.prompt.endswith("?")
+        assert "{" not in question.prompt
+
+
+def test_the_answer_is_one_of_the_entitys_names(pack: Pack, questions: list[Question]) -> None:
+    facts = {fact.id: fact for fact in pack.facts}
+    for question in generated(questions):
+        fact = facts[question.fact_id]
+        if RELATIONS[fact.relation].object_is_year:
+            assert question.answers == (fact.object,)
+            continue
+        right = (
+            pack.entity(fact.object) if pack.entity(fact.object).name == question.answer else pack.entity(fact.subject)
+        )
+        assert question.answers == right.names
+
+
+def _names(pack: Pack, end: str, object_is_year: bool) -> set[str]:
+    """The normalised names of a fact's end: the year itself, or every name of the entity."""
+    if object_is_year and end.isdigit():
+        return {normalise(end)}
+    return {normalise(name) for name in pack.entity(end).names}
+
+
+def _true_answers(pack: Pack, question: Question) -> set[str]:
+    """Every name that truly answers the question: all objects of the same (subject, relation), or all
+    subjects of the same (relation, object), depending on which end the question asks for."""
+    fact = next(fact for fact in pack.facts if fact.id == question.fact_id)
+    is_year = RELATIONS[fact.relation].object_is_year
+    asks_object = normalise(question.answer) in _names(pack, fact.object, is_year)
+    true: set[str] = set()
+    for other in pack.facts:
+        if other.relation != fact.relation:
+            continue
+        if asks_object and other.subject == fact.subject:
+            true |= _names(pack, other.object, is_year)
+        elif not asks_object and other.object == fact.object:
+            true |= _names(pack, other.subject, is_year)
+    assert normalise(question.answer) in true
+    return true
+
+
+def test_choice_questions_are_well_formed(pack: Pack, questions: list[Question]) -> None:
+    with_choices = [question for question in generated(questions) if question.choices]
+    assert len(with_choices) >= 40
+    for question in with_choices:
+        assert question.answer in question.choices
+        assert len(set(question.choices)) == len(question.choices), question
+        assert len({normalise(choice) for choice in question.choices}) == len(question.choices), question
+        assert 2 <= len(question.choices) <= OPTIONS_PER_QUESTION
+        assert question.wrong == tuple(choice for choice in question.choices if choice != question.answer)
+
+
+def test_no_wrong_option_is_a_true_answer(pack: Pack, questions: list[Question]) -> None:
+    for question in generated(questions):
+        true = _true_answers(pack, question)
+        for choice in question.choices:
+            if choice != question.answer:
+                assert normalise(choice) not in true, (question.prompt, choice)
+
+
+def test_no_wrong_option_names_the_entity_in_the_prompt(pack: Pack, questions: list[Question]) -> None:
+    for question in generated(questions):
+        fact = next(fact for fact in pack.facts if fact.id == question.fact_id)
+        for entity_id in (fact.subject, fact.object):
+            if entity_id.isdigit():
+                continue
+            names = {normalise(name) for name in pack.entity(entity_id).names}
+            for choice in question.wrong:
+                assert normalise(choice) not in names, (question.prompt, choice)
+
+
+def test_four_options_whenever_three_same_kind_distractors_exist(pack: Pack, questions: list[Question]) -> None:
+    for question in generated(questions):
+        fact = next(fact for fact in pack.facts if fact.id == question.fact_id)
+        if question.answer == fact.object and RELATIONS[fact.relation].object_is_year:
+            assert len(question.choices) == OPTIONS_PER_QUESTION
+            continue
+        kind = next(entity.kind for entity in pack.entities if question.answer == entity.name)
+        # the pack's own distractor list is never true of anything, so it alone decides the minimum
+        spare = {normalise(name) for name in pack.distractors.get(kind, ())} - _true_answers(pack, question)
+        if len(spare) >= OPTIONS_PER_QUESTION - 1:
+            assert len(question.choices) == OPTIONS_PER_QUESTION, question
+            wrong_kinds = {entity.kind for entity in pack.entities if entity.name in question.wrong}
+            assert wrong_kinds <= {kind}, (question.prompt, question.wrong)
+
+
+def test_a_sibling_is_named_in_the_prompt_not_offered(questions: list[Question]) -> None:
+    filmed = [question for question in questions if 'was the "Stronger" music video filmed' in question.prompt]
+    assert {question.answer for question in filmed} == {"Tokyo", "Los Angeles"}
+    for question in filmed:
+        other = "Los Angeles" if question.answer == "Tokyo" else "Tokyo"
+        assert question.prompt.startswith(f"Besides {other}, ")
+        assert other not in question.choices
+
+
+def test_year_questions_offer_numeric_years(pack: Pack, questions: list[Question]) -> None:
+    year_questions = [
+        question for question in generated(questions) if RELATIONS[question.fact_id.split(":")[1]].object_is_year
+    ]
+    assert {question.answer for question in year_questions} == {"2007", "1988"}
+    for question in year_questions:
+        assert len(question.choices) == OPTIONS_PER_QUESTION
+        assert all(choice.isdigit() and len(choice) == 4 for choice in question.choices)
+        assert all(abs(int(choice) - int(question.answer)) <= 10 for choice in question.choices)
+
+
+def test_hand_written_questions_are_kept_as_written(pack: Pack, questions: list[Question]) -> None:
+    document = yaml.safe_load(SEED.read_text(encoding="utf-8"))
+    written = {f"{pack.id}/{question['id']}": question for question in document["questions"]}
+    kept = {question.id: question for question in questions if question.fact_id is None}
+    assert set(kept) == set(written)
+    for question_id, raw in written.items():
+        question = kept[question_id]
+        assert question.prompt == raw["prompt"]
+        assert question.answers == tuple(raw["answers"])
+        assert question.choices == tuple(raw.get("choices", ()))
+        assert question.quote == raw.get("quote")
+    # after the generated ones, in file order
+    assert [question.id for question in questions[-len(written) :]] == list(written)
+
+
+TINY = """\
+id: tiny
+title: Tiny
+source:
+  title: A tiny article
+  text: Akira is a classic 1988 film by Katsuhiro Otomo. The video was filmed in Tokyo, not in Osaka.
+entities:
+  - {id: akira, name: Akira, kind: film}
+  - {id: otomo, name: Katsuhiro Otomo, kind: person}
+  - {id: williams, name: Hype Williams, kind: person}
+  - {id: video, name: The video, kind: video}
+  - {id: tokyo, name: Tokyo, kind: city}
+facts:
+  - {subject: akira, relation: by, object: otomo, quote: a classic 1988 film by Katsuhiro Otomo}
+  - {subject: akira, relation: released_in, object: 1988, quote: classic 1988 film}
+  - {subject: video, relation: filmed_in, object: tokyo, quote: The video was filmed in Tokyo}
+"""
+
+
+def test_too_few_distractors_give_fewer_options_and_none_give_free_text() -> None:
+    pack = parse_pack(TINY, "tiny.yaml")
+    by_fact = {question.fact_id: question for question in generate_questions(pack)}
+    assert set(by_fact) == {"akira:by:otomo", "akira:released_in:1988", "video:filmed_in:tokyo"}
+
+    # one other person in the pack: two options
+    made = by_fact["akira:by:otomo"]
+    assert sorted(made.choices) == ["Hype Williams", "Katsuhiro Otomo"]
+    # no other city anywhere: a free-text question
+    filmed = by_fact["video:filmed_in:tokyo"]
+    assert filmed.choices == ()
+    assert filmed.answers == ("Tokyo",)
+    # years never run out
+    assert len(by_fact["akira:released_in:1988"].choices) == OPTIONS_PER_QUESTION
+
+
+def test_the_packs_own_distractors_and_other_packs_fill_the_options() -> None:
+    with_lists = parse_pack(TINY + "distractors:\n  city: [Osaka]\n  person: [Satoshi Kon]\n", "tiny.yaml")
+    by_fact = {question.fact_id: question for question in generate_questions(with_lists)}
+    assert sorted(by_fact["akira:by:otomo"].choices) == ["Hype Williams", "Katsuhiro Otomo", "Satoshi Kon"]
+    assert sorted(by_fact["video:filmed_in:tokyo"].choices) == ["Osaka", "Tokyo"]
+
+    seed = load_pack_file(SEED)
+    borrowed = {question.fact_id: question for question in generate_questions(with_lists, [seed])}
+    # other packs lend their entities (the seed's Los Angeles; its Tokyo is the answer), not their lists
+    assert sorted(borrowed["video:filmed_in:tokyo"].choices) == ["Los Angeles", "Osaka", "Tokyo"]
+    assert len(borrowed["akira:by:otomo"].choices) == OPTIONS_PER_QUESTION
+
+
+def test_ids_survive_a_template_rewording(monkeypatch: pytest.MonkeyPatch) -> None:
+    pack = parse_pack(TINY, "tiny.yaml")
+    before = {question.fact_id: question for question in generate_questions(pack)}
+    monkeypatch.setitem(
+        RELATIONS, "by", dataclasses.replace(RELATIONS["by"], ask_object="Which {subject_kind} maker made {subject}?")
+    )
+    monkeypatch.setitem(
+        RELATIONS, "filmed_in", dataclasses.replace(RELATIONS["filmed_in"], ask_object="Where was {subject} shot?")
+    )
+    after = {question.fact_id: question for question in generate_questions(pack)}
+    assert after["akira:by:otomo"].prompt == 'Which film maker made "Akira"?'
+    assert after["video:filmed_in:tokyo"].prompt == "Where was The video shot?"
+    for fact_id, question in before.items():
+        assert after[fact_id].id == question.id
+    assert after["akira:by:otomo"].choices == before["akira:by:otomo"].choices
+
+
+def test_ids_depend_on_the_fact_not_its_position() -> None:
+    pack = parse_pack(TINY, "tiny.yaml")
+    reordered = dataclasses.replace(pack, facts=tuple(reversed(pack.facts)))
+    ids = {question.fact_id: question.id for question in generate_questions(pack)}
+    assert {question.fact_id: question.id for question in generate_questions(reordered)} == ids
