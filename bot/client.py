@@ -5,9 +5,10 @@ Everything it sends has mentions disabled, so no text from a pack or a player ca
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import discord
 from discord import app_commands
@@ -40,6 +41,7 @@ class CrateDigger(commands.Bot):
         dev_guild_id: int | None = None,
         sync_on_start: bool = True,
         monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         wall_clock: Callable[[], float] = time.time,
     ):
         super().__init__(
@@ -53,7 +55,9 @@ class CrateDigger(commands.Bot):
         self.message_content = message_content
         self.dev_guild_id = dev_guild_id
         self.sync_on_start = sync_on_start
+        # Game time: tests pass a faster clock with a matching sleep instead of waiting out timers.
         self.monotonic = monotonic
+        self.sleep = sleep
         self.wall_clock = wall_clock
         self.tree.on_error = self.on_app_command_error
 

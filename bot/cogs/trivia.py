@@ -153,14 +153,14 @@ class ChannelRenderer:
                 if isinstance(item, discord.ui.Button):
                     index = int((item.custom_id or "0").rsplit(":", 1)[-1])
                     item.disabled = self.buttons.choices[index] in event.removed_choices
-            await self.question_message.edit(view=self.buttons)
+            await self.question_message.edit(view=self.buttons, allowed_mentions=NO_MENTIONS)
         await self.send(content=clip(f"💡 Hint: {discord.utils.escape_markdown(event.text)}", 2000))
 
     async def _closed(self, event: QuestionClosed) -> None:
         if self.buttons is not None and self.question_message is not None:
             self.buttons.stop()
             try:
-                await self.question_message.edit(view=self.buttons.settled(event.answer))
+                await self.question_message.edit(view=self.buttons.settled(event.answer), allowed_mentions=NO_MENTIONS)
             except discord.HTTPException as error:
                 log.warning("could not close the buttons of a question: %s", error)
         self.buttons = None
@@ -364,6 +364,7 @@ class TriviaCog(commands.Cog):
             channel_id=channel.id,
             pack_id=pack.id,
             render=renderer.render,
+            sleep=self.bot.sleep,
             wall_clock=self.bot.wall_clock,
         )
         renderer.session = session

@@ -301,6 +301,10 @@ class Game:
         self._idle_streak = 0
         # Every known player, in the order first seen: joined, or answered something that counted.
         self._tallies: dict[int, _Tally] = {}
+        # Who a choices question waits for before closing early: players known when it was asked
+        # (or who joined since). Someone answering for the first time is not among them, so the
+        # first press of a new game never closes the question on everyone else.
+        self._expected: set[int] = set()
 
     # -- read-only views -------------------------------------------------------------------------
 
@@ -368,6 +372,7 @@ class Game:
         """Make ``player`` known, so choices-mode questions wait for them before closing early."""
         if self._phase is not _Phase.OVER:
             self._remember(player)
+            self._expected.add(player.id)
 
     def start(self, now: float | None = None) -> list[Event]:
         if self._phase is not _Phase.READY:
@@ -463,6 +468,7 @@ class Game:
         self._asked_at = now
         self._deadline = now + seconds
         self._locked = {}
+        self._expected = set(self._tallies)
         self._anyone_tried = False
         hint_possible = _hint_possible(question, mode)
         self._hint_at = now + seconds / 2 if self._settings.hints and hint_possible else None
@@ -491,7 +497,7 @@ class Game:
         self._remember(player)
         self._locked[player.id] = _Locked(player, choice, choice in question.answers, now)
         events: list[Event] = [AnswerLocked(self.number, player, choice, len(self._locked), len(self._tallies))]
-        if all(player_id in self._locked for player_id in self._tallies):
+        if self._expected and self._expected <= self._locked.keys():
             events += self._close(CloseReason.EVERYONE_ANSWERED, now, self._settle_locked())
         return events
 

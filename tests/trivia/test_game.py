@@ -309,6 +309,7 @@ def test_choices_points_run_from_base_to_half(answered_after: float, expected: i
 
 def test_choices_correct_answer_earns_at_least_one_point() -> None:
     game, clock = make_game(seconds=300, base_points=1)
+    game.join(ALICE)
     start = clock.now
     game.start()
     assert closed(game.answer(ALICE, "Right 1", start + 299.9)).answers[0].points == 1
@@ -329,11 +330,17 @@ def test_choices_question_waits_for_every_known_player_then_closes_early() -> No
     assert closed(game.answer(BOB, "B", clock.advance(1))).reason is CloseReason.EVERYONE_ANSWERED
 
 
-def test_a_solo_player_who_never_joined_closes_the_question_by_answering() -> None:
+def test_the_first_answer_of_a_game_does_not_close_the_question_on_everyone_else() -> None:
     game, clock = make_game()
     game.start()
-    events = game.answer(ALICE, "2", clock.advance(3))
-    assert [type(e) for e in events] == [AnswerLocked, QuestionClosed]
+    assert [type(e) for e in game.answer(ALICE, "2", clock.advance(3))] == [AnswerLocked]
+    assert [type(e) for e in game.answer(BOB, "1", clock.advance(1))] == [AnswerLocked]
+    first = closed(game.tick(clock.advance(30)))
+    assert first.reason is CloseReason.TIMEOUT and len(first.answers) == 2
+    # From the next question on, both are known, so it closes once both have answered.
+    game.tick(clock.advance(10))
+    game.answer(ALICE, "A", clock.advance(1))
+    assert closed(game.answer(BOB, "B", clock.advance(1))).reason is CloseReason.EVERYONE_ANSWERED
 
 
 @pytest.mark.parametrize(
