@@ -27,6 +27,12 @@ def _fail(message: str) -> int:
     return EXIT_CONFIG
 
 
+def _setup_logging(settings: Settings) -> None:
+    discord.utils.setup_logging(level=log_level_number(settings), root=True)
+    # aiosqlite logs every statement at DEBUG, which drowns the bot's own debug output.
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, log_level_number(settings)))
+
+
 def build_bot(settings: Settings, *, sync_on_start: bool = True) -> CrateDigger:
     catalog, result = Catalog.from_folder(settings.packs_dir)
     for issue in result.issues:
@@ -45,7 +51,7 @@ def run(settings: Settings) -> int:
         token = settings.require_token()
     except ConfigError as error:
         return _fail(str(error))
-    discord.utils.setup_logging(level=log_level_number(settings), root=True)
+    _setup_logging(settings)
     bot = build_bot(settings)
     try:
         asyncio.run(_run_bot(bot, token))
@@ -71,7 +77,7 @@ def sync(settings: Settings, guild_id: int | None) -> int:
         token = settings.require_token()
     except ConfigError as error:
         return _fail(str(error))
-    discord.utils.setup_logging(level=log_level_number(settings), root=True)
+    _setup_logging(settings)
     bot = build_bot(settings, sync_on_start=False)
     try:
         count = asyncio.run(_sync(bot, token, guild_id))

@@ -178,6 +178,9 @@ class DiscordDouble:
         self._uploads: dict[int, AttachmentUpload] = {}
         self._failures: list[dict[str, Any]] = []
         self._connections: set[_GatewayConnection] = set()
+        # Intent bits the "Developer Portal" has not enabled: an IDENTIFY asking for any of them
+        # is closed with 4014, as Discord does.
+        self.disallowed_intents = 0
         self._conn: _GatewayConnection | None = None
         self._session_id: str | None = None
         self._seq = 0
@@ -595,6 +598,9 @@ class DiscordDouble:
         await self._notify()
 
     async def _on_identify(self, conn: _GatewayConnection, data: dict[str, Any]) -> None:
+        if int(data.get("intents", 0)) & self.disallowed_intents:
+            await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
+            return
         self.identify = data
         self.identify_count += 1
         self._session_id = secrets.token_hex(16)

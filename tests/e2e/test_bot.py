@@ -7,6 +7,7 @@ question lasts one real second and no test waits out a full timer.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 import discord
@@ -327,3 +328,23 @@ async def test_every_embed_stays_within_discord_limits(discord_double, store_pat
             assert reply.message.embeds and len(reply.message.embeds[0]["title"]) <= 256
         assert all(request.status < 400 for request in double.requests if request.status is not None)
     assert_nothing_pings(double)
+
+
+async def test_a_failing_command_gives_a_short_private_message_and_one_log_line(
+    discord_double, store_path, builtin_catalog, caplog
+):
+    double = discord_double
+    async with connected_bot(make_bot(store_path, builtin_catalog), double) as bot:
+        await sync(bot, double)
+
+        async def broken_leaderboard(*args, **kwargs):
+            raise RuntimeError("disk on fire")
+
+        bot.store.leaderboard = broken_leaderboard
+        with caplog.at_level(logging.ERROR, logger="bot.client"):
+            reply = await double.slash(double.guild, None, User.member("ann"), "trivia", subcommand="leaderboard")
+        assert reply.ephemeral
+        assert reply.content == "Something went wrong on our side; the error has been logged."
+        assert "Traceback" not in reply.text and "disk on fire" not in reply.text
+        errors = [record for record in caplog.records if record.name == "bot.client"]
+        assert len(errors) == 1 and "/trivia leaderboard" in errors[0].getMessage()

@@ -1,0 +1,111 @@
+"""`crate-digger run` and `sync` against the Discord double: clear one-line exits, never a traceback.
+
+`run` and `sync` own their event loop (asyncio.run), so the double runs on a loop in a thread of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+
+import discord
+import pytest
+
+from bot import launcher
+from bot.client import CrateDigger
+from bot.config import load_settings
+from bot.storage.sqlite import SqliteStore
+from bot.trivia.catalog import Catalog
+from bot.trivia.packs import BUILTIN_PACKS_DIR
+from tests.discord_double import DiscordDouble, connected_bot
+from tests.discord_double.fixtures import patch_discord_urls
+
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret-part.of-the-token"
+
+
+@contextlib.contextmanager
+def double_on_its_own_loop():
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    double = DiscordDouble()
+    asyncio.run_coroutine_threadsafe(double.start(), loop).result(10)
+    try:
+        with patch_discord_urls(double):
+            yield double
+    finally:
+        asyncio.run_coroutine_threadsafe(double.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+
+
+@pytest.fixture
+def restore_logging():
+    """`run` installs discord.py's log handler on the root logger; keep it from leaking into other tests."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def settings_for(tmp_path, **extra):
+    return load_settings(
+        {"DISCORD_TOKEN": TOKEN, "DATABASE_PATH": str(tmp_path / "db.sqlite3"), "LOG_LEVEL": "DEBUG", **extra}
+    )
+
+
+def the_exit_line(err: str) -> str:
+    """The single line the launcher prints when it gives up (log lines may come before it)."""
+    (line,) = [line for line in err.splitlines() if line.startswith("crate-digger:")]
+    return line
+
+
+def test_a_rejected_token_ends_with_one_line_and_exit_2(tmp_path, capsys, restore_logging):
+    with double_on_its_own_loop() as double:
+        double.fail_next("GET", r"/users/@me$", status=401, code=0, message="401: Unauthorized")
+        code = launcher.run(settings_for(tmp_path))
+    captured = capsys.readouterr()
+    assert code == 2
+    assert the_exit_line(captured.err).startswith("crate-digger: Discord rejected DISCORD_TOKEN")
+    assert "Traceback" not in captured.err + captured.out
+    assert TOKEN not in captured.err + captured.out
+    assert "secret-part" not in captured.err + captured.out
+
+
+def test_a_privileged_intent_the_portal_refuses_ends_with_one_line_and_exit_2(tmp_path, capsys, restore_logging):
+    with double_on_its_own_loop() as double:
+        double.disallowed_intents = discord.Intents(message_content=True).value
+        code = launcher.run(settings_for(tmp_path, MESSAGE_CONTENT_INTENT="true"))
+    captured = capsys.readouterr()
+    assert code == 2
+    line = the_exit_line(captured.err)
+    assert "Message Content intent is not enabled" in line and "MESSAGE_CONTENT_INTENT=false" in line
+    assert "Traceback" not in captured.err + captured.out
+    assert "secret-part" not in captured.err + captured.out
+
+
+def test_sync_registers_the_commands_with_one_server(tmp_path, capsys, restore_logging):
+    with double_on_its_own_loop() as double:
+        code = launcher.sync(settings_for(tmp_path), double.guild.id)
+        synced = set(double.commands.get(double.guild.id, {}))
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert synced == {"trivia", "fact", "pack"}
+    assert f"synced 3 commands to server {double.guild.id}" in captured.out
+    assert "secret-part" not in captured.err + captured.out
+
+
+async def test_run_syncs_to_the_development_server_at_start(discord_double, tmp_path):
+    double = discord_double
+    catalog = Catalog.from_folder(BUILTIN_PACKS_DIR)[0]
+
+    def factory():
+        return CrateDigger(store=SqliteStore(tmp_path / "db.sqlite3"), catalog=catalog, dev_guild_id=double.guild.id)
+
+    async with connected_bot(factory, double):
+        assert set(double.commands.get(double.guild.id, {})) == {"trivia", "fact", "pack"}
+        assert None not in double.commands  # nothing global: sync is on demand
