@@ -16,7 +16,7 @@ from typing import Any
 from bot.config import ConfigError, Settings, load_settings
 from bot.trivia.catalog import Catalog
 from bot.trivia.facts import EntityFacts
-from bot.trivia.model import Pack
+from bot.trivia.model import Entity, Pack
 from bot.trivia.packs import PackError, load_pack_file, load_packs
 
 EXIT_OK = 0
@@ -167,23 +167,24 @@ def show_pack(settings: Settings, pack_ref: str, as_json: bool) -> int:
     return EXIT_OK
 
 
+def entity_document(entity: Entity) -> dict[str, Any]:
+    return {
+        "id": entity.id,
+        "name": entity.name,
+        "kind": entity.kind,
+        "aliases": list(entity.aliases),
+        "year": entity.year,
+        "description": entity.description,
+    }
+
+
 def pack_document(pack: Pack, catalog: Catalog) -> dict[str, Any]:
     return {
         "id": pack.id,
         "title": pack.title,
         "description": pack.description,
         "source": {"title": pack.source.title, "file": pack.source.file, "url": pack.source.url},
-        "entities": [
-            {
-                "id": entity.id,
-                "name": entity.name,
-                "kind": entity.kind,
-                "aliases": list(entity.aliases),
-                "year": entity.year,
-                "description": entity.description,
-            }
-            for entity in pack.entities
-        ],
+        "entities": [entity_document(entity) for entity in pack.entities],
         "facts": [
             {
                 "id": fact.id,
@@ -247,14 +248,7 @@ def entity_facts_document(facts: EntityFacts) -> dict[str, Any]:
 
     return {
         "query_match": entity.name,
-        "entity": {
-            "id": entity.id,
-            "name": entity.name,
-            "kind": entity.kind,
-            "aliases": list(entity.aliases),
-            "year": entity.year,
-            "description": entity.description,
-        },
+        "entity": entity_document(entity),
         "relations": [link_document(link) for link in facts.links],
         "through": [{"via": work.name, **link_document(link)} for work, link in facts.through],
         "packs": list(facts.pack_ids),

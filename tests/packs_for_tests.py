@@ -36,3 +36,27 @@ distractors:
   song: [Funky Drummer, Think (About It), Apache]
   musician: [James Brown, Lyn Collins, The Incredible Bongo Band]
 """
+
+
+# A minimal valid pack whose source is a file beside it (``TINY_SOURCE`` goes in ``article.txt``);
+# tests corrupt one field at a time and expect the problem on a known line.
+TINY_SOURCE = "Akira is a classic 1988 film by Katsuhiro Otomo. The video was filmed in Tokyo."
+TINY_PACK = """\
+id: tiny
+title: Tiny
+source:
+  title: A tiny article
+  file: article.txt
+entities:
+  - id: akira
+    name: Akira
+    kind: film
+  - id: otomo
+    name: Katsuhiro Otomo
+    kind: person
+facts:
+  - subject: akira
+    relation: by
+    object: otomo
+    quote: Akira is a classic 1988 film by Katsuhiro Otomo
+"""

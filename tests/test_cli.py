@@ -14,31 +14,14 @@ import pytest
 
 from bot.cli import main
 from bot.trivia.packs import BUILTIN_PACKS_DIR
+from tests.packs_for_tests import TINY_PACK, TINY_SOURCE
 
 SEED = BUILTIN_PACKS_DIR / "kanye-stronger-akira.yaml"
 SEED_ID = "kanye-stronger-akira"
 ISSUE_LINE = re.compile(r"^(\S+):(\d+): (\S+): (.+)$")
 
-SOURCE = "Akira is a classic 1988 film by Katsuhiro Otomo."
-GOOD = """\
-id: tiny
-title: Tiny
-source:
-  title: A tiny article
-  file: article.txt
-entities:
-  - id: akira
-    name: Akira
-    kind: film
-  - id: otomo
-    name: Katsuhiro Otomo
-    kind: person
-facts:
-  - subject: akira
-    relation: by
-    object: otomo
-    quote: Akira is a classic 1988 film by Katsuhiro Otomo
-"""
+SOURCE = TINY_SOURCE
+GOOD = TINY_PACK
 
 # The bad file kinds from the issue: (text, line, field)
 BAD_FILES = {

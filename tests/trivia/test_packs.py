@@ -23,6 +23,7 @@ from bot.trivia.packs import (
     parse_pack,
 )
 from bot.trivia.relations import RELATIONS
+from tests.packs_for_tests import TINY_PACK, TINY_SOURCE
 
 SEED = BUILTIN_PACKS_DIR / "kanye-stronger-akira.yaml"
 BUNDLED = sorted(pack_files([BUILTIN_PACKS_DIR]))
@@ -138,27 +139,8 @@ def test_the_checklist_facts_are_in_the_seed_pack(seed: Pack, subject: str, rela
 
 # ---------------------------------------------------------------- bad packs
 
-SOURCE = "Akira is a classic 1988 film by Katsuhiro Otomo. The video was filmed in Tokyo."
-
-GOOD = """\
-id: tiny
-title: Tiny
-source:
-  title: A tiny article
-  file: article.txt
-entities:
-  - id: akira
-    name: Akira
-    kind: film
-  - id: otomo
-    name: Katsuhiro Otomo
-    kind: person
-facts:
-  - subject: akira
-    relation: by
-    object: otomo
-    quote: Akira is a classic 1988 film by Katsuhiro Otomo
-"""
+SOURCE = TINY_SOURCE
+GOOD = TINY_PACK
 # Line numbers in GOOD, for the expectations below.
 L_ENTITY0_ID, L_ENTITY0_KIND, L_ENTITY1_ID = 7, 9, 10
 L_SUBJECT, L_RELATION, L_OBJECT, L_QUOTE = 14, 15, 16, 17
