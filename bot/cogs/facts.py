@@ -9,9 +9,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.render import (
+    CHOICE_NAME,
     COLOUR,
     EMBED_DESCRIPTION,
     EMBED_TITLE,
+    MESSAGE_CONTENT,
     NO_MENTIONS,
     add_field_within_limits,
     clip,
@@ -66,7 +68,9 @@ class FactsCog(commands.Cog):
             suggestions = [candidate.name for candidate in index.suggest(name)]
             hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
             await interaction.response.send_message(
-                clip(f"I know nothing called “{name}”.{hint}", 2000), ephemeral=True, allowed_mentions=NO_MENTIONS
+                clip(f"I know nothing called “{name}”.{hint}", MESSAGE_CONTENT),
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
             )
             return
         titles = {pack.id: pack.source.title for pack in catalog.packs()}
@@ -79,6 +83,6 @@ class FactsCog(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         catalog = await self.bot.library.catalog_for(interaction.guild_id)
         return [
-            app_commands.Choice(name=clip(entity.name, 100), value=clip(entity.name, 100))
+            app_commands.Choice(name=clip(entity.name, CHOICE_NAME), value=clip(entity.name, CHOICE_NAME))
             for entity in catalog.index.autocomplete(current, limit=25)
         ]

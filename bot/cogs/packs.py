@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.render import COLOUR, EMBED_DESCRIPTION, NO_MENTIONS, clip
+from bot.cogs.render import COLOUR, EMBED_DESCRIPTION, MESSAGE_CONTENT, NO_MENTIONS, clip
 from bot.trivia.packs import MAX_FILE_BYTES, PackError
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def format_issues(error: PackError) -> str:
         shown.append(f"…and {len(lines) - MAX_ISSUES_SHOWN} more. Run `crate-digger packs check` for the full list.")
     count = len(error.issues)
     header = f"That pack has {count} problem{'s' if count != 1 else ''}; nothing was saved.\n"
-    return clip(header + "\n".join(shown), 2000)
+    return clip(header + "\n".join(shown), MESSAGE_CONTENT)
 
 
 def is_moderator(interaction: discord.Interaction) -> bool:
@@ -109,7 +109,7 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
             return
         removed = await self.bot.library.remove(interaction.guild_id, pack)
         message = f"Removed `{pack}`." if removed else f"This server has no uploaded pack `{pack}`."
-        await interaction.response.send_message(clip(message, 2000), ephemeral=True)
+        await interaction.response.send_message(clip(message, MESSAGE_CONTENT), ephemeral=True)
 
     @remove.autocomplete("pack")
     async def remove_autocomplete(self, interaction: discord.Interaction, current: str):
@@ -140,7 +140,7 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
         found = catalog.pack(pack)
         summary = catalog.summary(pack)
         if found is None or summary is None:
-            await interaction.response.send_message(clip(f"No pack `{pack}` here.", 2000), ephemeral=True)
+            await interaction.response.send_message(clip(f"No pack `{pack}` here.", MESSAGE_CONTENT), ephemeral=True)
             return
         embed = discord.Embed(title=clip(found.title, 256), description=clip(found.description or "", 4096) or None)
         embed.colour = COLOUR

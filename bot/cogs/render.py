@@ -23,10 +23,6 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def embed_size(embed: discord.Embed) -> int:
-    return len(embed)
-
-
 def add_field_within_limits(embed: discord.Embed, name: str, value: str, inline: bool = False) -> bool:
     """Add a field if the embed still has room; False when it is full (callers say "and N more")."""
     name = clip(name, EMBED_FIELD_NAME)

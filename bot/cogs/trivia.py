@@ -15,7 +15,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import send_private
-from bot.cogs.render import BUTTON_LABEL, COLOUR, EMBED_DESCRIPTION, NO_MENTIONS, clip, quote_block
+from bot.cogs.render import (
+    BUTTON_LABEL,
+    CHOICE_NAME,
+    COLOUR,
+    EMBED_DESCRIPTION,
+    MESSAGE_CONTENT,
+    NO_MENTIONS,
+    clip,
+    quote_block,
+)
 from bot.trivia.catalog import pick_questions
 from bot.trivia.game import (
     AnswerLocked,
@@ -154,7 +163,7 @@ class ChannelRenderer:
                     index = int((item.custom_id or "0").rsplit(":", 1)[-1])
                     item.disabled = self.buttons.choices[index] in event.removed_choices
             await self.question_message.edit(view=self.buttons, allowed_mentions=NO_MENTIONS)
-        await self.send(content=clip(f"💡 Hint: {discord.utils.escape_markdown(event.text)}", 2000))
+        await self.send(content=clip(f"💡 Hint: {discord.utils.escape_markdown(event.text)}", MESSAGE_CONTENT))
 
     async def _closed(self, event: QuestionClosed) -> None:
         if self.buttons is not None and self.question_message is not None:
@@ -232,7 +241,7 @@ class TriviaCommands(app_commands.Group, name="trivia", description="Trivia abou
         catalog = await self.cog.bot.library.catalog_for(interaction.guild_id)
         typed = current.casefold()
         return [
-            app_commands.Choice(name=clip(f"{pack.title} ({pack.id})", 100), value=pack.id)
+            app_commands.Choice(name=clip(f"{pack.title} ({pack.id})", CHOICE_NAME), value=pack.id)
             for pack in catalog.packs()
             if typed in pack.id or typed in pack.title.casefold()
         ][:25]
@@ -278,7 +287,7 @@ class TriviaCommands(app_commands.Group, name="trivia", description="Trivia abou
         stats = await self.cog.bot.store.player_stats(interaction.guild_id, target.id)
         if stats is None:
             await interaction.response.send_message(
-                clip(f"{target.display_name} hasn't played here yet.", 2000), ephemeral=True
+                clip(f"{target.display_name} hasn't played here yet.", MESSAGE_CONTENT), ephemeral=True
             )
             return
         embed = discord.Embed(title=clip(f"Stats for {stats.display_name}", 256), colour=COLOUR)
@@ -346,7 +355,7 @@ class TriviaCog(commands.Cog):
         pack = catalog.pack(pack_id) if pack_id else (packs[0] if packs else None)
         if pack is None:
             known = ", ".join(f"`{p.id}`" for p in packs) or "none"
-            await send_private(interaction, clip(f"There's no pack `{pack_id}` here. Packs: {known}", 2000))
+            await send_private(interaction, clip(f"There's no pack `{pack_id}` here. Packs: {known}", MESSAGE_CONTENT))
             return
         questions = pick_questions(
             catalog.questions(pack.id), count, self.rng, need_choices=answer_mode is AnswerMode.CHOICES

@@ -71,9 +71,7 @@ class Store(Protocol):
 
     async def close(self) -> None: ...
 
-    async def start_game(
-        self, guild_id: int, channel_id: int, pack_id: str, mode: str, started_at: float
-    ) -> int:
+    async def start_game(self, guild_id: int, channel_id: int, pack_id: str, mode: str, started_at: float) -> int:
         """Record a new game and return its id."""
         ...
 

@@ -79,9 +79,7 @@ def matches(guess: str, accepted: Sequence[str], wrong: Sequence[str] = ()) -> b
         return False
     wrong_options = {option for option in map(normalise, wrong) if option}
     # A tie goes against the player: the guess does not tell us which of the two they meant.
-    return all(
-        _distance(normal_guess, option, distance_to_right) > distance_to_right for option in wrong_options
-    )
+    return all(_distance(normal_guess, option, distance_to_right) > distance_to_right for option in wrong_options)
 
 
 def typo_budget(letter_count: int) -> int:

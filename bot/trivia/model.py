@@ -6,6 +6,7 @@ Everything here is immutable and free of I/O so that every layer can pass these 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ class Pack:
     path: str | None = None
 
     def entity(self, entity_id: str) -> Entity:
-        return self._entities_by_id()[entity_id]
+        return self._entities_by_id[entity_id]
 
+    @cached_property
     def _entities_by_id(self) -> dict[str, Entity]:
         return {entity.id: entity for entity in self.entities}
