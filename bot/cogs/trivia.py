@@ -6,6 +6,7 @@ interactions and messages into session calls and session events into embeds and 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from typing import TYPE_CHECKING, Literal
@@ -117,11 +118,15 @@ class ChannelRenderer:
         self.session: GameSession | None = None
         self.question_message: discord.Message | None = None
         self.buttons: ChoiceButtons | None = None
+        # The game task starts before /trivia start is answered; hold its first message until the
+        # announcement is out, so the channel reads in order.
+        self.announced = asyncio.Event()
 
     async def send(self, **kwargs) -> discord.Message:
         return await self.channel.send(allowed_mentions=NO_MENTIONS, **kwargs)
 
     async def render(self, event: Event) -> None:
+        await self.announced.wait()
         match event:
             case QuestionAsked():
                 await self._asked(event)
@@ -385,14 +390,17 @@ class TriviaCog(commands.Cog):
         self.starters[channel.id] = interaction.user.id
         task.add_done_callback(lambda _: self.starters.pop(channel.id, None))
         how = "buttons" if answer_mode is AnswerMode.CHOICES else "typing in the chat"
-        await interaction.response.send_message(
-            clip(
-                f"🎧 **{interaction.user.display_name}** started a game: {len(questions)} questions from "
-                f"**{pack.title}**, {seconds} seconds each, answered with {how}.",
-                2000,
-            ),
-            allowed_mentions=NO_MENTIONS,
-        )
+        try:
+            await interaction.response.send_message(
+                clip(
+                    f"🎧 **{interaction.user.display_name}** started a game: {len(questions)} questions from "
+                    f"**{pack.title}**, {seconds} seconds each, answered with {how}.",
+                    MESSAGE_CONTENT,
+                ),
+                allowed_mentions=NO_MENTIONS,
+            )
+        finally:
+            renderer.announced.set()
 
     async def session_for_control(self, interaction: discord.Interaction) -> GameSession | None:
         """The channel's game, if the caller started it or moderates the server; otherwise say why not."""

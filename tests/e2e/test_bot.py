@@ -132,6 +132,8 @@ async def test_button_game_scores_the_right_player_and_shows_the_leaderboard(
         assert "started a game: 2 questions" in started.content
 
         asked = await question_message(double, channel, 1)
+        in_order = [message.id for message in double.messages]
+        assert in_order.index(started.message.id) < in_order.index(asked.id)  # announced, then asked
         embed = asked.embeds[0]
         assert "<t:" in embed["description"] and ":R>" in embed["description"]  # live countdown, no edits
         assert embed["footer"]["text"] == builtin_catalog.pack("kanye-stronger-akira").title
