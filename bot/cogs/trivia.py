@@ -230,6 +230,7 @@ class TriviaCommands(app_commands.Group, name="trivia", description="Trivia abou
         questions="How many questions (1-50, default 10)",
         seconds="Seconds per question (10-120, default 30)",
         mode="Answer with buttons (default) or by typing",
+        hints="Give a hint halfway through each question (default: yes)",
     )
     async def start(
         self,
@@ -238,8 +239,9 @@ class TriviaCommands(app_commands.Group, name="trivia", description="Trivia abou
         questions: app_commands.Range[int, 1, 50] = 10,
         seconds: app_commands.Range[int, 10, 120] = 30,
         mode: Literal["buttons", "text"] = "buttons",
+        hints: bool = True,
     ) -> None:
-        await self.cog.start_game(interaction, pack, questions, seconds, mode)
+        await self.cog.start_game(interaction, pack, questions, seconds, mode, hints)
 
     @start.autocomplete("pack")
     async def start_pack_autocomplete(self, interaction: discord.Interaction, current: str):
@@ -340,7 +342,7 @@ class TriviaCog(commands.Cog):
         await self.sessions.stop_all()
 
     async def start_game(
-        self, interaction: discord.Interaction, pack_id: str | None, count: int, seconds: int, mode: str
+        self, interaction: discord.Interaction, pack_id: str | None, count: int, seconds: int, mode: str, hints: bool
     ) -> None:
         channel = interaction.channel
         assert interaction.guild_id is not None and channel is not None
@@ -368,7 +370,7 @@ class TriviaCog(commands.Cog):
         if not questions:
             await send_private(interaction, f"`{pack.id}` has no questions that can be played with {mode}.")
             return
-        settings = RoundSettings(questions=len(questions), seconds=seconds, mode=answer_mode)
+        settings = RoundSettings(questions=len(questions), seconds=seconds, mode=answer_mode, hints=hints)
         game = Game(questions, settings, clock=self.bot.monotonic, rng=self.rng)
         renderer = ChannelRenderer(self.bot, channel, pack.title, pack.source.title)  # type: ignore[arg-type]
         session = GameSession(

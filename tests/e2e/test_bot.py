@@ -127,7 +127,12 @@ async def test_button_game_scores_the_right_player_and_shows_the_leaderboard(
     async with connected_bot(make_bot(store_path, builtin_catalog), double) as bot:
         await sync(bot, double)
         started = await double.slash(
-            double.guild, channel, ann, "trivia", subcommand="start", options={"questions": 2, "seconds": 10}
+            double.guild,
+            channel,
+            ann,
+            "trivia",
+            subcommand="start",
+            options={"questions": 2, "seconds": 10, "hints": False},
         )
         assert "started a game: 2 questions" in started.content
 
