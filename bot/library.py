@@ -58,19 +58,22 @@ class PackLibrary:
 
     def validate_upload(self, raw: bytes, file_name: str) -> Pack:
         """Check an uploaded file without saving it; raises PackError with every problem."""
+        return self._parse_upload(raw, file_name)[1]
+
+    def _parse_upload(self, raw: bytes, file_name: str) -> tuple[str, Pack]:
         text = decode_pack_bytes(raw, file_name)
         pack = parse_pack(text, file_name, base_dir=None)
         if self._builtin.pack(pack.id) is not None:
             raise PackError(
                 [PackIssue(file_name, 1, "id", f"{pack.id!r} is a built-in pack; give your pack another id")]
             )
-        return pack
+        return text, pack
 
     async def add(self, guild_id: int, raw: bytes, file_name: str, uploaded_by: int) -> UploadResult:
         """Validate first, then replace atomically: a bad upload leaves the old version in place."""
-        pack = self.validate_upload(raw, file_name)
+        text, pack = self._parse_upload(raw, file_name)
         replaced = await self._store.get_pack(guild_id, pack.id) is not None
-        await self._store.save_pack(guild_id, pack.id, decode_pack_bytes(raw, file_name), uploaded_by, self._clock())
+        await self._store.save_pack(guild_id, pack.id, text, uploaded_by, self._clock())
         self._catalogs.pop(guild_id, None)
         catalog = await self.catalog_for(guild_id)
         return UploadResult(pack, replaced, len(catalog.questions(pack.id)))
