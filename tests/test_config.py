@@ -37,12 +37,34 @@ def test_values_are_read():
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("DEV_GUILD_ID", "my-server"), ("DEV_GUILD_ID", "12"), ("LOG_LEVEL", "loud"), ("MESSAGE_CONTENT_INTENT", "maybe")],
+    [
+        ("DEV_GUILD_ID", "my-server"),
+        ("DEV_GUILD_ID", "12"),
+        ("LOG_LEVEL", "loud"),
+        ("MESSAGE_CONTENT_INTENT", "maybe"),
+        ("FETCH_MAX_BYTES", "2MB"),
+        ("FETCH_MAX_BYTES", "0"),
+        ("FETCH_TIMEOUT_SECONDS", "soon"),
+        ("FETCH_TIMEOUT_SECONDS", "-1"),
+        ("FETCH_TIMEOUT_SECONDS", "nan"),
+        ("FETCH_REFUSE_PRIVATE_ADDRESSES", "sometimes"),
+    ],
 )
 def test_a_bad_value_names_the_variable(variable, value):
     with pytest.raises(ConfigError, match=variable) as raised:
         load_settings({variable: value})
     assert repr(value) in str(raised.value)
+
+
+def test_fetch_settings():
+    defaults = load_settings({})
+    assert (defaults.fetch_max_bytes, defaults.fetch_timeout_seconds) == (2 * 1024 * 1024, 15.0)
+    assert defaults.fetch_refuse_private_addresses is True
+    chosen = load_settings(
+        {"FETCH_MAX_BYTES": "50000", "FETCH_TIMEOUT_SECONDS": "2.5", "FETCH_REFUSE_PRIVATE_ADDRESSES": "false"}
+    )
+    assert (chosen.fetch_max_bytes, chosen.fetch_timeout_seconds) == (50000, 2.5)
+    assert chosen.fetch_refuse_private_addresses is False
 
 
 def test_missing_token_says_what_to_do():
