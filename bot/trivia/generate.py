@@ -56,6 +56,7 @@ def generate_questions(pack: Pack, other_packs: Sequence[Pack] = ()) -> list[Que
                 quote=written.quote,
                 source_title=pack.source.title,
                 pack_id=pack.id,
+                note=written.note,
             )
         )
     return questions
@@ -125,6 +126,7 @@ def _question(pack: Pack, ask: _Ask, entities: dict[str, Entity], pools: _Distra
         quote=fact.quote,
         source_title=pack.source.title,
         pack_id=pack.id,
+        note=fact.note,
     )
 
 
