@@ -557,13 +557,14 @@ def _parse_fuzzed(data: str | bytes) -> None:
 def test_random_bytes_and_mutations_only_ever_raise_pack_error() -> None:
     seed_text = SEED.read_text(encoding="utf-8")
     rng = random.Random(20240607)
-    started = time.perf_counter()
     outcomes = {"ok": 0, "refused": 0}
+    slowest = 0.0
     for round_number in range(450):
         if round_number % 3 == 0:
             data: str | bytes = bytes(rng.randrange(256) for _ in range(rng.randint(0, 200)))
         else:
             data = _mutate(rng, seed_text)
+        started = time.perf_counter()
         try:
             _parse_fuzzed(data)
         except PackError as error:
@@ -574,8 +575,12 @@ def test_random_bytes_and_mutations_only_ever_raise_pack_error() -> None:
             pytest.fail(f"round {round_number}: {type(error).__name__}: {error} for input {data!r}")
         else:
             outcomes["ok"] += 1
+        finally:
+            slowest = max(slowest, time.perf_counter() - started)
     assert outcomes["refused"] > 300  # the mutations really do break things
-    assert time.perf_counter() - started < 2.0
+    # A guard against a hang or a blow-up on one input (each takes well under 0.1 s), not a speed target:
+    # the whole loop's time depends on how busy the machine is.
+    assert slowest < 2.0
 
 
 # ---------------------------------------------------------------- optional fields
