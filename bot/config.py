@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from bot.trivia.packs import BUILTIN_PACKS_DIR
@@ -17,7 +17,18 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(Exception):
-    """A setting that is missing or malformed; the message says which and what it should be."""
+    """A setting that is missing or malformed; the message says which and what it should be.
+
+    It never quotes the value: a token pasted into the wrong variable would otherwise be printed.
+    """
+
+
+def _redact(value: object) -> str | None:
+    return None if value is None else "<redacted>"
+
+
+# Fields whose values must never reach a log, a traceback or a terminal; each maps to how it is shown.
+SECRET_FIELDS: dict[str, Callable[[object], object]] = {"discord_token": _redact}
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,16 @@ class Settings:
     log_level: str
     packs_dir: Path
     message_content: bool
+
+    def __repr__(self) -> str:
+        shown = []
+        for field in fields(self):
+            value = getattr(self, field.name)
+            redact = SECRET_FIELDS.get(field.name)
+            shown.append(f"{field.name}={(redact(value) if redact else value)!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    __str__ = __repr__
 
     def require_token(self) -> str:
         if not self.discord_token:
@@ -70,7 +91,9 @@ def _snowflake(environ: Mapping[str, str], name: str) -> int | None:
     if not value:
         return None
     if not value.isdigit() or not 15 <= len(value) <= 20:
-        raise ConfigError(f"{name} must be a Discord server id (a number of 15 to 20 digits), got {value!r}")
+        raise ConfigError(
+            f"{name} must be a Discord server id (a number of 15 to 20 digits); the value set ({_size(value)}) is not"
+        )
     return int(value)
 
 
@@ -79,7 +102,7 @@ def _choice(environ: Mapping[str, str], name: str, allowed: tuple[str, ...], def
     if not value:
         return default
     if value.upper() not in allowed:
-        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}; the value set ({_size(value)}) is none of them")
     return value.upper()
 
 
@@ -91,7 +114,12 @@ def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
         return True
     if value in ("0", "false", "no", "off"):
         return False
-    raise ConfigError(f"{name} must be true or false, got {value!r}")
+    raise ConfigError(f"{name} must be true or false (or 1/0, yes/no, on/off); the value set ({_size(value)}) is not")
+
+
+def _size(value: str) -> str:
+    """Describe a bad value without quoting it: it may be a secret pasted into the wrong variable."""
+    return f"{len(value)} character{'s' if len(value) != 1 else ''}"
 
 
 def log_level_number(settings: Settings) -> int:
