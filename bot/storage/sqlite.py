@@ -142,8 +142,9 @@ def _strip_sql_comments(sql: str) -> str:
 class SqliteStore:
     """``Store`` on a SQLite file (or ``":memory:"`` for tests)."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self._path = os.fspath(path)
+        self._busy_timeout_ms = int(busy_timeout_ms)
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
 
@@ -196,7 +197,7 @@ class SqliteStore:
         await self.close()
 
     async def _configure(self, conn: aiosqlite.Connection) -> None:
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms:d}")
         await conn.execute("PRAGMA foreign_keys = ON")
         if not self._in_memory:
             async with conn.execute("PRAGMA journal_mode = WAL") as cursor:
