@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.storage.errors import StoreError
 from bot.trivia.catalog import Catalog
 from bot.trivia.facts import EntityFacts
 from bot.trivia.model import Entity, Pack
@@ -22,6 +24,7 @@ from bot.trivia.packs import PackError, load_pack_file, load_packs
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what `yes | head` reports for `yes`, so pipelines read it the same way
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,12 +66,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        return _dispatch(args, settings)
-    except ConfigError as error:
+        code = _dispatch(args, settings)
+        # Flush here so that a reader that went away (`| head`) is noticed inside the handler below,
+        # not at interpreter exit where it would print "Exception ignored".
+        sys.stdout.flush()
+        return code
+    except (ConfigError, StoreError) as error:
+        # A StoreError that gets this far means the database could not be opened at all (a bad
+        # DATABASE_PATH, a newer schema): once open, storage failures are reported where they happen.
         print(f"crate-digger: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _silence_stdout() -> None:
+    """The reader of stdout is gone: send what is still buffered to /dev/null (the Python docs' recipe)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:

@@ -36,13 +36,70 @@ def test_values_are_read():
 
 
 @pytest.mark.parametrize(
-    ("variable", "value"),
-    [("DEV_GUILD_ID", "my-server"), ("DEV_GUILD_ID", "12"), ("LOG_LEVEL", "loud"), ("MESSAGE_CONTENT_INTENT", "maybe")],
+    ("variable", "value", "expected"),
+    [
+        ("DEV_GUILD_ID", "my-server", "a number of 15 to 20 digits"),
+        ("DEV_GUILD_ID", "12", "a number of 15 to 20 digits"),
+        ("LOG_LEVEL", "loud", "DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+        ("MESSAGE_CONTENT_INTENT", "maybe", "true or false"),
+        ("FETCH_MAX_BYTES", "2MB", "a whole number above 0"),
+        ("FETCH_MAX_BYTES", "0", "a whole number above 0"),
+        ("FETCH_TIMEOUT_SECONDS", "soon", "a number of seconds above 0"),
+        ("FETCH_TIMEOUT_SECONDS", "-1", "a number of seconds above 0"),
+        ("FETCH_TIMEOUT_SECONDS", "nan", "a number of seconds above 0"),
+        ("FETCH_REFUSE_PRIVATE_ADDRESSES", "sometimes", "true or false"),
+    ],
 )
-def test_a_bad_value_names_the_variable(variable, value):
+def test_a_bad_value_names_the_variable_and_what_it_expects(variable, value, expected):
     with pytest.raises(ConfigError, match=variable) as raised:
         load_settings({variable: value})
-    assert repr(value) in str(raised.value)
+    assert expected in str(raised.value)
+
+
+# A token pasted into the wrong variable: the error must say what is wrong without printing it.
+PASTED_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gabcde.pasted-secret-token-part"
+
+
+@pytest.mark.reliability
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "DEV_GUILD_ID",
+        "LOG_LEVEL",
+        "MESSAGE_CONTENT_INTENT",
+        "FETCH_MAX_BYTES",
+        "FETCH_TIMEOUT_SECONDS",
+        "FETCH_REFUSE_PRIVATE_ADDRESSES",
+    ],
+)
+def test_a_setting_error_never_echoes_the_value(variable):
+    with pytest.raises(ConfigError, match=variable) as raised:
+        load_settings({variable: PASTED_TOKEN})
+    message = str(raised.value)
+    assert "pasted-secret" not in message and "MTIzNDU2" not in message
+    assert f"{len(PASTED_TOKEN)} characters" in message  # enough to spot a paste, nothing to leak
+
+
+@pytest.mark.reliability
+def test_settings_repr_and_str_redact_the_token():
+    settings = load_settings({"DISCORD_TOKEN": PASTED_TOKEN, "LOG_LEVEL": "debug"})
+    for shown in (repr(settings), str(settings), f"{settings}", f"{settings!r}"):
+        assert "pasted-secret" not in shown and "MTIzNDU2" not in shown
+        assert "discord_token='<redacted>'" in shown
+        assert "log_level='DEBUG'" in shown  # everything else stays readable for debugging
+    assert settings.discord_token == PASTED_TOKEN  # redaction is for display only
+    assert "discord_token=None" in repr(load_settings({}))  # "not set" stays distinguishable
+
+
+def test_fetch_settings():
+    defaults = load_settings({})
+    assert (defaults.fetch_max_bytes, defaults.fetch_timeout_seconds) == (2 * 1024 * 1024, 15.0)
+    assert defaults.fetch_refuse_private_addresses is True
+    chosen = load_settings(
+        {"FETCH_MAX_BYTES": "50000", "FETCH_TIMEOUT_SECONDS": "2.5", "FETCH_REFUSE_PRIVATE_ADDRESSES": "false"}
+    )
+    assert (chosen.fetch_max_bytes, chosen.fetch_timeout_seconds) == (50000, 2.5)
+    assert chosen.fetch_refuse_private_addresses is False
 
 
 def test_missing_token_says_what_to_do():
