@@ -41,8 +41,8 @@ class Claim:
     shown: str
 
     def same_as(self, other: Claim) -> bool:
-        return self.relation == other.relation and bool(self.subject & other.subject) and bool(
-            self.object & other.object
+        return (
+            self.relation == other.relation and bool(self.subject & other.subject) and bool(self.object & other.object)
         )
 
 
@@ -63,8 +63,12 @@ def seed_claims() -> list[Claim]:
     pack = load_pack_file(SEED_PACK)
     names = {entity.id: _names(entity.name, *entity.aliases) for entity in pack.entities}
     return [
-        Claim(names[fact.subject], fact.relation, names.get(fact.object, _names(fact.object)),
-              f"{fact.subject} {fact.relation} {fact.object}")
+        Claim(
+            names[fact.subject],
+            fact.relation,
+            names.get(fact.object, _names(fact.object)),
+            f"{fact.subject} {fact.relation} {fact.object}",
+        )
         for fact in pack.facts
     ]
 
@@ -72,8 +76,12 @@ def seed_claims() -> list[Claim]:
 def extra_claims() -> list[Claim]:
     entries = yaml.safe_load(EXTRA_FACTS.read_text(encoding="utf-8")) or []
     return [
-        Claim(_names(*entry["subject"]), entry["relation"], _names(*map(str, entry["object"])),
-              f"{entry['subject'][0]} {entry['relation']} {entry['object'][0]}")
+        Claim(
+            _names(*entry["subject"]),
+            entry["relation"],
+            _names(*map(str, entry["object"])),
+            f"{entry['subject'][0]} {entry['relation']} {entry['object'][0]}",
+        )
         for entry in entries
     ]
 
@@ -116,8 +124,17 @@ def main() -> None:
     for shown in quality.wrong:
         print(f"  wrong:  {shown}")
     print(f"recall {quality.recall:.1%}  precision {quality.precision:.1%}")
-    print(json.dumps({"recall": round(quality.recall, 4), "precision": round(quality.precision, 4),
-                      "seed_facts": seed_count, "missed": len(quality.missed), "wrong": len(quality.wrong)}))
+    print(
+        json.dumps(
+            {
+                "recall": round(quality.recall, 4),
+                "precision": round(quality.precision, 4),
+                "seed_facts": seed_count,
+                "missed": len(quality.missed),
+                "wrong": len(quality.wrong),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -207,7 +207,9 @@ def draft_facts(settings: Settings, source: str, output: Path, pack_id: str | No
     from bot.authoring.text import ArticleError, article_from_file, article_from_html, article_from_text, looks_like_url
 
     if pack_id is not None and not ID_PATTERN.match(pack_id):
-        print(f"crate-digger: --id {pack_id!r} is not an id: use lowercase letters, digits and hyphens", file=sys.stderr)
+        print(
+            f"crate-digger: --id {pack_id!r} is not an id: use lowercase letters, digits and hyphens", file=sys.stderr
+        )
         return EXIT_USAGE
     if output.exists() and not force:
         print(f"crate-digger: {output} exists; choose another -o or add --force to replace it", file=sys.stderr)
@@ -248,7 +250,9 @@ def draft_facts(settings: Settings, source: str, output: Path, pack_id: str | No
         partial.unlink(missing_ok=True)
         print(f"crate-digger: cannot write {output}: {error.strerror or error}", file=sys.stderr)
         return EXIT_INVALID
-    print(f"wrote {output}: review it (delete wrong facts, fix names and kinds), then `crate-digger packs check {output}`")
+    print(
+        f"wrote {output}: review it (delete wrong facts, fix names and kinds), then `crate-digger packs check {output}`"
+    )
     return EXIT_OK
 
 

@@ -237,14 +237,19 @@ def _cue(name: str, pattern: str, *relations: str, backward: bool = False, objec
 _CUES: tuple[_Cue, ...] = (
     _cue("sampled by", _word(r"sampled by|interpolated by"), "samples", "interpolates", backward=True),
     _cue("covered by", _word(r"covered by"), "covers", backward=True),
-    _cue("sample of", _word(r"(?:a |the )?samples? (?:of|from)|built (?:up )?(?:on|around)(?: a sample of)?"), "samples"),
+    _cue(
+        "sample of", _word(r"(?:a |the )?samples? (?:of|from)|built (?:up )?(?:on|around)(?: a sample of)?"), "samples"
+    ),
     _cue("samples", _word(r"samples|sampled|sampling|lifts|lifted"), "samples"),
     _cue("interpolates", _word(r"interpolates|interpolated|interpolation of|interpolating"), "interpolates"),
     _cue("remix of", _word(r"remix of|remixes|remixed version of"), "remix_of"),
-    _cue("covers", _word(r"covers|covered|a cover of|cover version of|covering")
-         + r"(?! art)", "covers"),
-    _cue("cover art by", r"\bcover (?:art|artwork|image|design)\b[^.;]{0,60}?\b(?:by|courtesy of|from)\b"
-         r"|\b(?:designed|painted|drew|created) the (?:cover|artwork)\b", "cover_art_by"),
+    _cue("covers", _word(r"covers|covered|a cover of|cover version of|covering") + r"(?! art)", "covers"),
+    _cue(
+        "cover art by",
+        r"\bcover (?:art|artwork|image|design)\b[^.;]{0,60}?\b(?:by|courtesy of|from)\b"
+        r"|\b(?:designed|painted|drew|created) the (?:cover|artwork)\b",
+        "cover_art_by",
+    ),
     _cue("directed by", _word(r"directed by|direction by|helmed by"), "directed_by"),
     _cue("directed", _word(r"directed|helmed"), "directed_by", backward=True),
     _cue("produced by", _word(r"produced by|production by|co-produced by"), "produced_by"),
@@ -257,20 +262,32 @@ _CUES: tuple[_Cue, ...] = (
         "based_on",
     ),
     _cue("inspired", _word(r"inspired|influenced"), "influenced_by", "based_on", backward=True),
-    _cue("cited as", r"\bcit(?:ed|es|ing)\b[^.;]{1,60}?\bas (?:an? |his |her |their )?(?:influence|inspiration)",
-         "influenced_by", object_inside=True),
+    _cue(
+        "cited as",
+        r"\bcit(?:ed|es|ing)\b[^.;]{1,60}?\bas (?:an? |his |her |their )?(?:influence|inspiration)",
+        "influenced_by",
+        object_inside=True,
+    ),
     _cue("filmed in", _word(r"filmed in|shot in|filmed on location in|recorded in"), "filmed_in"),
-    _cue("from the album", _word(r"(?:from|off|on) (?:the|his|her|their) (?:album|LP|record|EP)|appears on"),
-         "appears_on"),
+    _cue(
+        "from the album",
+        _word(r"(?:from|off|on) (?:the|his|her|their) (?:album|LP|record|EP)|appears on"),
+        "appears_on",
+    ),
     _cue("released in", _word(r"released in|came out in|was released in|issued in"), "released_in"),
-    _cue("collaborated with", _word(r"collaborat(?:ed|ion|ions|ing) with|worked with|teamed up with"),
-         "collaborated_with"),
+    _cue(
+        "collaborated with",
+        _word(r"collaborat(?:ed|ion|ions|ing) with|worked with|teamed up with"),
+        "collaborated_with",
+    ),
     _cue("much like", _word(r"much like|mirrors|echoes the story of"), "mirrors"),
 )
 # Words that show a relation may be meant even where no cue above fits: such sentences are listed.
 _HINT_WORDS = re.compile(
-    _word(r"samples?|sampled|sampling|interpolat\w*|remix\w*|covers?|covered|inspir\w*|influen\w*|nod|homage|"
-          r"based|direct\w*|produc\w*|filmed|favou?rite|cited|cites|released"),
+    _word(
+        r"samples?|sampled|sampling|interpolat\w*|remix\w*|covers?|covered|inspir\w*|influen\w*|nod|homage|"
+        r"based|direct\w*|produc\w*|filmed|favou?rite|cited|cites|released"
+    ),
     re.IGNORECASE,
 )
 _FAVOURITE = re.compile(
@@ -507,9 +524,11 @@ def _emit(start: int, words: list[re.Match[str]]) -> Iterable[tuple[int, int, st
     first, last = words[0], words[-1]
     raw_end = last.end() - (2 if last.group(0).endswith(("'s", "\u2019s")) else 0)
     name = " ".join(word.group(0) for word in words)
-    name = name.removesuffix("'s").removesuffix("\u2019s").rstrip(".,") if not re.fullmatch(
-        r"(?:[A-Z]\.){2,}", name
-    ) else name
+    name = (
+        name.removesuffix("'s").removesuffix("\u2019s").rstrip(".,")
+        if not re.fullmatch(r"(?:[A-Z]\.){2,}", name)
+        else name
+    )
     if len(name) > 1:
         yield start + first.start(), start + raw_end, name
 
@@ -684,20 +703,26 @@ class _Drafter:
             return False
         return bool(set(self._possible(mention.key)) & kinds)
 
-    def _nearest_before(self, mentions: list[_Mention], position: int, kinds: frozenset[str], year_ok: bool) -> list[_Mention]:
+    def _nearest_before(
+        self, mentions: list[_Mention], position: int, kinds: frozenset[str], year_ok: bool
+    ) -> list[_Mention]:
         for mention in reversed([m for m in mentions if m.end <= position]):
             if self._fits(mention, kinds, year_ok):
                 return [mention]
         return []
 
-    def _after_opening_phrase(self, text: str, mentions: list[_Mention], after: int, kinds: frozenset[str]) -> list[_Mention]:
-        """"Filmed in Tokyo and directed by X, the video ...": the subject follows the opening phrase."""
+    def _after_opening_phrase(
+        self, text: str, mentions: list[_Mention], after: int, kinds: frozenset[str]
+    ) -> list[_Mention]:
+        """ "Filmed in Tokyo and directed by X, the video ...": the subject follows the opening phrase."""
         comma = text.find(",", after)
         if comma < 0:
             return []
         for mention in mentions:
-            if mention.start > comma and text[comma + 1 : mention.start].strip() == "" or (
-                mention.start > comma and mention.form == "anaphor" and mention.start - comma < 6
+            if (
+                mention.start > comma
+                and text[comma + 1 : mention.start].strip() == ""
+                or (mention.start > comma and mention.form == "anaphor" and mention.start - comma < 6)
             ):
                 return [mention] if self._fits(mention, kinds) else []
         return []
@@ -751,7 +776,11 @@ class _Drafter:
 
     def _character_from(self, text: str, mentions: list[_Mention], add) -> None:  # type: ignore[no-untyped-def]
         for name, title in zip(mentions, mentions[1:], strict=False):
-            if name.form == "name" and title.form == "title" and re.fullmatch(r"\s+from\s+", text[name.end : title.start]):
+            if (
+                name.form == "name"
+                and title.form == "title"
+                and re.fullmatch(r"\s+from\s+", text[name.end : title.start])
+            ):
                 if self._noun_kind(title.key or "") in ("film", "show", "book"):
                     if add(name.key, "character_in", title.key, "character from"):
                         self.entities[name.key or ""].votes["character"] += 3
@@ -786,16 +815,24 @@ class _Drafter:
                 add(speakers[-1].key, "likened_work_to", after[0].key, "is like")
 
     def _borrowed_part(self, index: int, text: str, mentions: list[_Mention], add) -> None:  # type: ignore[no-untyped-def]
-        """"… the opening to Daft Punk's "Harder, …"": the song the article is about borrows that part."""
+        """ "… the opening to Daft Punk's "Harder, …"": the song the article is about borrows that part."""
         for match in _BORROWED_PART.finditer(text):
             after = [m for m in mentions if m.start >= match.end() and m.start - match.end() < 40]
             work = next((m for m in after if m.form == "title" and not m.inner), None)
             if work is None or work.key is None:
                 continue
             earlier = [m.key for m in mentions if m.end <= match.start() and m.form == "title" and m.key != work.key]
-            topic = earlier[-1] if earlier else self._recent(
-                index, lambda key, work=work: self.entities[key].titled and key != work.key
-                and self._noun_kind(key) in (None, "song", "album")
+            topic = (
+                earlier[-1]
+                if earlier
+                else self._recent(
+                    index,
+                    lambda key, work=work: (
+                        self.entities[key].titled
+                        and key != work.key
+                        and self._noun_kind(key) in (None, "song", "album")
+                    ),
+                )
             )
             add(topic, "samples", work.key, "borrowed part")
 
@@ -820,8 +857,10 @@ def _objects_after(text: str, mentions: list[_Mention], position: int, max_gap_w
     result: list[_Mention] = []
     for mention in found:
         following = next((m for start, m in sorted(works.items()) if start >= mention.end), None)
-        if mention.possessive and following is not None and re.fullmatch(
-            r"(?:'s|\u2019s|'|\u2019)?\s+(?:[a-z0-9-]+\s+){0,3}", text[mention.end : following.start]
+        if (
+            mention.possessive
+            and following is not None
+            and re.fullmatch(r"(?:'s|\u2019s|'|\u2019)?\s+(?:[a-z0-9-]+\s+){0,3}", text[mention.end : following.start])
         ):
             result.append(following)
         else:

@@ -55,9 +55,18 @@ def assert_passes_the_check(draft: Draft) -> None:
             'The song "Don\'t Stand So Close to Me" nods to Vladimir Nabokov\'s novel "Lolita".',
             ("Don't Stand So Close to Me", "influenced_by", "Lolita"),
         ),
-        ('The video for "Sabotage" was directed by Spike Jonze.', ('the "Sabotage" music video', "directed_by", "Spike Jonze")),
-        ('The video for "Sabotage" was filmed in Los Angeles.', ('the "Sabotage" music video', "filmed_in", "Los Angeles")),
-        ('The cover art for the album "Nevermind" was photographed by Kirk Weddle.', ("Nevermind", "cover_art_by", "Kirk Weddle")),
+        (
+            'The video for "Sabotage" was directed by Spike Jonze.',
+            ('the "Sabotage" music video', "directed_by", "Spike Jonze"),
+        ),
+        (
+            'The video for "Sabotage" was filmed in Los Angeles.',
+            ('the "Sabotage" music video', "filmed_in", "Los Angeles"),
+        ),
+        (
+            'The cover art for the album "Nevermind" was photographed by Kirk Weddle.',
+            ("Nevermind", "cover_art_by", "Kirk Weddle"),
+        ),
         ('The album "Nevermind" was produced by Butch Vig.', ("Nevermind", "produced_by", "Butch Vig")),
         ('"Come as You Are" is a single from the album "Nevermind".', ("Come as You Are", "appears_on", "Nevermind")),
         ('The album "Nevermind" was released in 1991 on DGC.', ("Nevermind", "released_in", "1991")),
@@ -68,7 +77,10 @@ def assert_passes_the_check(draft: Draft) -> None:
             'Quentin Tarantino has called "The Good, the Bad and the Ugly" his favourite film of all time.',
             ("The Good, the Bad and the Ugly", "favourite_of", "Quentin Tarantino"),
         ),
-        ("Kurt Cobain cited the Pixies as an influence on every song he wrote.", ("Kurt Cobain", "influenced_by", "Pixies")),
+        (
+            "Kurt Cobain cited the Pixies as an influence on every song he wrote.",
+            ("Kurt Cobain", "influenced_by", "Pixies"),
+        ),
     ],
 )
 def test_each_relation_cue(sentence, expected):
@@ -161,8 +173,10 @@ def test_html_with_navigation_cookie_banner_and_comments():
 
 
 def test_the_rendered_draft_names_its_source_and_cues():
-    draft = draft_pack(article_from_text('Title line\n\n"Come as You Are" is a single from the album "Nevermind".'),
-                       url="https://example.com/a")
+    draft = draft_pack(
+        article_from_text('Title line\n\n"Come as You Are" is a single from the album "Nevermind".'),
+        url="https://example.com/a",
+    )
     text = render_draft(draft)
     assert "url: https://example.com/a" in text
     assert "# cue: from the album" in text

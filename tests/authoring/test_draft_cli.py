@@ -76,8 +76,18 @@ def test_an_existing_draft_is_not_overwritten(tmp_path, capsys):
     ],
 )
 def test_bad_sources_get_one_clear_line(tmp_path, capsys, source, message):
-    assert main(["facts", "draft", str(tmp_path / source) if "://" not in source else source,
-                 "-o", str(tmp_path / "d.yaml")]) == 1
+    assert (
+        main(
+            [
+                "facts",
+                "draft",
+                str(tmp_path / source) if "://" not in source else source,
+                "-o",
+                str(tmp_path / "d.yaml"),
+            ]
+        )
+        == 1
+    )
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
 
