@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +23,7 @@ from bot.trivia.packs import PackError, load_packs
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what `yes | head` reports for `yes`, so pipelines read it the same way
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,12 +66,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        return _dispatch(args, settings)
+        code = _dispatch(args, settings)
+        # Flush here so that a reader that went away (`| head`) is noticed inside the handler below,
+        # not at interpreter exit where it would print "Exception ignored".
+        sys.stdout.flush()
+        return code
     except ConfigError as error:
         print(f"crate-digger: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _silence_stdout() -> None:
+    """The reader of stdout is gone: send what is still buffered to /dev/null (the Python docs' recipe)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from bot.trivia.packs import BUILTIN_PACKS_DIR
@@ -17,7 +17,18 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(Exception):
-    """A setting that is missing or malformed; the message says which and what it should be."""
+    """A setting that is missing or malformed; the message says which and what it should be.
+
+    It never quotes the value: a token pasted into the wrong variable would otherwise be printed.
+    """
+
+
+def _redact(value: object) -> str | None:
+    return None if value is None else "<redacted>"
+
+
+# Fields whose values must never reach a log, a traceback or a terminal; each maps to how it is shown.
+SECRET_FIELDS: dict[str, Callable[[object], object]] = {"discord_token": _redact}
 
 
 @dataclass(frozen=True)
@@ -29,6 +40,16 @@ class Settings:
     # The built-in packs first, then every folder PACKS_DIR adds.
     pack_folders: tuple[Path, ...]
     message_content: bool
+
+    def __repr__(self) -> str:
+        shown = []
+        for field in fields(self):
+            value = getattr(self, field.name)
+            redact = SECRET_FIELDS.get(field.name)
+            shown.append(f"{field.name}={(redact(value) if redact else value)!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    __str__ = __repr__
 
     def require_token(self) -> str:
         if not self.discord_token:
@@ -69,13 +90,18 @@ def _path(environ: Mapping[str, str], name: str) -> Path | None:
 def _pack_folders(environ: Mapping[str, str], name: str) -> tuple[Path, ...]:
     """The built-in packs plus the folders (or single pack files) listed, separated by os.pathsep."""
     folders = [BUILTIN_PACKS_DIR]
-    for entry in (environ.get(name) or "").split(os.pathsep):
+    entries = (environ.get(name) or "").split(os.pathsep)
+    for number, entry in enumerate(entries, start=1):
         entry = entry.strip()
         if not entry:
             continue
         path = Path(entry).expanduser()
         if not path.exists():
-            raise ConfigError(f"{name}: {entry!r} does not exist; list folders of packs separated by {os.pathsep!r}")
+            # The value is not echoed (a token pasted into the wrong variable must not be printed back).
+            raise ConfigError(
+                f"{name} lists folders of packs separated by {os.pathsep!r}; entry {number} of {len(entries)} "
+                f"({_size(entry)}) does not exist"
+            )
         # The same folder named twice (or the built-in one named again) would report every pack as a duplicate.
         if all(path.resolve() != known.resolve() for known in folders):
             folders.append(path)
@@ -87,7 +113,9 @@ def _snowflake(environ: Mapping[str, str], name: str) -> int | None:
     if not value:
         return None
     if not value.isdigit() or not 15 <= len(value) <= 20:
-        raise ConfigError(f"{name} must be a Discord server id (a number of 15 to 20 digits), got {value!r}")
+        raise ConfigError(
+            f"{name} must be a Discord server id (a number of 15 to 20 digits); the value set ({_size(value)}) is not"
+        )
     return int(value)
 
 
@@ -96,7 +124,7 @@ def _choice(environ: Mapping[str, str], name: str, allowed: tuple[str, ...], def
     if not value:
         return default
     if value.upper() not in allowed:
-        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}; the value set ({_size(value)}) is none of them")
     return value.upper()
 
 
@@ -108,7 +136,12 @@ def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
         return True
     if value in ("0", "false", "no", "off"):
         return False
-    raise ConfigError(f"{name} must be true or false, got {value!r}")
+    raise ConfigError(f"{name} must be true or false (or 1/0, yes/no, on/off); the value set ({_size(value)}) is not")
+
+
+def _size(value: str) -> str:
+    """Describe a bad value without quoting it: it may be a secret pasted into the wrong variable."""
+    return f"{len(value)} character{'s' if len(value) != 1 else ''}"
 
 
 def log_level_number(settings: Settings) -> int:

@@ -18,6 +18,7 @@ from typing import TextIO
 
 from bot.config import Settings
 from bot.storage.sqlite import SqliteStore
+from bot.trivia.answers import option_labels
 from bot.trivia.catalog import Catalog, pick_questions
 from bot.trivia.game import (
     AnswerLocked,
@@ -31,6 +32,7 @@ from bot.trivia.game import (
     Player,
     QuestionAsked,
     QuestionClosed,
+    RejectReason,
     RoundSettings,
     WrongAnswer,
 )
@@ -76,6 +78,7 @@ class TerminalRenderer:
         self.player = player
         self.out = out
         self.question_open = asyncio.Event()
+        self.options = 0  # how many options the open question has, for the refusal message
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
@@ -87,6 +90,7 @@ class TerminalRenderer:
                 self.say(event.question.prompt)
                 for letter, choice in zip(LETTERS, event.choices, strict=False):
                     self.say(f"  {letter}) {choice}")
+                self.options = len(event.choices)
                 prompt = "Your answer (letter or text)" if event.mode is AnswerMode.CHOICES else "Your answer"
                 self.say(f"{prompt}:")
                 self.question_open.set()
@@ -94,6 +98,8 @@ class TerminalRenderer:
                 self.say(f"Hint: {event.text}")
             case WrongAnswer():
                 self.say("Not quite; try again.")
+            case AnswerRejected() if event.reason is RejectReason.NOT_AN_OPTION:
+                self.say(f"Not an option: {option_labels(self.options)}.")
             case AnswerRejected():
                 self.say(f"({event.reason}: {event.text!r})")
             case AnswerLocked():

@@ -220,7 +220,7 @@ def test_packs_dir_that_does_not_exist_names_the_setting(
     monkeypatch.setenv("PACKS_DIR", str(tmp_path / "nothing-here"))
     code, out, err = run(capsys, "packs", "list")
     assert code == 2 and out == ""
-    assert err.startswith("crate-digger: PACKS_DIR: ") and "nothing-here" in err
+    assert err.startswith("crate-digger: PACKS_DIR lists folders of packs") and "does not exist" in err
 
 
 def test_no_packs_found_is_an_error(

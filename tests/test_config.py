@@ -38,13 +38,43 @@ def test_values_are_read():
 
 
 @pytest.mark.parametrize(
-    ("variable", "value"),
-    [("DEV_GUILD_ID", "my-server"), ("DEV_GUILD_ID", "12"), ("LOG_LEVEL", "loud"), ("MESSAGE_CONTENT_INTENT", "maybe")],
+    ("variable", "value", "expected"),
+    [
+        ("DEV_GUILD_ID", "my-server", "a number of 15 to 20 digits"),
+        ("DEV_GUILD_ID", "12", "a number of 15 to 20 digits"),
+        ("LOG_LEVEL", "loud", "DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+        ("MESSAGE_CONTENT_INTENT", "maybe", "true or false"),
+    ],
 )
-def test_a_bad_value_names_the_variable(variable, value):
+def test_a_bad_value_names_the_variable_and_what_it_expects(variable, value, expected):
     with pytest.raises(ConfigError, match=variable) as raised:
         load_settings({variable: value})
-    assert repr(value) in str(raised.value)
+    assert expected in str(raised.value)
+
+
+# A token pasted into the wrong variable: the error must say what is wrong without printing it.
+PASTED_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gabcde.pasted-secret-token-part"
+
+
+@pytest.mark.reliability
+@pytest.mark.parametrize("variable", ["DEV_GUILD_ID", "LOG_LEVEL", "MESSAGE_CONTENT_INTENT"])
+def test_a_setting_error_never_echoes_the_value(variable):
+    with pytest.raises(ConfigError, match=variable) as raised:
+        load_settings({variable: PASTED_TOKEN})
+    message = str(raised.value)
+    assert "pasted-secret" not in message and "MTIzNDU2" not in message
+    assert f"{len(PASTED_TOKEN)} characters" in message  # enough to spot a paste, nothing to leak
+
+
+@pytest.mark.reliability
+def test_settings_repr_and_str_redact_the_token():
+    settings = load_settings({"DISCORD_TOKEN": PASTED_TOKEN, "LOG_LEVEL": "debug"})
+    for shown in (repr(settings), str(settings), f"{settings}", f"{settings!r}"):
+        assert "pasted-secret" not in shown and "MTIzNDU2" not in shown
+        assert "discord_token='<redacted>'" in shown
+        assert "log_level='DEBUG'" in shown  # everything else stays readable for debugging
+    assert settings.discord_token == PASTED_TOKEN  # redaction is for display only
+    assert "discord_token=None" in repr(load_settings({}))  # "not set" stays distinguishable
 
 
 def test_missing_token_says_what_to_do():
@@ -69,5 +99,6 @@ def test_packs_dir_adds_folders_after_the_built_in_ones(tmp_path):
 
 
 def test_packs_dir_that_does_not_exist_names_the_variable(tmp_path):
-    with pytest.raises(ConfigError, match=r"^PACKS_DIR: .*missing.* does not exist"):
-        load_settings({"PACKS_DIR": str(tmp_path / "missing")}, env_file=None)
+    missing = str(tmp_path / "missing")
+    with pytest.raises(ConfigError, match=r"^PACKS_DIR lists .* entry 2 of 2 \(\d+ characters\) does not exist"):
+        load_settings({"PACKS_DIR": os.pathsep.join([str(tmp_path), missing])}, env_file=None)

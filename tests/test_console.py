@@ -78,7 +78,7 @@ async def test_a_wrong_answer_shows_the_answer_and_the_quote(catalog, tmp_path):
 
 async def test_an_invalid_option_is_refused_and_end_of_input_stops(catalog, tmp_path):
     output, stats = await play(catalog, tmp_path, ["nonsense that matches nothing"], questions=2)
-    assert "not a valid option" in output
+    assert "Not an option: type A-D, 1-4 or the option's full text." in output
     assert "Game stopped." in output
     assert stats.games == 1 and stats.answered == 0
 
