@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.storage.errors import StoreError
 from bot.trivia.catalog import Catalog
 from bot.trivia.facts import EntityFacts
 from bot.trivia.model import Entity, Pack
@@ -70,7 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # not at interpreter exit where it would print "Exception ignored".
         sys.stdout.flush()
         return code
-    except ConfigError as error:
+    except (ConfigError, StoreError) as error:
+        # A StoreError that gets this far means the database could not be opened at all (a bad
+        # DATABASE_PATH, a newer schema): once open, storage failures are reported where they happen.
         print(f"crate-digger: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

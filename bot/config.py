@@ -14,6 +14,8 @@ from pathlib import Path
 from bot.trivia.packs import BUILTIN_PACKS_DIR
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_FETCH_MAX_BYTES = 2 * 1024 * 1024  # a long article's HTML is a few hundred KB
+DEFAULT_FETCH_TIMEOUT_SECONDS = 15.0
 
 
 class ConfigError(Exception):
@@ -39,6 +41,9 @@ class Settings:
     log_level: str
     packs_dir: Path
     message_content: bool
+    fetch_max_bytes: int
+    fetch_timeout_seconds: float
+    fetch_refuse_private_addresses: bool
 
     def __repr__(self) -> str:
         shown = []
@@ -78,6 +83,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         log_level=_choice(environ, "LOG_LEVEL", LOG_LEVELS, "INFO"),
         packs_dir=_path(environ, "PACKS_DIR") or BUILTIN_PACKS_DIR,
         message_content=_flag(environ, "MESSAGE_CONTENT_INTENT", default=False),
+        fetch_max_bytes=_positive_int(environ, "FETCH_MAX_BYTES", DEFAULT_FETCH_MAX_BYTES),
+        fetch_timeout_seconds=_positive_number(environ, "FETCH_TIMEOUT_SECONDS", DEFAULT_FETCH_TIMEOUT_SECONDS),
+        fetch_refuse_private_addresses=_flag(environ, "FETCH_REFUSE_PRIVATE_ADDRESSES", default=True),
     )
 
 
@@ -95,6 +103,28 @@ def _snowflake(environ: Mapping[str, str], name: str) -> int | None:
             f"{name} must be a Discord server id (a number of 15 to 20 digits); the value set ({_size(value)}) is not"
         )
     return int(value)
+
+
+def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    value = (environ.get(name) or "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) <= 0:
+        raise ConfigError(f"{name} must be a whole number above 0; the value set ({_size(value)}) is not")
+    return int(value)
+
+
+def _positive_number(environ: Mapping[str, str], name: str, default: float) -> float:
+    value = (environ.get(name) or "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number > 0 or number == float("inf"):
+        raise ConfigError(f"{name} must be a number of seconds above 0; the value set ({_size(value)}) is not")
+    return number
 
 
 def _choice(environ: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:

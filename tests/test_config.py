@@ -42,6 +42,12 @@ def test_values_are_read():
         ("DEV_GUILD_ID", "12", "a number of 15 to 20 digits"),
         ("LOG_LEVEL", "loud", "DEBUG, INFO, WARNING, ERROR, CRITICAL"),
         ("MESSAGE_CONTENT_INTENT", "maybe", "true or false"),
+        ("FETCH_MAX_BYTES", "2MB", "a whole number above 0"),
+        ("FETCH_MAX_BYTES", "0", "a whole number above 0"),
+        ("FETCH_TIMEOUT_SECONDS", "soon", "a number of seconds above 0"),
+        ("FETCH_TIMEOUT_SECONDS", "-1", "a number of seconds above 0"),
+        ("FETCH_TIMEOUT_SECONDS", "nan", "a number of seconds above 0"),
+        ("FETCH_REFUSE_PRIVATE_ADDRESSES", "sometimes", "true or false"),
     ],
 )
 def test_a_bad_value_names_the_variable_and_what_it_expects(variable, value, expected):
@@ -55,7 +61,17 @@ PASTED_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gabcde.pasted-secret-token-part"
 
 
 @pytest.mark.reliability
-@pytest.mark.parametrize("variable", ["DEV_GUILD_ID", "LOG_LEVEL", "MESSAGE_CONTENT_INTENT"])
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "DEV_GUILD_ID",
+        "LOG_LEVEL",
+        "MESSAGE_CONTENT_INTENT",
+        "FETCH_MAX_BYTES",
+        "FETCH_TIMEOUT_SECONDS",
+        "FETCH_REFUSE_PRIVATE_ADDRESSES",
+    ],
+)
 def test_a_setting_error_never_echoes_the_value(variable):
     with pytest.raises(ConfigError, match=variable) as raised:
         load_settings({variable: PASTED_TOKEN})
@@ -73,6 +89,17 @@ def test_settings_repr_and_str_redact_the_token():
         assert "log_level='DEBUG'" in shown  # everything else stays readable for debugging
     assert settings.discord_token == PASTED_TOKEN  # redaction is for display only
     assert "discord_token=None" in repr(load_settings({}))  # "not set" stays distinguishable
+
+
+def test_fetch_settings():
+    defaults = load_settings({})
+    assert (defaults.fetch_max_bytes, defaults.fetch_timeout_seconds) == (2 * 1024 * 1024, 15.0)
+    assert defaults.fetch_refuse_private_addresses is True
+    chosen = load_settings(
+        {"FETCH_MAX_BYTES": "50000", "FETCH_TIMEOUT_SECONDS": "2.5", "FETCH_REFUSE_PRIVATE_ADDRESSES": "false"}
+    )
+    assert (chosen.fetch_max_bytes, chosen.fetch_timeout_seconds) == (50000, 2.5)
+    assert chosen.fetch_refuse_private_addresses is False
 
 
 def test_missing_token_says_what_to_do():
