@@ -107,6 +107,10 @@ class TerminalRenderer:
             case QuestionClosed():
                 self.question_open.clear()
                 self._render_closed(event)
+            case StorageFailed(question=QuestionClosed() as unsaved):
+                self.question_open.clear()
+                self.say(f"Could not save your answer ({event.detail}), so question {unsaved.number} does not count.")
+                self.say(f"The answer is: {unsaved.answer}")
             case StorageFailed():
                 self.say(f"Could not save scores ({event.operation}): {event.detail}")
             case GameOver():
@@ -135,6 +139,8 @@ class TerminalRenderer:
         mine = next((s for s in event.standings if s.player.id == self.player.id), None)
         points, correct = (mine.points, mine.correct) if mine else (0, 0)
         self.say(f"Final score: {points} points, {correct} of {event.questions_asked} right.")
+        if event.not_counted is not None:
+            self.say(f"Question {event.not_counted} did not count: its answers could not be saved.")
 
 
 async def _feed_answers(session: GameSession, renderer: TerminalRenderer, feed: _LineFeed, player: Player) -> None:
@@ -149,7 +155,11 @@ async def _feed_answers(session: GameSession, renderer: TerminalRenderer, feed: 
         await renderer.question_open.wait()
         if session.is_over:
             return
-        await session.submit(player, line)
+        events = await session.submit(player, line)
+        if any(isinstance(event, (QuestionClosed, StorageFailed, GameOver)) for event in events):
+            # Rendering trails the game; the next line must wait for the next question, not for
+            # the renderer to catch up with this close.
+            renderer.question_open.clear()
 
 
 async def play_round(

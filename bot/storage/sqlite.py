@@ -148,8 +148,9 @@ def _strip_sql_comments(sql: str) -> str:
 class SqliteStore:
     """``Store`` on a SQLite file (or ``":memory:"`` for tests)."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self._path = os.fspath(path)
+        self._busy_timeout_ms = int(busy_timeout_ms)
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
 
@@ -180,7 +181,7 @@ class SqliteStore:
         conn = await aiosqlite.connect(self._path, isolation_level=None)
         try:
             conn.row_factory = aiosqlite.Row
-            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms:d}")
             # Before anything writes (even the switch to WAL): never change another program's database.
             await self._refuse_foreign_database(conn)
             await self._configure(conn)

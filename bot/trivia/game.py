@@ -245,12 +245,17 @@ class QuestionClosed(Event):
 
 @dataclass(frozen=True)
 class GameOver(Event):
-    """Always the last event. ``winners`` are everyone ranked first with more than 0 points."""
+    """Always the last event. ``winners`` are everyone ranked first with more than 0 points.
+
+    ``not_counted`` is set by whoever stores the game (the session runner), never by the game: the
+    number of a question whose answers could not be saved, so its points are left out of
+    ``standings`` and front ends say that it did not count."""
 
     reason: EndReason
     standings: tuple[Standing, ...]
     winners: tuple[Player, ...]
     questions_asked: int
+    not_counted: int | None = None
 
 
 class _Phase(Enum):
