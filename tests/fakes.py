@@ -117,8 +117,13 @@ class FakeStore:
         }
         return game_id
 
-    async def record_answers(self, game_id: int, guild_id: int, answers: Sequence[ScoredAnswer]) -> None:
-        self._call("record_answers", game_id, guild_id, tuple(answers))
+    async def record_answers(
+        self, game_id: int, guild_id: int, answers: Sequence[ScoredAnswer], missed: Sequence[int] = ()
+    ) -> None:
+        self._call("record_answers", game_id, guild_id, tuple(answers), tuple(missed))
+        for user_id in missed:
+            if (guild_id, user_id) in self.totals:
+                self.totals[(guild_id, user_id)].current_streak = 0
         for answer in answers:
             self.answers.append((game_id, guild_id, answer))
             totals = self._totals(guild_id, answer.user_id, answer.display_name)

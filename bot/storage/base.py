@@ -75,8 +75,15 @@ class Store(Protocol):
         """Record a new game and return its id."""
         ...
 
-    async def record_answers(self, game_id: int, guild_id: int, answers: Sequence[ScoredAnswer]) -> None:
-        """Add the answers and their points to the players' totals and streaks, in one transaction."""
+    async def record_answers(
+        self, game_id: int, guild_id: int, answers: Sequence[ScoredAnswer], missed: Sequence[int] = ()
+    ) -> None:
+        """Add the answers and their points to the players' totals and streaks, in one transaction.
+
+        A streak is the number of questions in a row a player answered right in this server, across
+        games. ``missed`` are user ids whose streak ends before ``answers`` apply: players who were in
+        the game and let the question pass, or guessed wrong in text mode (``QuestionClosed.missed``).
+        """
         ...
 
     async def finish_game(

@@ -385,15 +385,22 @@ class SqliteStore:
                 raise StoreError("inserting the game did not produce an id")
         return game_id
 
-    async def record_answers(self, game_id: int, guild_id: int, answers: Sequence[ScoredAnswer]) -> None:
+    async def record_answers(
+        self, game_id: int, guild_id: int, answers: Sequence[ScoredAnswer], missed: Sequence[int] = ()
+    ) -> None:
         """Store the answers and fold them into the players' totals, all or nothing.
 
-        Answers are applied in the order given, which matters for streaks when one batch holds
-        several answers by the same player.
+        Misses end streaks first; answers are then applied in the order given, which matters for
+        streaks when one batch holds several answers by the same player.
         """
-        if not answers:
+        if not answers and not missed:
             return
         async with self._write() as conn:
+            # No row means no streak to end, so a miss never creates a player.
+            await conn.executemany(
+                "UPDATE players SET current_streak = 0 WHERE guild_id = ? AND user_id = ?",
+                [(guild_id, user_id) for user_id in missed],
+            )
             for answer in answers:
                 await conn.execute(
                     "INSERT INTO answers"

@@ -122,6 +122,7 @@ class _PackGenerator:
                     quote=written.quote,
                     source_title=pack.source.title,
                     pack_id=pack.id,
+                    note=written.note,
                 )
             )
         return questions
@@ -189,6 +190,7 @@ class _PackGenerator:
             quote=fact.quote,
             source_title=pack.source.title,
             pack_id=pack.id,
+            note=fact.note,
         )
 
     def _names_of(self, cache_key: tuple[str, ...], entity_ids: Iterable[str]) -> frozenset[str]:

@@ -134,6 +134,42 @@ async def test_streak_survives_across_games(store: Store) -> None:
     assert stats is not None and stats.current_streak == 2
 
 
+async def test_a_miss_ends_a_streak_but_keeps_the_best_and_the_totals(store: Store) -> None:
+    game = await new_game(store)
+    await store.record_answers(game, GUILD, [answer(1, True), answer(1, True, question="q2")])
+    await store.record_answers(game, GUILD, [], missed=[1])
+    stats = await store.player_stats(GUILD, 1)
+    assert stats is not None
+    assert (stats.current_streak, stats.best_streak, stats.answered, stats.points) == (0, 2, 2, 20)
+
+
+async def test_misses_apply_before_the_answers_of_the_same_question(store: Store) -> None:
+    """A wrong typed guess followed by the right answer: the streak starts again at 1."""
+    game = await new_game(store)
+    await store.record_answers(game, GUILD, [answer(1, True), answer(2, True)])
+    await store.record_answers(game, GUILD, [answer(1, True, question="q2")], missed=[1, 2])
+    alice, bob = await store.player_stats(GUILD, 1), await store.player_stats(GUILD, 2)
+    assert alice is not None and bob is not None
+    assert (alice.current_streak, alice.best_streak) == (1, 1)
+    assert (bob.current_streak, bob.best_streak) == (0, 1)
+
+
+async def test_a_miss_by_an_unknown_player_creates_nobody(store: Store) -> None:
+    game = await new_game(store)
+    await store.record_answers(game, GUILD, [], missed=[99])
+    assert await store.player_stats(GUILD, 99) is None
+    assert await store.leaderboard(GUILD) == []
+
+
+async def test_a_miss_stays_in_its_guild(store: Store) -> None:
+    here, there = await new_game(store), await new_game(store, OTHER_GUILD)
+    await store.record_answers(here, GUILD, [answer(1, True)])
+    await store.record_answers(there, OTHER_GUILD, [answer(1, True)])
+    await store.record_answers(there, OTHER_GUILD, [], missed=[1])
+    stats = await store.player_stats(GUILD, 1)
+    assert stats is not None and stats.current_streak == 1
+
+
 async def test_record_answers_is_all_or_nothing(store: Store) -> None:
     game = await new_game(store)
     await store.record_answers(game, GUILD, [answer(1, True, 10)])

@@ -258,6 +258,38 @@ def test_ids_depend_on_the_fact_not_its_position() -> None:
     assert {question.fact_id: question.id for question in generate_questions(reordered)} == ids
 
 
+def test_notes_travel_from_facts_and_written_questions_to_questions() -> None:
+    pack = parse_pack(
+        """\
+id: noted
+title: Noted
+source:
+  title: An article
+  text: As recently as 2008, he tweeted that it was like Akira.
+entities:
+  - {id: kanye, name: Kanye West, kind: musician}
+  - {id: akira, name: Akira, kind: film}
+facts:
+  - subject: kanye
+    relation: likened_work_to
+    object: akira
+    quote: As recently as 2008, he tweeted that it was like Akira.
+    note: The article says 2008; the tweet is from 2018.
+questions:
+  - id: q1
+    prompt: Which film?
+    answers: [Akira]
+    note: A written note.
+""",
+        "noted.yaml",
+    )
+    notes = {question.fact_id: question.note for question in generate_questions(pack)}
+    assert notes == {
+        "kanye:likened_work_to:akira": "The article says 2008; the tweet is from 2018.",
+        None: "A written note.",
+    }
+
+
 PINNED = Path(__file__).with_name("seed_questions_pinned.json")
 
 
