@@ -39,9 +39,9 @@ def _setup_logging(settings: Settings) -> None:
 
 
 def build_bot(settings: Settings, *, sync_on_start: bool = True) -> CrateDigger:
-    catalog, result = Catalog.from_folder(settings.packs_dir)
+    catalog, result = Catalog.from_folders(settings.pack_folders)
     for issue in result.issues:
-        log.warning("skipped a built-in pack: %s", issue)
+        log.warning("skipped a pack: %s", issue)
     return CrateDigger(
         store=SqliteStore(settings.database_path),
         catalog=catalog,
