@@ -14,6 +14,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.authoring.fetch import FetchLimits
+from bot.config import DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_SECONDS
 from bot.library import PackLibrary
 from bot.storage.base import Store
 from bot.trivia.catalog import Catalog
@@ -46,6 +48,7 @@ class CrateDigger(commands.Bot):
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         wall_clock: Callable[[], float] = time.time,
+        fetch_limits: FetchLimits | None = None,
     ):
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -62,6 +65,10 @@ class CrateDigger(commands.Bot):
         self.monotonic = monotonic
         self.sleep = sleep
         self.wall_clock = wall_clock
+        # `/pack draft url:` fetches under these; by default private addresses are refused.
+        self.fetch_limits = fetch_limits or FetchLimits(
+            DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_SECONDS, refuse_private_addresses=True
+        )
         self.tree.on_error = self.on_app_command_error
 
     async def setup_hook(self) -> None:

@@ -16,6 +16,7 @@ import sys
 import aiohttp
 import discord
 
+from bot.authoring.fetch import FetchLimits
 from bot.client import CrateDigger
 from bot.config import ConfigError, Settings, log_level_number
 from bot.storage.sqlite import SqliteStore
@@ -48,6 +49,7 @@ def build_bot(settings: Settings, *, sync_on_start: bool = True) -> CrateDigger:
         message_content=settings.message_content,
         dev_guild_id=settings.dev_guild_id,
         sync_on_start=sync_on_start,
+        fetch_limits=FetchLimits.from_settings(settings),
     )
 
 
