@@ -43,6 +43,12 @@ MAX_ATTRIBUTION = 500
 MAX_CHOICES = 5
 ID_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 YEAR_RANGE = (1000, 2100)
+# A number longer than this is never a year or a count: it is read as text, never converted, because
+# converting "0xfff..." or base-60 "1:2:3:..." costs time quadratic in its length (and str() of a
+# huge int raises ValueError).
+MAX_NUMBER_CHARS = 32
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
 
 _TOP_KEYS = {"id", "title", "description", "source", "entities", "facts", "questions", "distractors"}
 _SOURCE_KEYS = {"title", "file", "text", "url", "publisher", "license", "attribution"}
@@ -106,10 +112,15 @@ _QUOTE_FOLDING = str.maketrans(
 
 @dataclass
 class _Node:
-    """A plain value plus the line it came from, so errors can point at it."""
+    """A plain value plus the line it came from, so errors can point at it.
+
+    ``text`` is what the author wrote for a scalar (``0x1F``, ``yes``, ``1988``): fields that want
+    text read it, so nothing YAML guessed about the scalar's type changes what is shown.
+    """
 
     value: Any
     line: int
+    text: str | None = None
 
 
 class _Reader:
@@ -186,11 +197,12 @@ class _Reader:
         if isinstance(node, yaml.MappingNode):
             mapping: dict[str, _Node] = {}
             for key_node, value_node in node.value:
-                key = self._scalar(key_node)
                 key_line = key_node.start_mark.line + 1
-                if not isinstance(key, str):
-                    self.problem(key_line, field, f"keys must be text, got {key!r}")
+                if not isinstance(key_node, yaml.ScalarNode):
+                    kind = "a mapping" if isinstance(key_node, yaml.MappingNode) else "a list"
+                    self.problem(key_line, field, f"keys must be text, got {kind}")
                     continue
+                key = _bounded(key_node.value, 64)  # every key is a field name: the text as written
                 if key in mapping:
                     self.problem(key_line, _join(field, key), "duplicate key")
                     continue
@@ -198,11 +210,11 @@ class _Reader:
             return _Node(mapping, line)
         if isinstance(node, yaml.SequenceNode):
             return _Node([self._convert(item, f"{field}[{i}]") for i, item in enumerate(node.value)], line)
-        return _Node(self._scalar(node), line)
+        return _Node(self._scalar(node), line, node.value)
 
-    def _scalar(self, node: yaml.Node) -> Any:
-        if not isinstance(node, yaml.ScalarNode):
-            return node  # a mapping used as a key: reported by the caller as not text
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag in (_INT_TAG, _FLOAT_TAG) and len(node.value) > MAX_NUMBER_CHARS:
+            return node.value
         try:
             return self._scalar_constructor.construct_object(node, deep=True)
         except Exception:  # hostile scalars make PyYAML's constructors raise KeyError, AttributeError, ...
@@ -253,8 +265,8 @@ class _Validator:
 
     def text_value(self, node: _Node, field: str, limit: int, required: bool = True) -> str | None:
         value = node.value
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)  # a title like 1988 is fine as text
+        if value is not None and node.text is not None:
+            value = node.text  # a title like 1988, 0x1F or yes is the text the author wrote
         if not isinstance(value, str):
             self.problem(node, field, f"expected text, got {_describe(value)}")
             return None
@@ -277,10 +289,15 @@ class _Validator:
 
     def year(self, node: _Node, field: str) -> int | None:
         value = node.value
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= MAX_NUMBER_CHARS:
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool) or not YEAR_RANGE[0] <= value <= YEAR_RANGE[1]:
-            self.problem(node, field, f"expected a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}, got {value!r}")
+            written = node.text if node.text is not None else _describe(value)
+            self.problem(
+                node,
+                field,
+                f"expected a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}, got {_bounded(written, 40)}",
+            )
             return None
         return value
 
@@ -297,8 +314,8 @@ class _Validator:
         node = parent.get(key)
         if node is None:
             return None
-        if isinstance(node.value, str):
-            node = _Node([_Node(node.value, node.line)], node.line)  # a lone answer needs no list
+        if node.text is not None and node.value is not None:
+            node = _Node([node], node.line)  # a lone answer needs no list
         if not isinstance(node.value, list):
             self.problem(node, _join(field, key), f"expected a list of text, got {_describe(node.value)}")
             return None
@@ -626,6 +643,13 @@ def _describe(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value}"
     return type(value).__name__
+
+
+def _bounded(text: str, limit: int) -> str:
+    """Text as it may appear in a message: a hostile 500 KB value must not make a 500 KB error."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit // 2]}... ({len(text)} characters)"
 
 
 def _a(noun: str) -> str:

@@ -662,3 +662,79 @@ questions:
     (issue,) = issues_of(text, None)
     assert (issue.line, issue.field) == (10, "questions[0].quote")
     assert "source.text or source.file" in issue.message
+
+
+# ---------------------------------------------------------------- huge numbers
+
+_HUGE_NUMBERS = {
+    "hex": lambda size: "0x" + "f" * size,
+    "octal": lambda size: "0" + "7" * size,
+    "binary": lambda size: "0b" + "1" * size,
+    "base-60": lambda size: "1" + ":59" * (size // 3),
+    "decimal": lambda size: "9" * size,
+    "base-60 float": lambda size: "1" + ":59" * (size // 3) + ".5",
+}
+
+
+@pytest.mark.parametrize("size", [4_000, 500_000], ids=["4KB", "500KB"])
+@pytest.mark.parametrize("form", _HUGE_NUMBERS.keys())
+@pytest.mark.parametrize(
+    ("where", "field"),
+    [
+        ("title: {number}\n", "title"),
+        ("    year: {number}\n", "entities[0].year"),
+        ("  - {{subject: akira, relation: released_in, object: {number}, quote: a classic 1988 film}}\n", "facts[1]"),
+    ],
+    ids=["title", "entity year", "fact year"],
+)
+def test_a_huge_number_is_a_pack_error_and_costs_nothing(
+    base_dir: Path, form: str, size: int, where: str, field: str
+) -> None:
+    number = _HUGE_NUMBERS[form](size)
+    if where.startswith("title"):
+        text = GOOD.replace("title: Tiny\n", where.format(number=number))
+    elif "year" in where and where.startswith("    "):
+        text = GOOD.replace("    kind: film\n", "    kind: film\n" + where.format(number=number))
+    else:
+        text = GOOD + where.format(number=number)
+    started = time.perf_counter()
+    issues = issues_of(text, base_dir)
+    # a guard against the quadratic conversion (6.6 s for 510 KB of base-60), not a speed target
+    assert time.perf_counter() - started < 2.0
+    assert [issue.field for issue in issues if issue.field.startswith(field)], [str(issue) for issue in issues]
+    assert all(len(str(issue)) < 300 for issue in issues)
+
+
+def test_a_number_where_text_is_wanted_is_the_text_as_written(base_dir: Path) -> None:
+    text = (
+        GOOD.replace("title: Tiny", "title: 0x1F")
+        .replace("name: Akira\n", "name: 1988\n    aliases: [yes, 0o17, 1:20, 2001-12-14]\n")
+        .replace("kind: person", "kind: person\n    description: 3.10")
+    )
+    pack = parse_pack(text, "numbers.yaml", base_dir=base_dir)
+    assert pack.title == "0x1F"
+    assert pack.entities[0].name == "1988"
+    assert pack.entities[0].aliases == ("yes", "0o17", "1:20", "2001-12-14")
+    assert pack.entities[1].description == "3.10"
+
+
+def test_an_answer_written_as_yes_stays_yes() -> None:
+    text = """\
+id: quiz
+title: Quiz
+source: {title: A list}
+entities: []
+facts: []
+questions:
+  - {id: q1, prompt: Is water wet?, answers: yes, choices: [yes, no]}
+  - {id: q2, prompt: Half of one?, answers: [0.5, 1/2]}
+"""
+    first, second = parse_pack(text, "quiz.yaml").questions
+    assert (first.answers, first.choices) == (("yes",), ("yes", "no"))
+    assert second.answers == ("0.5", "1/2")
+
+
+def test_a_huge_key_is_named_briefly(base_dir: Path) -> None:
+    issues = issues_of(GOOD + "? " + "9" * 100_000 + "\n: 1\n", base_dir)
+    assert len(issues) == 1 and len(str(issues[0])) < 300
+    assert "100000 characters" in issues[0].field
