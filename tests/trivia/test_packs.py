@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import time
@@ -14,6 +15,7 @@ from bot.trivia.model import Pack
 from bot.trivia.packs import (
     BUILTIN_PACKS_DIR,
     MAX_FILE_BYTES,
+    MAX_QUOTE_HINTS,
     PackError,
     PackIssue,
     decode_pack_bytes,
@@ -246,7 +248,7 @@ BAD_PACKS = {
         r"object `otomo` is a person$",
     ),
     "duplicate fact": (
-        GOOD + "  - subject: akira\n    relation: by\n    object: otomo\n    quote: Katsuhiro Otomo\n",
+        GOOD + "  - subject: akira\n    relation: by\n    object: otomo\n    quote: 1988 film by Katsuhiro Otomo\n",
         L_END + 1,
         "facts[1]",
         r"duplicate fact: akira by otomo",
@@ -258,7 +260,7 @@ BAD_PACKS = {
         r"expected a year between 1000 and 2100, got 88",
     ),
     "bad fact year": (
-        GOOD + "  - subject: akira\n    relation: released_in\n    object: nineteen\n    quote: 1988 film\n",
+        GOOD + "  - subject: akira\n    relation: released_in\n    object: nineteen\n    quote: a classic 1988 film\n",
         L_END + 3,
         "facts[1].object",
         r"expected a year",
@@ -306,6 +308,47 @@ BAD_PACKS = {
     "source.file absolute": (GOOD.replace("file: article.txt", "file: /etc/passwd"), 5, "source.file", r"beside"),
     "source.file missing": (GOOD.replace("file: article.txt", "file: nope.txt"), 5, "source.file", r"cannot read"),
     # a mapping's line is the line its first key is on
+    "a two-letter quote": (
+        GOOD.replace("quote: Akira is a classic 1988 film by Katsuhiro Otomo", "quote: by"),
+        L_QUOTE,
+        "facts[0].quote",
+        r"^a quote of 1 word is too short to be evidence; quote at least 4 words of the article$",
+    ),
+    "a quote naming neither end": (
+        GOOD.replace("quote: Akira is a classic 1988 film by Katsuhiro Otomo", "quote: is a classic 1988 film"),
+        L_QUOTE,
+        "facts[0].quote",
+        r"^the quote names neither `akira` nor `otomo` \(by name or alias\): .*`context: true`",
+    ),
+    "a slightly-off quote": (
+        GOOD.replace(
+            "quote: Akira is a classic 1988 film by Katsuhiro Otomo", "quote: Akira is a classic 1989 movie by Otomo"
+        ),
+        L_QUOTE,
+        "facts[0].quote",
+        r"^this quote is not in the source article; closest passage in the source: "
+        r'"Akira is a classic 1988 film by Katsuhiro Otomo\."$',
+    ),
+    "a quote like nothing in the source": (
+        GOOD.replace("quote: Akira is a classic 1988 film by Katsuhiro Otomo", "quote: zzz qqq xxx www vvv"),
+        L_QUOTE,
+        "facts[0].quote",
+        r"^this quote is not in the source article$",
+    ),
+    "two years for one work": (
+        GOOD
+        + "  - {subject: akira, relation: released_in, object: 1988, quote: a classic 1988 film}\n"
+        + "  - {subject: akira, relation: released_in, object: 1989, quote: Akira is a classic 1988 film}\n",
+        L_END + 2,
+        "facts[2].object",
+        r"^`akira` already came out in 1988 \(line 18\): a work has one year",
+    ),
+    "a too-short quote on a written question": (
+        GOOD + QUESTION.format(answers="[Katsuhiro Otomo]", choices="[]") + "    quote: Katsuhiro Otomo\n",
+        L_END + 6,
+        "questions[0].quote",
+        r"a quote of 2 words is too short",
+    ),
     "a quote with no source text": (
         GOOD.replace("  file: article.txt\n", ""),
         L_QUOTE - 1,
@@ -738,3 +781,64 @@ def test_a_huge_key_is_named_briefly(base_dir: Path) -> None:
     issues = issues_of(GOOD + "? " + "9" * 100_000 + "\n: 1\n", base_dir)
     assert len(issues) == 1 and len(str(issues[0])) < 300
     assert "100000 characters" in issues[0].field
+
+
+def test_context_true_lets_a_quote_name_neither_end(base_dir: Path) -> None:
+    text = GOOD + "  - {subject: akira, relation: released_in, object: 1988, quote: is a classic 1988 film}\n"
+    text = text.replace("quote: Akira is a classic 1988 film by Katsuhiro Otomo", "quote: is a classic 1988 film by")
+    issues = issues_of(text, base_dir)
+    assert [issue.field for issue in issues] == ["facts[0].quote"]  # the year names the second fact's object
+    pack = parse_pack(text.replace("film by\n", "film by\n    context: true\n", 1), "ok.yaml", base_dir=base_dir)
+    assert [fact.context for fact in pack.facts] == [True, False]
+
+
+def test_a_quote_names_an_end_by_alias_possessive_or_dotted_abbreviation(base_dir: Path) -> None:
+    article = "Otomo's film came out. Filmed in Tokyo and L.A. by the crew. The Stronger music video is iconic."
+    text = f"""\
+id: names
+title: Names
+source: {{title: An article, text: "{article}"}}
+entities:
+  - {{id: akira, name: Akira, kind: film}}
+  - {{id: otomo, name: Katsuhiro Otomo, kind: person, aliases: [Otomo]}}
+  - {{id: la, name: Los Angeles, kind: city, aliases: [L.A.]}}
+  - {{id: video, name: the "Stronger" music video, kind: video}}
+facts:
+  - {{subject: akira, relation: by, object: otomo, quote: "Otomo's film came out."}}
+  - {{subject: video, relation: filmed_in, object: la, quote: Filmed in Tokyo and L.A.}}
+  - {{subject: video, relation: based_on, object: akira, quote: The Stronger music video is iconic}}
+"""
+    assert len(parse_pack(text, "names.yaml").facts) == 3
+
+
+def test_the_closest_passage_is_the_articles_own_text(base_dir: Path) -> None:
+    article = "Intro.\n\nAs  recently as 2008, he even tweeted that \u201cevery video\u201d was LIKE Akira.\nThe end."
+    text = f"""\
+id: hint
+title: Hint
+source: {{title: An article, text: {json.dumps(article)}}}
+entities:
+  - {{id: kanye, name: Kanye West, kind: musician, aliases: [Kanye]}}
+  - {{id: akira, name: Akira, kind: film}}
+facts:
+  - subject: kanye
+    relation: likened_work_to
+    object: akira
+    quote: he tweeted that "every video" was like Akira
+"""
+    (issue,) = issues_of(text, None)
+    assert issue.message.endswith(
+        'closest passage in the source: "he even tweeted that \u201cevery video\u201d was LIKE Akira."'
+    )
+
+
+def test_only_the_first_few_missing_quotes_get_a_hint(base_dir: Path) -> None:
+    facts = "".join(
+        f"  - {{subject: akira, relation: by, object: otomo{n}, quote: Akira is a classic 1989 film by Otomo}}\n"
+        for n in range(MAX_QUOTE_HINTS + 5)
+    )
+    people = "".join(f"  - {{id: otomo{n}, name: Otomo {n}, kind: person}}\n" for n in range(MAX_QUOTE_HINTS + 5))
+    text = GOOD.replace("facts:\n", people + "facts:\n") + facts
+    issues = issues_of(text, base_dir)
+    hinted = [issue for issue in issues if "closest passage" in issue.message]
+    assert len(issues) == MAX_QUOTE_HINTS + 5 and len(hinted) == MAX_QUOTE_HINTS
