@@ -18,7 +18,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.storage.errors import StoreError
 from bot.trivia.catalog import Catalog, UnknownPack, resolve_pack
 from bot.trivia.facts import EntityFacts
-from bot.trivia.model import Entity, Pack
+from bot.trivia.model import Entity, Fact, Pack
 from bot.trivia.packs import ID_PATTERN, MAX_SOURCE_CHARS, PackError, load_packs
 
 EXIT_OK = 0
@@ -293,7 +293,13 @@ def pack_document(pack: Pack, catalog: Catalog) -> dict[str, Any]:
         "id": pack.id,
         "title": pack.title,
         "description": pack.description,
-        "source": {"title": pack.source.title, "file": pack.source.file, "url": pack.source.url},
+        "source": {
+            "title": pack.source.title,
+            "file": pack.source.file,
+            "url": pack.source.url,
+            "license": pack.source.license,
+            "attribution": pack.source.attribution,
+        },
         "entities": [entity_document(entity) for entity in pack.entities],
         "facts": [
             {
@@ -303,6 +309,7 @@ def pack_document(pack: Pack, catalog: Catalog) -> dict[str, Any]:
                 "object": fact.object,
                 "quote": fact.quote,
                 "via": fact.via,
+                "note": fact.note,
             }
             for fact in pack.facts
         ],
@@ -314,6 +321,7 @@ def pack_document(pack: Pack, catalog: Catalog) -> dict[str, Any]:
                 "choices": list(question.choices),
                 "fact": question.fact_id,
                 "quote": question.quote,
+                "note": question.note,
             }
             for question in catalog.questions(pack.id)
         ],
@@ -357,6 +365,7 @@ def entity_facts_document(facts: EntityFacts) -> dict[str, Any]:
             "other": link.other_text,
             "other_id": link.other.id if link.other else None,
             "quote": link.fact.quote,
+            "note": link.fact.note,
             "via": link.fact.via,
             "source": link.source_title,
             "pack": link.pack_id,
@@ -371,6 +380,13 @@ def entity_facts_document(facts: EntityFacts) -> dict[str, Any]:
     }
 
 
+def _quote_lines(fact: Fact) -> list[str]:
+    lines = [f'      "{fact.quote}"']
+    if fact.note:
+        lines.append(f"      note: {fact.note}")
+    return lines
+
+
 def format_entity_facts(facts: EntityFacts) -> str:
     entity = facts.entity
     details = ", ".join(str(part) for part in (entity.kind, entity.year) if part)
@@ -380,10 +396,10 @@ def format_entity_facts(facts: EntityFacts) -> str:
     for link in facts.links:
         via = f" (via {link.fact.via})" if link.fact.via else ""
         lines.append(f"  {link.label}: {link.other_text}{via}")
-        lines.append(f'      "{link.fact.quote}"')
+        lines.extend(_quote_lines(link.fact))
     for work, link in facts.through:
         lines.append(f"  through {work.name}, {link.label}: {link.other_text}")
-        lines.append(f'      "{link.fact.quote}"')
+        lines.extend(_quote_lines(link.fact))
     sources = sorted({link.source_title for link in facts.links})
     if sources:
         lines.append(f"  source: {'; '.join(sources)}")

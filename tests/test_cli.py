@@ -424,3 +424,15 @@ def test_fact_with_an_unknown_pack_fails(capsys) -> None:
     code, out, err = run(capsys, "fact", "--pack", "no-such-pack", "akira")
     assert code == 1 and out == ""
     assert "no pack 'no-such-pack'" in err
+
+
+def test_fact_shows_the_note_that_corrects_the_article(capsys: pytest.CaptureFixture[str]) -> None:
+    note = "The article dates this tweet to 2008; Kanye West posted it in 2018."
+    code, out, _ = run(capsys, "fact", "akira")
+    assert code == 0
+    assert f"      note: {note}" in out
+    code, out, _ = run(capsys, "fact", "--json", "akira")
+    noted = [relation for relation in json.loads(out)["relations"] if relation["note"]]
+    assert [(relation["relation"], relation["other"], relation["note"]) for relation in noted] == [
+        ("likened to it by", "Kanye West", note)
+    ]

@@ -26,6 +26,11 @@ class Source:
     license: str | None = None
     attribution: str | None = None
 
+    @property
+    def credit(self) -> str | None:
+        """What must be shown with the pack's questions: "Open Trivia Database · CC BY-SA 4.0"."""
+        return " · ".join(part for part in (self.attribution, self.license) if part) or None
+
 
 @dataclass(frozen=True)
 class Entity:
@@ -81,6 +86,7 @@ class Question:
     source_title: str | None = None
     pack_id: str | None = None
     note: str | None = None  # a correction shown next to the quote when the answer is revealed
+    source_credit: str | None = None  # the source's attribution and license, shown with the question
 
     @property
     def answer(self) -> str:
