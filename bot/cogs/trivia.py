@@ -219,7 +219,7 @@ class ChannelRenderer:
         if event.question.quote or event.question.note:
             value = quote_with_note(event.question.quote, event.question.note)
             embed.add_field(name="From the article" if event.question.quote else "Note", value=value, inline=False)
-        credit = f" · {event.question.source_credit}" if event.question.source_credit else ""
+        credit = f"\n{event.question.attribution}" if event.question.attribution else ""
         embed.set_footer(text=clip(f"Source: {event.question.source_title or self.source_title}{credit}", 2048))
         await self.send(embed=embed)
 

@@ -123,7 +123,7 @@ class _PackGenerator:
                     source_title=pack.source.title,
                     pack_id=pack.id,
                     note=written.note,
-                    source_credit=pack.source.credit,
+                    attribution=pack.source.attribution,
                 )
             )
         return questions
@@ -192,7 +192,7 @@ class _PackGenerator:
             source_title=pack.source.title,
             pack_id=pack.id,
             note=fact.note,
-            source_credit=pack.source.credit,
+            attribution=pack.source.attribution,
         )
 
     def _names_of(self, cache_key: tuple[str, ...], entity_ids: Iterable[str]) -> frozenset[str]:

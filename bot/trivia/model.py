@@ -26,11 +26,6 @@ class Source:
     license: str | None = None
     attribution: str | None = None
 
-    @property
-    def credit(self) -> str | None:
-        """What must be shown with the pack's questions: "Open Trivia Database · CC BY-SA 4.0"."""
-        return " · ".join(part for part in (self.attribution, self.license) if part) or None
-
 
 @dataclass(frozen=True)
 class Entity:
@@ -86,7 +81,7 @@ class Question:
     source_title: str | None = None
     pack_id: str | None = None
     note: str | None = None  # a correction shown next to the quote when the answer is revealed
-    source_credit: str | None = None  # the source's attribution and license, shown with the question
+    attribution: str | None = None  # the source's credit (e.g. a CC BY-SA notice), shown with the answer
 
     @property
     def answer(self) -> str:
