@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.brief import brief
 from bot.config import ConfigError, Settings, load_settings
 from bot.storage.errors import StoreError
 from bot.trivia.catalog import Catalog
@@ -160,7 +161,7 @@ def list_packs(settings: Settings) -> int:
 def show_pack(settings: Settings, pack_ref: str, as_json: bool) -> int:
     catalog = _catalog(settings)
     path = Path(pack_ref)
-    if path.suffix in (".yaml", ".yml") or path.is_file():
+    if path.suffix in (".yaml", ".yml") or _is_file(path):
         try:
             pack = load_pack_file(path)
         except PackError as error:
@@ -171,7 +172,7 @@ def show_pack(settings: Settings, pack_ref: str, as_json: bool) -> int:
         pack = catalog.pack(pack_ref)
         if pack is None:
             known = ", ".join(p.id for p in catalog.packs()) or "none"
-            print(f"crate-digger: no pack {pack_ref!r}; built-in packs: {known}", file=sys.stderr)
+            print(f"crate-digger: no pack {brief(pack_ref)}; built-in packs: {known}", file=sys.stderr)
             return EXIT_INVALID
     document = pack_document(pack, catalog)
     if as_json:
@@ -184,6 +185,13 @@ def show_pack(settings: Settings, pack_ref: str, as_json: bool) -> int:
         options = f"  [{' / '.join(question['choices'])}]" if question["choices"] else ""
         print(f"- {question['prompt']}{options}\n    answer: {question['answers'][0]}")
     return EXIT_OK
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long for the file system is no file, just an unknown pack id
+        return False
 
 
 def entity_document(entity: Entity) -> dict[str, Any]:
@@ -241,7 +249,7 @@ def look_up_fact(settings: Settings, name: str, as_json: bool) -> int:
             print(json.dumps({"query": name, "found": None, "suggestions": suggestions}, indent=2))
         else:
             hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
-            print(f"Nothing known as {name!r}.{hint}")
+            print(f"Nothing known as {brief(name)}.{hint}")
         return EXIT_INVALID
     facts = index.facts_about(entity)
     if as_json:

@@ -16,6 +16,7 @@ import threading
 import zlib
 from typing import TextIO
 
+from bot.brief import brief
 from bot.config import Settings
 from bot.storage.sqlite import SqliteStore
 from bot.text import plural
@@ -101,7 +102,7 @@ class TerminalRenderer:
             case AnswerRejected() if event.reason is RejectReason.NOT_AN_OPTION:
                 self.say(f"Not an option: {option_labels(self.options)}.")
             case AnswerRejected():
-                self.say(f"({event.reason}: {event.text!r})")
+                self.say(f"({event.reason}: {brief(event.text)})")
             case AnswerLocked():
                 pass  # the verdict follows at once: the only player has answered
             case QuestionClosed():
@@ -219,7 +220,7 @@ def play_in_terminal(settings: Settings, args: argparse.Namespace, stdin: TextIO
         return 2
     pack_id = args.pack or packs[0].id
     if catalog.pack(pack_id) is None:
-        print(f"crate-digger: no pack {pack_id!r}; try one of: {', '.join(p.id for p in packs)}", file=sys.stderr)
+        print(f"crate-digger: no pack {brief(pack_id)}; try one of: {', '.join(p.id for p in packs)}", file=sys.stderr)
         return 2
     interactive = stdin.isatty()
     try:
