@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 import discord
 
 from bot.authoring.review import DraftReview, ReviewError
+from bot.client import interaction_expired
 from bot.cogs.render import (
     COLOUR,
     EMBED_DESCRIPTION,
@@ -191,9 +192,15 @@ class DraftReviewView(discord.ui.View):
             await interaction.followup.send(self._format_issues(error), ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
         self.stop()
-        await interaction.edit_original_response(
-            content=clip(saved, MESSAGE_CONTENT), embed=None, view=None, allowed_mentions=NO_MENTIONS
-        )
+        try:
+            await interaction.edit_original_response(
+                content=clip(saved, MESSAGE_CONTENT), embed=None, view=None, allowed_mentions=NO_MENTIONS
+            )
+        except discord.HTTPException as error:
+            if not interaction_expired(error):
+                raise
+            # The pack is saved whole; only the confirmation is lost.
+            log.warning("a draft review saved pack %s but could not say so: %s", self.review.pack_id, error)
 
     async def _on_discard(self, interaction: discord.Interaction) -> None:
         self.stop()
