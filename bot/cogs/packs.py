@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.render import COLOUR, EMBED_DESCRIPTION, MESSAGE_CONTENT, NO_MENTIONS, clip
+from bot.packwork import PackWorkTimeout
 from bot.trivia.packs import MAX_FILE_BYTES, PackError
 
 if TYPE_CHECKING:
@@ -75,6 +76,9 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
         except PackError as error:
             await interaction.followup.send(format_issues(error), ephemeral=True)
             return
+        except PackWorkTimeout as error:
+            await interaction.followup.send(f"Nothing was saved: {error}.", ephemeral=True)
+            return
         verb = "Replaced" if result.replaced else "Added"
         await interaction.followup.send(
             f"{verb} **{clip(result.pack.title, 200)}** (`{result.pack.id}`): {len(result.pack.facts)} facts, "
@@ -90,9 +94,12 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
         if raw is None:
             return
         try:
-            pack = self.bot.library.validate_upload(raw, file.filename)
+            pack = await self.bot.library.validate_upload(raw, file.filename)
         except PackError as error:
             await interaction.followup.send(format_issues(error), ephemeral=True)
+            return
+        except PackWorkTimeout as error:
+            await interaction.followup.send(f"I could not check that pack: {error}.", ephemeral=True)
             return
         await interaction.followup.send(
             f"`{pack.id}` is valid: {len(pack.entities)} entities, {len(pack.facts)} facts, "
