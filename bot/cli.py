@@ -1,6 +1,6 @@
 """The one entry point: `crate-digger` (or `python -m bot`).
 
-Subcommands: run, sync, commands (Discord); play (terminal game); packs check/list/show; fact.
+Subcommands: run, sync, commands (Discord); play (terminal game); packs check/list/show; fact; facts draft.
 Every error a user can cause ends in one clear line and a non-zero exit, never a traceback.
 """
 
@@ -16,10 +16,10 @@ from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.storage.errors import StoreError
-from bot.trivia.catalog import Catalog
+from bot.trivia.catalog import Catalog, UnknownPack, resolve_pack
 from bot.trivia.facts import EntityFacts
 from bot.trivia.model import Entity, Pack
-from bot.trivia.packs import PackError, load_pack_file, load_packs
+from bot.trivia.packs import ID_PATTERN, MAX_SOURCE_CHARS, PackError, load_packs
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     dump.add_argument("--json", action="store_true", required=True, help="print as JSON")
 
     play = commands.add_parser("play", help="play a round in this terminal (no Discord needed)")
-    play.add_argument("--pack", help="pack id (default: the first built-in pack)")
+    play.add_argument("--pack", metavar="ID_OR_FILE", help="pack id or pack file (default: the first built-in pack)")
     play.add_argument("--questions", type=int, default=5, metavar="N", help="number of questions (default 5)")
     play.add_argument("--seconds", type=float, default=30, metavar="S", help="seconds per question (default 30)")
     play.add_argument("--seed", type=int, help="shuffle seed, for a repeatable round")
@@ -51,13 +51,24 @@ def build_parser() -> argparse.ArgumentParser:
     pack_commands = packs.add_subparsers(dest="packs_command", required=True, metavar="ACTION")
     check = pack_commands.add_parser("check", help="validate pack files or folders; exit 1 on any problem")
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    pack_commands.add_parser("list", help="list the built-in packs with their counts")
+    pack_commands.add_parser("list", help="list the built-in packs and those PACKS_DIR adds, with their counts")
     show = pack_commands.add_parser("show", help="show a pack with its facts and questions")
     show.add_argument("pack", metavar="ID_OR_FILE")
     show.add_argument("--json", action="store_true", help="print as JSON")
 
+    facts = commands.add_parser("facts", help="draft facts from an article")
+    facts_commands = facts.add_subparsers(dest="facts_command", required=True, metavar="ACTION")
+    draft = facts_commands.add_parser(
+        "draft", help="draft a pack from a .txt or .html file or an http(s) URL; review it, then `packs check` it"
+    )
+    draft.add_argument("source", metavar="SOURCE", help="a .txt or .html file, or an http(s) URL")
+    draft.add_argument("-o", "--output", type=Path, required=True, metavar="DRAFT.yaml", help="where to write")
+    draft.add_argument("--id", dest="pack_id", help="the pack id (default: from the article's title)")
+    draft.add_argument("--force", action="store_true", help="replace DRAFT.yaml if it exists")
+
     fact = commands.add_parser("fact", help="look up what an artist, song or film sampled or inspired")
     fact.add_argument("name", nargs="+")
+    fact.add_argument("--pack", metavar="ID_OR_FILE", help="also look in this pack file (or check this pack id)")
     fact.add_argument("--json", action="store_true", help="print as JSON")
     return parser
 
@@ -97,12 +108,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if args.packs_command == "list":
             return list_packs(settings)
         return show_pack(settings, args.pack, as_json=args.json)
+    if args.command == "facts":
+        return draft_facts(settings, args.source, args.output, pack_id=args.pack_id, force=args.force)
     if args.command == "fact":
-        return look_up_fact(settings, " ".join(args.name), as_json=args.json)
+        return look_up_fact(settings, " ".join(args.name), as_json=args.json, pack_ref=args.pack)
     if args.command == "play":
-        from bot.console import play_in_terminal
-
-        return play_in_terminal(settings, args)
+        return play(settings, args)
     from bot import launcher
 
     if args.command == "run":
@@ -113,10 +124,44 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _catalog(settings: Settings) -> Catalog:
-    catalog, result = Catalog.from_folder(settings.packs_dir)
+    catalog, result = Catalog.from_folders(settings.pack_folders)
     for issue in result.issues:
-        print(f"warning: skipped a built-in pack: {issue}", file=sys.stderr)
+        print(f"warning: skipped a pack: {issue}", file=sys.stderr)
     return catalog
+
+
+def _chosen_pack(catalog: Catalog, pack_ref: str) -> tuple[Pack, Catalog] | None:
+    """The pack ``--pack`` names (an id or a file), or None after saying why there is none."""
+    try:
+        return resolve_pack(catalog, pack_ref)
+    except UnknownPack as error:
+        print(f"crate-digger: {error}", file=sys.stderr)
+    except PackError as error:
+        print(error, file=sys.stderr)
+    return None
+
+
+def _no_packs(settings: Settings) -> int:
+    print(f"crate-digger: no packs found in {', '.join(map(str, settings.pack_folders))}", file=sys.stderr)
+    return EXIT_INVALID
+
+
+# ---------------------------------------------------------------- play
+
+
+def play(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.console import play_in_terminal
+
+    catalog = _catalog(settings)
+    if args.pack:
+        chosen = _chosen_pack(catalog, args.pack)
+        if chosen is None:
+            return EXIT_INVALID
+    elif catalog.packs():
+        chosen = catalog.packs()[0], catalog
+    else:
+        return _no_packs(settings)
+    return play_in_terminal(settings, args, *chosen)
 
 
 # ---------------------------------------------------------------- packs
@@ -145,8 +190,7 @@ def list_packs(settings: Settings) -> int:
     catalog = _catalog(settings)
     packs = catalog.packs()
     if not packs:
-        print(f"no packs in {settings.packs_dir}")
-        return EXIT_OK
+        return _no_packs(settings)
     for pack in packs:
         summary = catalog.summary(pack.id)
         assert summary is not None
@@ -158,21 +202,10 @@ def list_packs(settings: Settings) -> int:
 
 
 def show_pack(settings: Settings, pack_ref: str, as_json: bool) -> int:
-    catalog = _catalog(settings)
-    path = Path(pack_ref)
-    if path.suffix in (".yaml", ".yml") or path.is_file():
-        try:
-            pack = load_pack_file(path)
-        except PackError as error:
-            print(error, file=sys.stderr)
-            return EXIT_INVALID
-        catalog = Catalog([pack], base=catalog)
-    else:
-        pack = catalog.pack(pack_ref)
-        if pack is None:
-            known = ", ".join(p.id for p in catalog.packs()) or "none"
-            print(f"crate-digger: no pack {pack_ref!r}; built-in packs: {known}", file=sys.stderr)
-            return EXIT_INVALID
+    chosen = _chosen_pack(_catalog(settings), pack_ref)
+    if chosen is None:
+        return EXIT_INVALID
+    pack, catalog = chosen
     document = pack_document(pack, catalog)
     if as_json:
         print(json.dumps(document, indent=2, ensure_ascii=False))
@@ -183,6 +216,64 @@ def show_pack(settings: Settings, pack_ref: str, as_json: bool) -> int:
     for question in document["questions"]:
         options = f"  [{' / '.join(question['choices'])}]" if question["choices"] else ""
         print(f"- {question['prompt']}{options}\n    answer: {question['answers'][0]}")
+    return EXIT_OK
+
+
+def draft_facts(settings: Settings, source: str, output: Path, pack_id: str | None, force: bool) -> int:
+    """`facts draft`: read the article, draft, write the YAML; the summary lists what needs a human."""
+    import asyncio
+
+    from bot.authoring.draft import draft_pack, render_draft
+    from bot.authoring.fetch import FetchError, FetchLimits, fetch_page
+    from bot.authoring.text import ArticleError, article_from_file, article_from_html, article_from_text, looks_like_url
+
+    if pack_id is not None and not ID_PATTERN.match(pack_id):
+        print(
+            f"crate-digger: --id {pack_id!r} is not an id: use lowercase letters, digits and hyphens", file=sys.stderr
+        )
+        return EXIT_USAGE
+    if output.exists() and not force:
+        print(f"crate-digger: {output} exists; choose another -o or add --force to replace it", file=sys.stderr)
+        return EXIT_USAGE
+    url = source.strip() if looks_like_url(source) else None
+    try:
+        if url is not None:
+            page = asyncio.run(fetch_page(url, FetchLimits.from_settings(settings)))
+            article = article_from_html(page.text()) if page.is_html else article_from_text(page.text())
+        else:
+            path = Path(source)
+            try:
+                raw = path.read_bytes()
+            except OSError as error:
+                print(f"crate-digger: cannot read {path}: {error.strerror or error}", file=sys.stderr)
+                return EXIT_INVALID
+            article = article_from_file(raw, path.name)
+    except (FetchError, ArticleError) as error:
+        print(f"crate-digger: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    if len(article.text) > MAX_SOURCE_CHARS:
+        print(
+            f"crate-digger: the article is {len(article.text)} characters; a pack's source holds at most "
+            f"{MAX_SOURCE_CHARS}",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    draft = draft_pack(article, pack_id=pack_id, url=url)
+    print(draft.summary())
+    if not draft.facts:
+        print("crate-digger: no facts found, so nothing was written (a pack needs at least one)", file=sys.stderr)
+        return EXIT_INVALID
+    partial = output.with_name(output.name + ".partial")
+    try:
+        partial.write_text(render_draft(draft), encoding="utf-8")
+        partial.replace(output)  # all or nothing: an interrupted write never leaves half a pack
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        print(f"crate-digger: cannot write {output}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(
+        f"wrote {output}: review it (delete wrong facts, fix names and kinds), then `crate-digger packs check {output}`"
+    )
     return EXIT_OK
 
 
@@ -232,8 +323,14 @@ def pack_document(pack: Pack, catalog: Catalog) -> dict[str, Any]:
 # ---------------------------------------------------------------- facts
 
 
-def look_up_fact(settings: Settings, name: str, as_json: bool) -> int:
-    index = _catalog(settings).index
+def look_up_fact(settings: Settings, name: str, as_json: bool, pack_ref: str | None = None) -> int:
+    catalog = _catalog(settings)
+    if pack_ref is not None:
+        chosen = _chosen_pack(catalog, pack_ref)
+        if chosen is None:
+            return EXIT_INVALID
+        _, catalog = chosen
+    index = catalog.index
     entity = index.find(name)
     if entity is None:
         suggestions = [candidate.name for candidate in index.suggest(name)]

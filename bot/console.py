@@ -37,6 +37,7 @@ from bot.trivia.game import (
     RoundSettings,
     WrongAnswer,
 )
+from bot.trivia.model import Pack
 from bot.trivia.session import GameSession, StorageFailed
 
 LOCAL_GUILD_ID = 0  # the terminal's own "server" in the scores table
@@ -208,19 +209,12 @@ async def play_round(
     return 0
 
 
-def play_in_terminal(settings: Settings, args: argparse.Namespace, stdin: TextIO | None = None) -> int:
+def play_in_terminal(
+    settings: Settings, args: argparse.Namespace, pack: Pack, catalog: Catalog, stdin: TextIO | None = None
+) -> int:
+    """Play ``pack`` (already chosen by the CLI) with the questions ``catalog`` generated for it."""
     stdin = stdin or sys.stdin
-    catalog, result = Catalog.from_folder(settings.packs_dir)
-    for issue in result.issues:
-        print(f"warning: skipped a built-in pack: {issue}", file=sys.stderr)
-    packs = catalog.packs()
-    if not packs:
-        print(f"crate-digger: no question packs found in {settings.packs_dir}", file=sys.stderr)
-        return 2
-    pack_id = args.pack or packs[0].id
-    if catalog.pack(pack_id) is None:
-        print(f"crate-digger: no pack {pack_id!r}; try one of: {', '.join(p.id for p in packs)}", file=sys.stderr)
-        return 2
+    pack_id = pack.id
     interactive = stdin.isatty()
     try:
         round_settings = RoundSettings(
