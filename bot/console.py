@@ -129,6 +129,8 @@ class TerminalRenderer:
             self.say(f'  "{event.question.quote}"')
             if event.question.source_title:
                 self.say(f"  from: {event.question.source_title}")
+        if event.question.attribution:
+            self.say(f"  {event.question.attribution}")
 
     def _render_over(self, event: GameOver) -> None:
         ending = {
@@ -193,6 +195,8 @@ async def play_round(
     )
     count = plural(len(questions), "question")
     renderer.say(f"Crate Digger: {pack.title}. {count}; end of input or Ctrl-D stops the game.")
+    if pack.source.attribution:
+        renderer.say(pack.source.attribution)
     feed = _LineFeed(stdin, asyncio.get_running_loop())
     feeder = asyncio.create_task(_feed_answers(session, renderer, feed, player))
     try:

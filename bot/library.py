@@ -1,9 +1,11 @@
 """Which packs a server can play: the built-in ones plus the ones its moderators uploaded.
 
 Uploaded packs live in the store as the YAML the moderator sent, so they survive restarts and are
-validated by exactly the same code as built-in packs. All pack work (parsing, validation, question
-generation, the fact index) happens off the event loop: in a worker process (``bot.packwork``), the
-index in a thread. A per-server Catalog is cached and rebuilt only when that server's packs change.
+validated by exactly the same code as built-in packs. An upload may also be trivia in another format
+(a Red-DiscordBot list, Open Trivia DB JSON): it is recognised by its content, imported, and stored as
+the pack it became. All pack work (import, parsing, validation, question generation, the fact index)
+happens off the event loop: in a worker process (``bot.packwork``), the index in a thread. A
+per-server Catalog is cached and rebuilt only when that server's packs change.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.packwork import PackLimits, PackText, PackWorker, job_for
+# Re-exported: the import step runs in the pack worker now, where these live.
+from bot.packwork import IMPORTED_FORMATS, PackLimits, PackText, PackWorker, job_for, pack_text_from_upload  # noqa: F401
 from bot.storage.base import Store
 from bot.trivia.catalog import Catalog
 from bot.trivia.model import Pack
@@ -29,6 +32,7 @@ class UploadResult:
     pack: Pack
     replaced: bool
     questions: int
+    imported_from: str | None = None  # e.g. "a Red-DiscordBot trivia list"; None for a pack as sent
 
 
 class PackLibrary:
@@ -158,10 +162,11 @@ class PackLibrary:
                         )
                     ]
                 )
-            await self._store.save_pack(guild_id, pack.id, upload.text, uploaded_by, self._clock())
+            # What is stored is the pack an import became, so it loads again after a restart like any pack.
+            await self._store.save_pack(guild_id, pack.id, compiled.upload_text, uploaded_by, self._clock())
             self._catalogs.pop(guild_id, None)
             catalog = await self._install(guild_id, compiled.packs, compiled.questions)
-        return UploadResult(pack, replaced, len(catalog.questions(pack.id)))
+        return UploadResult(pack, replaced, len(catalog.questions(pack.id)), compiled.imported_from)
 
     async def remove(self, guild_id: int, pack_id: str) -> bool:
         removed = await self._store.remove_pack(guild_id, pack_id)

@@ -28,6 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.authoring.imports import detect_format, import_trivia, pack_id_from_file
 from bot.trivia.generate import DistractorName, distractor_names, generate_catalog
 from bot.trivia.model import Pack, Question
 from bot.trivia.packs import PackError, PackIssue, parse_pack
@@ -35,6 +36,8 @@ from bot.trivia.packs import PackError, PackIssue, parse_pack
 log = logging.getLogger(__name__)
 
 CACHE_FILES_KEPT = 2_000  # oldest files go first; a server's set is rebuilt from the store when missing
+# What an upload in another format is called in replies.
+IMPORTED_FORMATS = {"red": "a Red-DiscordBot trivia list", "opentdb": "Open Trivia DB JSON"}
 
 
 def _code_version() -> str:
@@ -88,21 +91,41 @@ class CompiledPacks:
     skipped: tuple[tuple[str, str], ...] = ()
     upload: Pack | None = None
     upload_error: PackError | None = None
+    upload_text: str = ""  # the pack YAML to store: as sent, or what an import became
+    imported_from: str | None = None  # e.g. "a Red-DiscordBot trivia list"; None for a pack as sent
+
+
+def pack_text_from_upload(text: str, file_name: str) -> tuple[str, str | None]:
+    """The upload as pack YAML, and the format it was imported from (None when it is a pack already).
+
+    The format comes from the content, since a Red list and a pack are both .yaml; an imported pack's
+    id comes from the file name (a trivia list has no id of its own).
+    """
+    source_format = detect_format(text)
+    if source_format == "pack":
+        return text, None
+    pack_id = pack_id_from_file(file_name)
+    result = import_trivia(text, file_name, source_format=source_format, pack_id=pack_id, out_name=file_name)
+    return result.yaml_text, IMPORTED_FORMATS[source_format]
 
 
 def compile_packs(job: CompileJob) -> CompiledPacks:
     """Parse, validate and generate a server's packs. Runs in the worker; pure apart from the cache."""
     cache = _Cache(Path(job.cache_dir)) if job.cache_dir else None
     upload: Pack | None = None
+    upload_source: PackText | None = None
+    imported_from: str | None = None
     stored = list(job.stored)
     if job.upload is not None:
         try:
-            upload = _parse(job.upload, cache, job)
+            text, imported_from = pack_text_from_upload(job.upload.text, job.upload.file_name)
+            upload_source = PackText(job.upload.file_name, text)
+            upload = _parse(upload_source, cache, job, imported=imported_from is not None)
         except PackError as error:
             return CompiledPacks((), {}, upload_error=error)
         stored = [text for text in stored if text.pack_id != upload.id]
         if not job.generate:
-            return CompiledPacks((upload,), {}, upload=upload)
+            return CompiledPacks((upload,), {}, upload=upload, upload_text=text, imported_from=imported_from)
     packs: list[Pack] = []
     sources: list[PackText] = []
     skipped: list[tuple[str, str]] = []
@@ -112,9 +135,9 @@ def compile_packs(job: CompileJob) -> CompiledPacks:
             sources.append(text)
         except PackError as error:
             skipped.append((text.pack_id or text.file_name, str(error)))
-    if upload is not None and job.upload is not None:
+    if upload is not None and upload_source is not None:
         packs.append(upload)
-        sources.append(job.upload)
+        sources.append(upload_source)
     key = _digest("questions", *(text.text for text in sources), *(repr(name) for name in job.lent))
     questions = cache.load(key) if cache else None
     if questions is None:
@@ -122,10 +145,17 @@ def compile_packs(job: CompileJob) -> CompiledPacks:
         questions = {pack_id: tuple(found) for pack_id, found in generated.items()}
         if cache:
             cache.store(key, questions)
-    return CompiledPacks(tuple(packs), questions, tuple(skipped), upload)
+    return CompiledPacks(
+        tuple(packs),
+        questions,
+        tuple(skipped),
+        upload,
+        upload_text=upload_source.text if upload_source else "",
+        imported_from=imported_from,
+    )
 
 
-def _parse(text: PackText, cache: _Cache | None, job: CompileJob) -> Pack:
+def _parse(text: PackText, cache: _Cache | None, job: CompileJob, imported: bool = False) -> Pack:
     key = _digest("pack", text.file_name, text.text)
     pack = cache.load(key) if cache else None
     if pack is None:
@@ -133,9 +163,8 @@ def _parse(text: PackText, cache: _Cache | None, job: CompileJob) -> Pack:
         if cache:
             cache.store(key, pack)
     if pack.id in job.builtin_ids:
-        raise PackError(
-            [PackIssue(text.file_name, 1, "id", f"{pack.id!r} is a built-in pack; give your pack another id")]
-        )
+        rename = "rename the file" if imported else "give your pack another id"
+        raise PackError([PackIssue(text.file_name, 1, "id", f"{pack.id!r} is a built-in pack; {rename}")])
     if len(pack.facts) > job.limits.facts_per_pack:
         raise PackError(
             [

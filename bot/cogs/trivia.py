@@ -218,7 +218,8 @@ class ChannelRenderer:
         embed.add_field(name="Scored", value=clip(who, 1024), inline=False)
         if event.question.quote:
             embed.add_field(name="From the article", value=quote_block(event.question.quote), inline=False)
-        embed.set_footer(text=clip(f"Source: {event.question.source_title or self.source_title}", 2048))
+        credit = f"\n{event.question.attribution}" if event.question.attribution else ""
+        embed.set_footer(text=clip(f"Source: {event.question.source_title or self.source_title}{credit}", 2048))
         await self.send(embed=embed)
 
     async def _over(self, event: GameOver) -> None:
