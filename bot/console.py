@@ -127,8 +127,10 @@ class TerminalRenderer:
         self.say(f"{lead} The answer is: {event.answer}")
         if event.question.quote:
             self.say(f'  "{event.question.quote}"')
-            if event.question.source_title:
-                self.say(f"  from: {event.question.source_title}")
+        if event.question.note:
+            self.say(f"  note: {event.question.note}")
+        if event.question.quote and event.question.source_title:
+            self.say(f"  from: {event.question.source_title}")
         if event.question.attribution:
             self.say(f"  {event.question.attribution}")
 
