@@ -36,7 +36,13 @@ SELECT_LABEL = 100
 SELECT_DESCRIPTION = 100
 QUOTE_SHOWN = 600
 
-# What saving does, injected by the cog: store the YAML as this server's pack or raise PackError.
+
+class SaveFailed(Exception):
+    """Saving did not happen for a reason other than the pack itself; the message says why."""
+
+
+# What saving does, injected by the cog: store the YAML as this server's pack, or raise PackError
+# (the pack is refused) or SaveFailed.
 SavePack = Callable[[bytes, str], Awaitable[str]]
 FormatIssues = Callable[[PackError], str]
 
@@ -190,6 +196,11 @@ class DraftReviewView(discord.ui.View):
             saved = await self._save(text.encode("utf-8"), f"{self.review.pack_id}.yaml")
         except PackError as error:
             await interaction.followup.send(self._format_issues(error), ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        except SaveFailed as error:
+            await interaction.followup.send(
+                clip(f"Nothing was saved: {error}.", MESSAGE_CONTENT), ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
             return
         self.stop()
         try:

@@ -28,9 +28,10 @@ from bot.authoring.text import (
     article_from_text,
 )
 from bot.client import expired_reason, interaction_expired
-from bot.cogs.draft_review import DraftReviewView, review_embed
+from bot.cogs.draft_review import DraftReviewView, SaveFailed, review_embed
 from bot.cogs.permissions import MODERATOR_PERMISSION, is_moderator
 from bot.cogs.render import COLOUR, EMBED_DESCRIPTION, MESSAGE_CONTENT, NO_MENTIONS, clip
+from bot.packwork import PackWorkTimeout
 from bot.trivia.packs import ID_PATTERN, MAX_FILE_BYTES, MAX_SOURCE_CHARS, PackError
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,9 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
             result = await self.bot.library.add(interaction.guild_id, raw, file.filename, interaction.user.id)
         except PackError as error:
             await interaction.followup.send(format_issues(error), ephemeral=True)
+            return
+        except PackWorkTimeout as error:
+            await interaction.followup.send(f"Nothing was saved: {error}.", ephemeral=True)
             return
         verb = "Replaced" if result.replaced else "Added"
         origin = f" from {result.imported_from}" if result.imported_from else ""
@@ -192,7 +196,10 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
         guild_id, user_id = interaction.guild_id, interaction.user.id
 
         async def save(raw: bytes, file_name: str) -> str:
-            result = await self.bot.library.add(guild_id, raw, file_name, user_id)
+            try:
+                result = await self.bot.library.add(guild_id, raw, file_name, user_id)
+            except PackWorkTimeout as error:
+                raise SaveFailed(str(error)) from error
             verb = "Replaced" if result.replaced else "Saved"
             return (
                 f"{verb} **{clip(result.pack.title, 200)}** (`{result.pack.id}`): {len(result.pack.facts)} facts, "
@@ -213,9 +220,12 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
         if raw is None:
             return
         try:
-            pack = self.bot.library.validate_upload(raw, file.filename)
+            pack = await self.bot.library.validate_upload(raw, file.filename)
         except PackError as error:
             await interaction.followup.send(format_issues(error), ephemeral=True)
+            return
+        except PackWorkTimeout as error:
+            await interaction.followup.send(f"I could not check that pack: {error}.", ephemeral=True)
             return
         await interaction.followup.send(
             f"`{pack.id}` is valid: {len(pack.entities)} entities, {len(pack.facts)} facts, "
