@@ -139,3 +139,43 @@ async def test_a_review_left_alone_expires_and_stores_nothing(
         await double.wait_for(lambda: refused.message is not None and not refused.message.loading)
         assert "expected a .txt or .html file" in refused.message.content
     assert_nothing_pings(double)
+
+
+async def test_draft_from_a_url_and_the_private_address_refusal(discord_double, store_path, builtin_catalog):
+    from aiohttp import web
+
+    from bot.authoring.fetch import FetchLimits
+    from bot.client import CrateDigger
+    from bot.storage.sqlite import SqliteStore
+    from tests.authoring.local_server import serve
+
+    html = (Path(__file__).parents[1] / "authoring" / "articles" / "boilerplate.html").read_bytes()
+
+    async def article(request: web.Request) -> web.Response:
+        return web.Response(body=html, content_type="text/html", charset="utf-8")
+
+    def bot_with(limits: FetchLimits | None):
+        return lambda: CrateDigger(store=SqliteStore(store_path), catalog=builtin_catalog, fetch_limits=limits)
+
+    double = discord_double
+    channel = double.channel("trivia")
+    mo = User.moderator("mo")
+    async with serve({"/sabotage": article}) as base:
+        async with connected_bot(bot_with(None), double) as bot:  # the defaults: private addresses refused
+            await sync(bot, double)
+            refused = await double.slash(
+                double.guild, channel, mo, "pack", subcommand="draft", options={"url": f"{base}/sabotage"}
+            )
+            await double.wait_for(lambda: refused.message is not None and not refused.message.loading)
+            assert "loopback address; only public addresses are fetched" in refused.message.content
+        open_limits = FetchLimits(max_bytes=1 << 20, timeout_seconds=5, refuse_private_addresses=False)
+        async with connected_bot(bot_with(open_limits), double) as bot:
+            await sync(bot, double)
+            last = max((m.id for m in double.messages), default=0)
+            await double.slash(
+                double.guild, channel, mo, "pack", subcommand="draft", options={"url": f"{base}/sabotage"}
+            )
+            review = await review_message(double, after_id=last)
+            assert 'Review: How the Beastie Boys made "Sabotage"' in review.embeds[0]["title"]
+            assert "Spike Jonze" in review.text
+    assert_nothing_pings(double)
