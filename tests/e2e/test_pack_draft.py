@@ -57,9 +57,9 @@ async def test_draft_review_keep_drop_correct_save_and_play(discord_double, stor
         )
         review = await review_message(double)
         summary = next(m for m in double.messages if m.ephemeral and m.files and m.id < review.id)
-        assert "9 facts" in summary.content and "Ray LaMontagne later covered" in summary.content
+        assert "10 facts" in summary.content and "Ray LaMontagne later covered" in summary.content
         assert summary.files[0].filename == "crazy-review.yaml"
-        assert len(parse_pack(summary.files[0].text, "draft.yaml").facts) == 9  # the attachment is a valid pack
+        assert len(parse_pack(summary.files[0].text, "draft.yaml").facts) == 10  # the attachment is a valid pack
         assert review.ephemeral and "Page 1 of 2" in review.embeds[0]["description"]
         assert kept_marks(review) == ["✅"] * 5
         assert await bot.store.get_pack(double.guild.id, "crazy-review") is None  # nothing stored before saving
@@ -67,7 +67,7 @@ async def test_draft_review_keep_drop_correct_save_and_play(discord_double, stor
         # Page 1: keep facts 1, 3 and 5; drop 2 (a release year) and 4.
         await double.click(review, "draft:keep", mo, values=["1", "3", "5"])
         assert kept_marks(double.message(review.id)) == ["✅", "❌", "✅", "❌", "✅"]
-        assert "keeping 7 of 9" in double.message(review.id).embeds[0]["description"]
+        assert "keeping 8 of 10" in double.message(review.id).embeds[0]["description"]
 
         # Page 2: correct an entity through the form; a kind that does not exist is refused.
         await double.click_button(review, "Next ▶", mo)
@@ -88,7 +88,7 @@ async def test_draft_review_keep_drop_correct_save_and_play(discord_double, stor
         stored = await bot.store.get_pack(double.guild.id, "crazy-review")
         assert stored is not None
         pack = parse_pack(stored.yaml_text, "crazy-review.yaml")
-        assert len(pack.facts) == 7
+        assert len(pack.facts) == 8
         triples = {(f.subject, f.relation, f.object) for f in pack.facts}
         assert ("st-elsewhere", "released_in", "2006") not in triples
         assert ("last-man-standing", "by", "gianfranco-reverberi") not in triples
