@@ -37,6 +37,7 @@ from bot.trivia.game import (
     RoundSettings,
     WrongAnswer,
 )
+from bot.trivia.giveaways import opening_title
 from bot.trivia.model import Pack
 from bot.trivia.session import GameSession, StorageFailed
 
@@ -75,9 +76,11 @@ class _LineFeed:
 
 
 class TerminalRenderer:
-    def __init__(self, player: Player, out: TextIO):
+    def __init__(self, player: Player, out: TextIO, credit: str = ""):
         self.player = player
         self.out = out
+        # Where the questions came from, said at the end: a title shown earlier could name an answer.
+        self.credit = credit
         self.question_open = asyncio.Event()
         self.options = 0  # how many options the open question has, for the refusal message
 
@@ -121,14 +124,12 @@ class TerminalRenderer:
     def _render_closed(self, event: QuestionClosed) -> None:
         mine = next((score for score in event.answers if score.player.id == self.player.id), None)
         if mine is not None and mine.correct:
-            self.say(f"Right! +{mine.points} points.")
+            self.say(f"Right! +{plural(mine.points, 'point')}.")
             return
         lead = {"timeout": "Time's up.", "skipped": "Skipped.", "stopped": "Stopped."}.get(event.reason, "Wrong.")
         self.say(f"{lead} The answer is: {event.answer}")
         if event.question.quote:
-            self.say(f'  "{event.question.quote}"')
-            if event.question.source_title:
-                self.say(f"  from: {event.question.source_title}")
+            self.say(f"  From the article: {event.question.quote}")
 
     def _render_over(self, event: GameOver) -> None:
         ending = {
@@ -139,9 +140,11 @@ class TerminalRenderer:
         self.say(f"\n{ending} {plural(event.questions_asked, 'question')} asked.")
         mine = next((s for s in event.standings if s.player.id == self.player.id), None)
         points, correct = (mine.points, mine.correct) if mine else (0, 0)
-        self.say(f"Final score: {points} points, {correct} of {event.questions_asked} right.")
+        self.say(f"Final score: {plural(points, 'point')}, {correct} of {event.questions_asked} right.")
         if event.not_counted is not None:
             self.say(f"Question {event.not_counted} did not count: its answers could not be saved.")
+        if self.credit:
+            self.say(self.credit)
 
 
 async def _feed_answers(session: GameSession, renderer: TerminalRenderer, feed: _LineFeed, player: Player) -> None:
@@ -182,7 +185,7 @@ async def play_round(
     )
     game = Game(questions, settings, rng=rng)
     game.join(player)
-    renderer = TerminalRenderer(player, stdout)
+    renderer = TerminalRenderer(player, stdout, f"Questions from {pack.title} (source: {pack.source.title}).")
     session = GameSession(
         game,
         store,
@@ -192,7 +195,8 @@ async def play_round(
         render=renderer.render,
     )
     count = plural(len(questions), "question")
-    renderer.say(f"Crate Digger: {pack.title}. {count}; end of input or Ctrl-D stops the game.")
+    title = opening_title(pack.title, questions)
+    renderer.say(f"Crate Digger: {title}. {count}; end of input or Ctrl-D stops the game.")
     feed = _LineFeed(stdin, asyncio.get_running_loop())
     feeder = asyncio.create_task(_feed_answers(session, renderer, feed, player))
     try:

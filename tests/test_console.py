@@ -72,8 +72,9 @@ async def test_a_wrong_answer_shows_the_answer_and_the_quote(catalog, tmp_path):
     wrong = next(choice for choice in question.choices if choice != question.answer)
     output, stats = await play(catalog, tmp_path, [wrong], questions=1)
     assert "Wrong. The answer is: " + question.answer in output
-    assert f'  "{question.quote}"' in output
-    assert f"  from: {question.source_title}" in output
+    assert f"  From the article: {question.quote}" in output
+    credit = f"Questions from {catalog.pack(PACK).title} (source: {question.source_title})."
+    assert output.rstrip().splitlines()[-2] == credit
     assert stats.games == 1 and stats.points == 0 and stats.answered == 1
 
 

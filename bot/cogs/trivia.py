@@ -41,6 +41,7 @@ from bot.trivia.game import (
     QuestionClosed,
     RoundSettings,
 )
+from bot.trivia.giveaways import opening_title
 from bot.trivia.session import AlreadyRunning, GameSession, SessionRegistry, StorageFailed
 
 if TYPE_CHECKING:
@@ -117,11 +118,22 @@ def _private_reply(events: list[Event], user_id: int) -> str:
 class ChannelRenderer:
     """Renders one game's events into its channel."""
 
-    def __init__(self, bot: CrateDigger, channel: discord.abc.Messageable, pack_title: str, source_title: str):
+    def __init__(
+        self,
+        bot: CrateDigger,
+        channel: discord.abc.Messageable,
+        pack_title: str,
+        source_title: str,
+        round_title: str | None = None,
+    ):
         self.bot = bot
         self.channel = channel
         self.pack_title = pack_title
         self.source_title = source_title
+        # What questions show as their pack: the title, unless it names an answer of the round
+        # (giveaways.opening_title). The title and the sources are credited at the end instead.
+        self.round_title = round_title or pack_title
+        self.sources: dict[str, None] = {}
         self.session: GameSession | None = None
         self.question_message: discord.Message | None = None
         self.buttons: ChoiceButtons | None = None
@@ -163,7 +175,7 @@ class ChannelRenderer:
             description=clip("\n".join(lines), EMBED_DESCRIPTION),
             colour=COLOUR,
         )
-        embed.set_footer(text=clip(self.pack_title, 2048))
+        embed.set_footer(text=clip(self.round_title, 2048))
         self.buttons = ChoiceButtons(self.session, event.number, event.choices) if event.choices else None
         kwargs = {"embed": embed}
         if self.buttons is not None:
@@ -218,7 +230,8 @@ class ChannelRenderer:
         embed.add_field(name="Scored", value=clip(who, 1024), inline=False)
         if event.question.quote:
             embed.add_field(name="From the article", value=quote_block(event.question.quote), inline=False)
-        embed.set_footer(text=clip(f"Source: {event.question.source_title or self.source_title}", 2048))
+        # Credited at the end: a source title shown now could name the answer of a later question.
+        self.sources[event.question.source_title or self.source_title] = None
         await self.send(embed=embed)
 
     async def _over(self, event: GameOver) -> None:
@@ -240,6 +253,8 @@ class ChannelRenderer:
         embed = discord.Embed(
             title="Final standings", description=clip("\n".join(lines), EMBED_DESCRIPTION), colour=COLOUR
         )
+        sources = "; ".join(self.sources) or self.source_title
+        embed.set_footer(text=clip(f"Questions from {self.pack_title} · Source: {sources}", 2048))
         await self.send(embed=embed)
 
 
@@ -398,7 +413,14 @@ class TriviaCog(commands.Cog):
             return
         settings = RoundSettings(questions=len(questions), seconds=seconds, mode=answer_mode, hints=hints)
         game = Game(questions, settings, clock=self.bot.monotonic, rng=self.rng)
-        renderer = ChannelRenderer(self.bot, channel, pack.title, pack.source.title)  # type: ignore[arg-type]
+        round_title = opening_title(pack.title, questions)
+        renderer = ChannelRenderer(
+            self.bot,
+            channel,
+            pack.title,
+            pack.source.title,
+            round_title,  # type: ignore[arg-type]
+        )
         session = GameSession(
             game,
             self.bot.store,
@@ -422,7 +444,7 @@ class TriviaCog(commands.Cog):
             await interaction.response.send_message(
                 clip(
                     f"🎧 **{interaction.user.display_name}** started a game: {len(questions)} questions from "
-                    f"**{pack.title}**, {seconds} seconds each, answered with {how}.",
+                    f"**{round_title}**, {seconds} seconds each, answered with {how}.",
                     MESSAGE_CONTENT,
                 ),
                 allowed_mentions=NO_MENTIONS,
