@@ -92,6 +92,13 @@ class Store(Protocol):
         """Close the game, count a game for every player in ``results`` and a win where ``won``."""
         ...
 
+    async def close_interrupted_games(self, finished_at: float, started_before: float) -> int:
+        """Close every game started before ``started_before`` that never finished (its process
+        died), marked interrupted; return how many. Their answers and points stay, every player who
+        answered in one is counted a game, nobody a win. A game closed here is never counted
+        again by a late ``finish_game``."""
+        ...
+
     async def leaderboard(self, guild_id: int, limit: int = 10) -> list[LeaderboardRow]: ...
 
     async def player_stats(self, guild_id: int, user_id: int) -> PlayerStats | None: ...

@@ -266,6 +266,34 @@ async def test_games_and_wins_add_up_over_games(store: Store) -> None:
     assert stats is not None and (stats.games, stats.wins) == (3, 2)
 
 
+@pytest.mark.reliability
+async def test_games_left_unfinished_by_a_crash_are_closed_keeping_their_scores(store: Store) -> None:
+    crashed = await store.start_game(GUILD, CHANNEL, "pack", "choices", 1_000.0)
+    await store.record_answers(crashed, GUILD, [answer(1, True, 10), answer(2, False, 0)])
+    elsewhere = await store.start_game(OTHER_GUILD, CHANNEL, "pack", "choices", 1_100.0)
+    await store.record_answers(elsewhere, OTHER_GUILD, [answer(1, True, 7)])
+    running = await store.start_game(GUILD, CHANNEL, "pack", "choices", 3_000.0)  # started by this run
+    finished = await store.start_game(GUILD, CHANNEL, "pack", "choices", 1_200.0)
+    await store.finish_game(finished, GUILD, 1_300.0, [result(3, won=True)], stopped=False)
+
+    assert await store.close_interrupted_games(finished_at=2_500.0, started_before=2_000.0) == 2
+    alice, bob = await store.player_stats(GUILD, 1), await store.player_stats(GUILD, 2)
+    assert alice is not None and bob is not None
+    assert (alice.points, alice.correct, alice.games, alice.wins) == (10, 1, 1, 0)  # scores kept, no win
+    assert (bob.points, bob.games, bob.wins) == (0, 1, 0)
+    other = await store.player_stats(OTHER_GUILD, 1)
+    assert other is not None and (other.points, other.games) == (7, 1)
+    # Closed once: a second start closes nothing, and a late finish of a closed game counts nothing.
+    assert await store.close_interrupted_games(finished_at=2_600.0, started_before=2_000.0) == 0
+    await store.finish_game(crashed, GUILD, 2_700.0, [result(1, 10, 1, won=True)], stopped=False)
+    alice = await store.player_stats(GUILD, 1)
+    assert alice is not None and (alice.games, alice.wins) == (1, 0)
+    # A game this run started is not touched, and still finishes normally.
+    await store.finish_game(running, GUILD, 3_100.0, [result(1, 10, 1, won=True)], stopped=False)
+    alice = await store.player_stats(GUILD, 1)
+    assert alice is not None and (alice.games, alice.wins) == (2, 1)
+
+
 # -- leaderboard and stats ----------------------------------------------------------------------
 
 
