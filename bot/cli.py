@@ -1,6 +1,6 @@
 """The one entry point: `crate-digger` (or `python -m bot`).
 
-Subcommands: run, sync, commands (Discord); play (terminal game); packs check/list/show; fact.
+Subcommands: run, sync, commands (Discord); play (terminal game); packs check/list/show; fact; facts draft.
 Every error a user can cause ends in one clear line and a non-zero exit, never a traceback.
 """
 
@@ -19,7 +19,7 @@ from bot.storage.errors import StoreError
 from bot.trivia.catalog import Catalog, UnknownPack, resolve_pack
 from bot.trivia.facts import EntityFacts
 from bot.trivia.model import Entity, Pack
-from bot.trivia.packs import PackError, load_packs
+from bot.trivia.packs import ID_PATTERN, MAX_SOURCE_CHARS, PackError, load_packs
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -55,6 +55,16 @@ def build_parser() -> argparse.ArgumentParser:
     show = pack_commands.add_parser("show", help="show a pack with its facts and questions")
     show.add_argument("pack", metavar="ID_OR_FILE")
     show.add_argument("--json", action="store_true", help="print as JSON")
+
+    facts = commands.add_parser("facts", help="draft facts from an article")
+    facts_commands = facts.add_subparsers(dest="facts_command", required=True, metavar="ACTION")
+    draft = facts_commands.add_parser(
+        "draft", help="draft a pack from a .txt or .html file or an http(s) URL; review it, then `packs check` it"
+    )
+    draft.add_argument("source", metavar="SOURCE", help="a .txt or .html file, or an http(s) URL")
+    draft.add_argument("-o", "--output", type=Path, required=True, metavar="DRAFT.yaml", help="where to write")
+    draft.add_argument("--id", dest="pack_id", help="the pack id (default: from the article's title)")
+    draft.add_argument("--force", action="store_true", help="replace DRAFT.yaml if it exists")
 
     fact = commands.add_parser("fact", help="look up what an artist, song or film sampled or inspired")
     fact.add_argument("name", nargs="+")
@@ -98,6 +108,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if args.packs_command == "list":
             return list_packs(settings)
         return show_pack(settings, args.pack, as_json=args.json)
+    if args.command == "facts":
+        return draft_facts(settings, args.source, args.output, pack_id=args.pack_id, force=args.force)
     if args.command == "fact":
         return look_up_fact(settings, " ".join(args.name), as_json=args.json, pack_ref=args.pack)
     if args.command == "play":
@@ -204,6 +216,64 @@ def show_pack(settings: Settings, pack_ref: str, as_json: bool) -> int:
     for question in document["questions"]:
         options = f"  [{' / '.join(question['choices'])}]" if question["choices"] else ""
         print(f"- {question['prompt']}{options}\n    answer: {question['answers'][0]}")
+    return EXIT_OK
+
+
+def draft_facts(settings: Settings, source: str, output: Path, pack_id: str | None, force: bool) -> int:
+    """`facts draft`: read the article, draft, write the YAML; the summary lists what needs a human."""
+    import asyncio
+
+    from bot.authoring.draft import draft_pack, render_draft
+    from bot.authoring.fetch import FetchError, FetchLimits, fetch_page
+    from bot.authoring.text import ArticleError, article_from_file, article_from_html, article_from_text, looks_like_url
+
+    if pack_id is not None and not ID_PATTERN.match(pack_id):
+        print(
+            f"crate-digger: --id {pack_id!r} is not an id: use lowercase letters, digits and hyphens", file=sys.stderr
+        )
+        return EXIT_USAGE
+    if output.exists() and not force:
+        print(f"crate-digger: {output} exists; choose another -o or add --force to replace it", file=sys.stderr)
+        return EXIT_USAGE
+    url = source.strip() if looks_like_url(source) else None
+    try:
+        if url is not None:
+            page = asyncio.run(fetch_page(url, FetchLimits.from_settings(settings)))
+            article = article_from_html(page.text()) if page.is_html else article_from_text(page.text())
+        else:
+            path = Path(source)
+            try:
+                raw = path.read_bytes()
+            except OSError as error:
+                print(f"crate-digger: cannot read {path}: {error.strerror or error}", file=sys.stderr)
+                return EXIT_INVALID
+            article = article_from_file(raw, path.name)
+    except (FetchError, ArticleError) as error:
+        print(f"crate-digger: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    if len(article.text) > MAX_SOURCE_CHARS:
+        print(
+            f"crate-digger: the article is {len(article.text)} characters; a pack's source holds at most "
+            f"{MAX_SOURCE_CHARS}",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    draft = draft_pack(article, pack_id=pack_id, url=url)
+    print(draft.summary())
+    if not draft.facts:
+        print("crate-digger: no facts found, so nothing was written (a pack needs at least one)", file=sys.stderr)
+        return EXIT_INVALID
+    partial = output.with_name(output.name + ".partial")
+    try:
+        partial.write_text(render_draft(draft), encoding="utf-8")
+        partial.replace(output)  # all or nothing: an interrupted write never leaves half a pack
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        print(f"crate-digger: cannot write {output}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(
+        f"wrote {output}: review it (delete wrong facts, fix names and kinds), then `crate-digger packs check {output}`"
+    )
     return EXIT_OK
 
 
