@@ -19,7 +19,7 @@ from bot.storage.errors import StoreError
 from bot.trivia.catalog import Catalog, UnknownPack, resolve_pack
 from bot.trivia.facts import EntityFacts
 from bot.trivia.model import Entity, Pack
-from bot.trivia.packs import ID_PATTERN, MAX_SOURCE_CHARS, PackError, load_packs
+from bot.trivia.packs import ID_PATTERN, MAX_SOURCE_CHARS, PackError, PackIssue, decode_pack_bytes, load_packs
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -52,6 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     check = pack_commands.add_parser("check", help="validate pack files or folders; exit 1 on any problem")
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     pack_commands.add_parser("list", help="list the built-in packs and those PACKS_DIR adds, with their counts")
+    imported = pack_commands.add_parser(
+        "import", help="turn a Red-DiscordBot trivia list or Open Trivia DB JSON into a pack"
+    )
+    imported.add_argument("file", type=Path, metavar="FILE")
+    imported.add_argument(
+        "--from", dest="source_format", choices=("red", "opentdb"), help="the file's format (default: detected)"
+    )
+    imported.add_argument("-o", "--out", type=Path, required=True, metavar="OUT.yaml", help="the pack to write")
+    imported.add_argument("--id", dest="pack_id", help="the pack's id (default: from OUT's file name)")
+    imported.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     show = pack_commands.add_parser("show", help="show a pack with its facts and questions")
     show.add_argument("pack", metavar="ID_OR_FILE")
     show.add_argument("--json", action="store_true", help="print as JSON")
@@ -107,6 +117,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return check_packs(args.paths)
         if args.packs_command == "list":
             return list_packs(settings)
+        if args.packs_command == "import":
+            return import_pack(args.file, args.out, args.source_format, args.pack_id, force=args.force)
         return show_pack(settings, args.pack, as_json=args.json)
     if args.command == "facts":
         return draft_facts(settings, args.source, args.output, pack_id=args.pack_id, force=args.force)
@@ -179,10 +191,52 @@ def check_packs(paths: Sequence[Path]) -> int:
         print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
         return EXIT_INVALID
     for pack in result.packs:
-        print(f"ok: {pack.path}: {pack.id} ({len(pack.entities)} entities, {len(pack.facts)} facts)")
+        print(
+            f"ok: {pack.path}: {pack.id} ({len(pack.entities)} entities, {len(pack.facts)} facts, "
+            f"{len(pack.questions)} hand-written questions)"
+        )
     if not result.packs:
         print("no pack files found (looked for *.yaml and *.yml)", file=sys.stderr)
         return EXIT_INVALID
+    return EXIT_OK
+
+
+def import_pack(file: Path, out: Path, source_format: str | None, pack_id: str | None, *, force: bool) -> int:
+    from bot.authoring.imports import detect_format, import_trivia, pack_id_from_file
+
+    def fail(line: int, where: str, message: str, name: Path = file) -> int:
+        print(PackIssue(str(name), line, where, message))
+        return EXIT_INVALID
+
+    if out.exists() and not force:
+        return fail(1, "(file)", "already exists; pass --force to overwrite it", name=out)
+    try:
+        text = decode_pack_bytes(file.read_bytes(), str(file))
+    except OSError as error:
+        return fail(1, "(file)", f"cannot read: {error.strerror or error}")
+    except PackError as error:
+        print(error)
+        return EXIT_INVALID
+    source_format = source_format or detect_format(text)
+    if source_format == "pack":
+        return fail(1, "(file)", "not a Red trivia list or Open Trivia DB JSON (a pack needs no import); "
+                    "pass --from red or --from opentdb to see why")
+    pack_id = pack_id or pack_id_from_file(out.name)
+    if not ID_PATTERN.match(pack_id):
+        return fail(1, "id", f"{pack_id!r} is not an id: use lowercase letters, digits and hyphens", name=out)
+    try:
+        result = import_trivia(text, str(file), source_format=source_format, pack_id=pack_id, out_name=str(out))
+    except PackError as error:
+        print(error)
+        return EXIT_INVALID
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        partial.write_text(result.yaml_text, encoding="utf-8")
+        partial.replace(out)  # all at once: a failed write never leaves half a pack over a good one
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        return fail(1, "(file)", f"cannot write: {error.strerror or error}", name=out)
+    print(result.summary(str(file), str(out)))
     return EXIT_OK
 
 
@@ -212,6 +266,9 @@ def show_pack(settings: Settings, pack_ref: str, as_json: bool) -> int:
         return EXIT_OK
     print(f"{pack.title} [{pack.id}]")
     print(f"source: {pack.source.title}")
+    for credit in (pack.source.license and f"license: {pack.source.license}", pack.source.attribution):
+        if credit:
+            print(credit)
     print(f"{len(pack.entities)} entities, {len(pack.facts)} facts, {len(document['questions'])} questions\n")
     for question in document["questions"]:
         options = f"  [{' / '.join(question['choices'])}]" if question["choices"] else ""
@@ -293,7 +350,14 @@ def pack_document(pack: Pack, catalog: Catalog) -> dict[str, Any]:
         "id": pack.id,
         "title": pack.title,
         "description": pack.description,
-        "source": {"title": pack.source.title, "file": pack.source.file, "url": pack.source.url},
+        "source": {
+            "title": pack.source.title,
+            "file": pack.source.file,
+            "url": pack.source.url,
+            "publisher": pack.source.publisher,
+            "license": pack.source.license,
+            "attribution": pack.source.attribution,
+        },
         "entities": [entity_document(entity) for entity in pack.entities],
         "facts": [
             {

@@ -130,6 +130,8 @@ class TerminalRenderer:
         self.say(f"{lead} The answer is: {event.answer}")
         if event.question.quote:
             self.say(f"  From the article: {event.question.quote}")
+        if event.question.attribution:
+            self.say(f"  {event.question.attribution}")
 
     def _render_over(self, event: GameOver) -> None:
         ending = {
@@ -197,6 +199,8 @@ async def play_round(
     count = plural(len(questions), "question")
     title = opening_title(pack.title, questions)
     renderer.say(f"Crate Digger: {title}. {count}; end of input or Ctrl-D stops the game.")
+    if pack.source.attribution:
+        renderer.say(pack.source.attribution)
     feed = _LineFeed(stdin, asyncio.get_running_loop())
     feeder = asyncio.create_task(_feed_answers(session, renderer, feed, player))
     try:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.client import CrateDigger
 
 MAX_ISSUES_SHOWN = 15
+UPLOAD_FORMATS = "A pack (.yaml), a Red-DiscordBot trivia list (.yaml) or Open Trivia DB questions (.json)"
 
 
 def format_issues(error: PackError) -> str:
@@ -51,8 +52,12 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
         return True
 
     async def _read_attachment(self, interaction: discord.Interaction, file: discord.Attachment) -> bytes | None:
-        if not file.filename.lower().endswith((".yaml", ".yml")):
-            await interaction.followup.send("Upload a `.yaml` pack file.", ephemeral=True)
+        if not file.filename.lower().endswith((".yaml", ".yml", ".json")):
+            await interaction.followup.send(
+                "Upload a pack (`.yaml`), a Red-DiscordBot trivia list (`.yaml`) or Open Trivia DB questions "
+                "(`.json`).",
+                ephemeral=True,
+            )
             return None
         if file.size > MAX_FILE_BYTES:
             await interaction.followup.send(
@@ -62,8 +67,8 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
             return None
         return await file.read()
 
-    @app_commands.command(name="add", description="Add or replace a question pack from a YAML file")
-    @app_commands.describe(file="The pack, a .yaml file (see the README for the format)")
+    @app_commands.command(name="add", description="Add or replace a pack, or import a Red trivia list or OpenTDB JSON")
+    @app_commands.describe(file=UPLOAD_FORMATS)
     async def add(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         raw = await self._read_attachment(interaction, file)
@@ -76,14 +81,15 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
             await interaction.followup.send(format_issues(error), ephemeral=True)
             return
         verb = "Replaced" if result.replaced else "Added"
+        origin = f" from {result.imported_from}" if result.imported_from else ""
         await interaction.followup.send(
-            f"{verb} **{clip(result.pack.title, 200)}** (`{result.pack.id}`): {len(result.pack.facts)} facts, "
-            f"{result.questions} questions. Play it with `/trivia start pack:{result.pack.id}`.",
+            f"{verb} **{clip(result.pack.title, 200)}** (`{result.pack.id}`){origin}: {len(result.pack.facts)} "
+            f"facts, {result.questions} questions. Play it with `/trivia start pack:{result.pack.id}`.",
             ephemeral=True,
         )
 
     @app_commands.command(name="check", description="Validate a pack file without saving it")
-    @app_commands.describe(file="The pack, a .yaml file")
+    @app_commands.describe(file=UPLOAD_FORMATS)
     async def check(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         raw = await self._read_attachment(interaction, file)

@@ -232,6 +232,8 @@ class ChannelRenderer:
             embed.add_field(name="From the article", value=quote_block(event.question.quote), inline=False)
         # Credited at the end: a source title shown now could name the answer of a later question.
         self.sources[event.question.source_title or self.source_title] = None
+        if event.question.attribution:  # a licence's credit goes with each question it covers
+            embed.set_footer(text=clip(event.question.attribution, 2048))
         await self.send(embed=embed)
 
     async def _over(self, event: GameOver) -> None:

@@ -32,12 +32,15 @@ MAX_DEPTH = 8
 MAX_NODES = 50_000
 MAX_ENTITIES = 500
 MAX_FACTS = 2_000
-MAX_QUESTIONS = 500
+MAX_QUESTIONS = 2_000  # as many as facts: an imported trivia list keeps every question
 MAX_DISTRACTORS_PER_KIND = 100
 # Discord limits drive these: a prompt sits in an embed, a choice on a button (80), a quote in a field.
 MAX_TITLE = 100
 MAX_NAME = 80
-MAX_PROMPT = 300
+# The question embed shows up to 1000 characters of a prompt, and each option in full up to 200 (its
+# button shows the letter and as much of it as fits in 80): imported trivia needs that room.
+MAX_PROMPT = 1000
+MAX_ANSWER = 200
 MAX_QUOTE = 1000
 MAX_DESCRIPTION = 300
 MAX_NOTE = 300
@@ -61,6 +64,8 @@ _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 
 _TOP_KEYS = {"id", "title", "description", "source", "entities", "facts", "questions", "distractors"}
+# Public for format detection: a mapping with any of these keys is meant as a pack.
+PACK_TOP_LEVEL_KEYS = frozenset(_TOP_KEYS)
 _SOURCE_KEYS = {"title", "file", "text", "url", "publisher", "license", "attribution"}
 _ENTITY_KEYS = {"id", "name", "kind", "aliases", "year", "description"}
 _FACT_KEYS = {"subject", "relation", "object", "quote", "via", "note", "context"}
@@ -754,11 +759,11 @@ class _Validator:
                 continue
             question_id = self.identifier(fields, "id", field)
             prompt = self.text(fields, "prompt", field, MAX_PROMPT)
-            answers = self.text_list(fields, "answers", field, MAX_NAME, 20)
+            answers = self.text_list(fields, "answers", field, MAX_ANSWER, 20)
             if answers is not None and not answers:
                 self.problem(fields["answers"], f"{field}.answers", "a question needs at least one answer")
                 answers = None
-            choices = self.text_list(fields, "choices", field, MAX_NAME, MAX_CHOICES) or []
+            choices = self.text_list(fields, "choices", field, MAX_ANSWER, MAX_CHOICES) or []
             if choices and answers and not any(answer in choices for answer in answers):
                 self.problem(fields["choices"], f"{field}.choices", "the choices do not include any of the answers")
                 choices = []
@@ -849,6 +854,25 @@ def parse_pack(text: str, file: str, base_dir: Path | None = None, path: str | N
             reader.problem(1, "(file)", "not a valid pack")
         raise PackError(reader.issues)
     return pack
+
+
+def compose_bounded_yaml(text: str, file: str) -> yaml.Node | None:
+    """YAML as nodes, under the same limits as a pack (size, depth, node count; no aliases or odd tags).
+
+    For other YAML formats read beside packs (trivia lists to import): their scalars' raw text stays
+    available on the nodes. Returns None for an empty document; raises PackError otherwise.
+    """
+    reader = _Reader(file)
+    if len(text) > MAX_FILE_BYTES:
+        reader.problem(1, "(file)", f"the file is larger than {MAX_FILE_BYTES // 1024} KiB")
+        raise PackError(reader.issues)
+    if not reader._pre_scan(text):
+        raise PackError(reader.issues)
+    try:
+        return yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as error:
+        reader._yaml_problem(error)
+        raise PackError(reader.issues) from None
 
 
 def decode_pack_bytes(raw: bytes, file: str) -> str:
