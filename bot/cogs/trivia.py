@@ -41,7 +41,7 @@ from bot.trivia.game import (
     QuestionClosed,
     RoundSettings,
 )
-from bot.trivia.giveaways import opening_title
+from bot.trivia.giveaways import names_any_answer, opening_title
 from bot.trivia.session import AlreadyRunning, GameSession, SessionRegistry, StorageFailed
 
 if TYPE_CHECKING:
@@ -230,11 +230,18 @@ class ChannelRenderer:
         embed.add_field(name="Scored", value=clip(who, 1024), inline=False)
         if event.question.quote:
             embed.add_field(name="From the article", value=quote_block(event.question.quote), inline=False)
-        # Credited at the end: a source title shown now could name the answer of a later question.
-        self.sources[event.question.source_title or self.source_title] = None
-        if event.question.attribution:  # a licence's credit goes with each question it covers
-            embed.set_footer(text=clip(event.question.attribution, 2048))
+        source = event.question.source_title or self.source_title
+        self.sources[source] = None
+        # A source title that names an answer of the round would give a later question away, so it
+        # waits for the end; a licence's credit goes with each question it covers.
+        credits = [] if self._names_an_answer(source) else [f"Source: {source}"]
+        credits += [event.question.attribution] if event.question.attribution else []
+        if credits:
+            embed.set_footer(text=clip("\n".join(credits), 2048))
         await self.send(embed=embed)
+
+    def _names_an_answer(self, text: str) -> bool:
+        return self.session is None or names_any_answer(text, self.session.game.questions)
 
     async def _over(self, event: GameOver) -> None:
         reason = {

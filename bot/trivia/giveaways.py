@@ -61,9 +61,13 @@ def giveaways(opening: str, questions: Sequence[Question]) -> list[Giveaway]:
     return found
 
 
+def names_any_answer(text: str, questions: Iterable[Question]) -> bool:
+    return any(names_answer(text, question) for question in questions)
+
+
 def opening_title(title: str, questions: Iterable[Question]) -> str:
     """``title`` if it names no answer of the round, else ``NEUTRAL_TITLE``."""
-    return NEUTRAL_TITLE if any(names_answer(title, question) for question in questions) else title
+    return NEUTRAL_TITLE if names_any_answer(title, questions) else title
 
 
 def without_giveaways(candidates: Iterable[Question], count: int) -> list[Question]:

@@ -16,7 +16,7 @@ import pytest
 from bot.client import CrateDigger
 from bot.storage.sqlite import SqliteStore
 from bot.trivia.catalog import Catalog
-from bot.trivia.giveaways import opening_title
+from bot.trivia.giveaways import names_any_answer, opening_title
 from bot.trivia.packs import BUILTIN_PACKS_DIR
 from tests.discord_double import DiscordDouble, User, connected_bot
 from tests.packs_for_tests import uploaded_pack_yaml
@@ -171,6 +171,10 @@ async def test_button_game_scores_the_right_player_and_shows_the_leaderboard(
         fields = {field["name"]: field["value"] for field in result_embed["fields"]}
         assert "ann +" in fields["Scored"] and "bob" not in fields["Scored"]
         assert question.quote.split()[0] in fields["From the article"]
+        # The source's title ("This Kanye Music Video...") is shown now only if it names no answer of the round.
+        source = "This Kanye Music Video Is Actually Based On Anime"
+        shown = result_embed.get("footer", {}).get("text")
+        assert shown == (None if names_any_answer(source, session.game.questions) else f"Source: {source}")
         # The buttons were settled: disabled, the right one green.
         settled = asked.component(button_for(asked, question.answer))
         assert settled["disabled"] is True and settled["style"] == discord.ButtonStyle.success.value
@@ -182,7 +186,6 @@ async def test_button_game_scores_the_right_player_and_shows_the_leaderboard(
 
         over = await final_standings(double, channel)
         # The title and the source are credited at the end, where they can give nothing away.
-        source = "This Kanye Music Video Is Actually Based On Anime"
         assert over.embeds[0]["footer"]["text"] == f"Questions from {title} · Source: {source}"
         board = await double.slash(double.guild, channel, bob, "trivia", subcommand="leaderboard")
         lines = board.message.embeds[0]["description"].splitlines()
