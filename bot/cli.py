@@ -18,7 +18,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.storage.errors import StoreError
 from bot.trivia.catalog import Catalog, UnknownPack, resolve_pack
 from bot.trivia.facts import EntityFacts
-from bot.trivia.model import Entity, Pack
+from bot.trivia.model import Entity, Fact, Pack
 from bot.trivia.packs import ID_PATTERN, MAX_SOURCE_CHARS, PackError, PackIssue, decode_pack_bytes, load_packs
 
 EXIT_OK = 0
@@ -219,8 +219,12 @@ def import_pack(file: Path, out: Path, source_format: str | None, pack_id: str |
         return EXIT_INVALID
     source_format = source_format or detect_format(text)
     if source_format == "pack":
-        return fail(1, "(file)", "not a Red trivia list or Open Trivia DB JSON (a pack needs no import); "
-                    "pass --from red or --from opentdb to see why")
+        return fail(
+            1,
+            "(file)",
+            "not a Red trivia list or Open Trivia DB JSON (a pack needs no import); "
+            "pass --from red or --from opentdb to see why",
+        )
     pack_id = pack_id or pack_id_from_file(out.name)
     if not ID_PATTERN.match(pack_id):
         return fail(1, "id", f"{pack_id!r} is not an id: use lowercase letters, digits and hyphens", name=out)
@@ -367,6 +371,7 @@ def pack_document(pack: Pack, catalog: Catalog) -> dict[str, Any]:
                 "object": fact.object,
                 "quote": fact.quote,
                 "via": fact.via,
+                "note": fact.note,
             }
             for fact in pack.facts
         ],
@@ -378,6 +383,7 @@ def pack_document(pack: Pack, catalog: Catalog) -> dict[str, Any]:
                 "choices": list(question.choices),
                 "fact": question.fact_id,
                 "quote": question.quote,
+                "note": question.note,
             }
             for question in catalog.questions(pack.id)
         ],
@@ -421,6 +427,7 @@ def entity_facts_document(facts: EntityFacts) -> dict[str, Any]:
             "other": link.other_text,
             "other_id": link.other.id if link.other else None,
             "quote": link.fact.quote,
+            "note": link.fact.note,
             "via": link.fact.via,
             "source": link.source_title,
             "pack": link.pack_id,
@@ -435,6 +442,13 @@ def entity_facts_document(facts: EntityFacts) -> dict[str, Any]:
     }
 
 
+def _quote_lines(fact: Fact) -> list[str]:
+    lines = [f'      "{fact.quote}"']
+    if fact.note:
+        lines.append(f"      note: {fact.note}")
+    return lines
+
+
 def format_entity_facts(facts: EntityFacts) -> str:
     entity = facts.entity
     details = ", ".join(str(part) for part in (entity.kind, entity.year) if part)
@@ -444,10 +458,10 @@ def format_entity_facts(facts: EntityFacts) -> str:
     for link in facts.links:
         via = f" (via {link.fact.via})" if link.fact.via else ""
         lines.append(f"  {link.label}: {link.other_text}{via}")
-        lines.append(f'      "{link.fact.quote}"')
+        lines.extend(_quote_lines(link.fact))
     for work, link in facts.through:
         lines.append(f"  through {work.name}, {link.label}: {link.other_text}")
-        lines.append(f'      "{link.fact.quote}"')
+        lines.extend(_quote_lines(link.fact))
     sources = sorted({link.source_title for link in facts.links})
     if sources:
         lines.append(f"  source: {'; '.join(sources)}")

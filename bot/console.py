@@ -130,6 +130,8 @@ class TerminalRenderer:
         self.say(f"{lead} The answer is: {event.answer}")
         if event.question.quote:
             self.say(f"  From the article: {event.question.quote}")
+        if event.question.note:
+            self.say(f"  note: {event.question.note}")
         if event.question.attribution:
             self.say(f"  {event.question.attribution}")
 

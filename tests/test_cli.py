@@ -426,6 +426,18 @@ def test_fact_with_an_unknown_pack_fails(capsys) -> None:
     assert "no pack 'no-such-pack'" in err
 
 
+def test_fact_shows_the_note_that_corrects_the_article(capsys: pytest.CaptureFixture[str]) -> None:
+    note = "The article dates this tweet to 2008; Kanye West posted it in 2018."
+    code, out, _ = run(capsys, "fact", "akira")
+    assert code == 0
+    assert f"      note: {note}" in out
+    code, out, _ = run(capsys, "fact", "--json", "akira")
+    noted = [relation for relation in json.loads(out)["relations"] if relation["note"]]
+    assert [(relation["relation"], relation["other"], relation["note"]) for relation in noted] == [
+        ("likened to it by", "Kanye West", note)
+    ]
+
+
 # ---------------------------------------------------------------- packs import
 
 FIXTURES = Path(__file__).parent / "authoring" / "fixtures"

@@ -193,6 +193,8 @@ def _finish(
         raise PackError(collector.issues)
     if not collector.questions:
         raise PackError([PackIssue(collector.file, 1, "(file)", "no questions found")])
+    if description and len(" ".join(description.split())) > MAX_DESCRIPTION:
+        notes = [*notes, f"description shortened to {MAX_DESCRIPTION} characters"]
     text = _pack_yaml(collector, pack_id=pack_id, title=title, description=description, source=source)
     # The promise is a pack that passes `packs check` as written; the validator is the judge.
     pack = parse_pack(text, out_name)

@@ -35,3 +35,12 @@ def add_field_within_limits(embed: discord.Embed, name: str, value: str, inline:
 
 def quote_block(text: str, limit: int = EMBED_FIELD_VALUE) -> str:
     return clip("> " + " ".join(text.split()), limit)
+
+
+def quote_with_note(quote: str | None, note: str | None, limit: int = EMBED_FIELD_VALUE) -> str:
+    """A quote as evidence, with the pack's correction of it underneath (the note always fits whole)."""
+    note_line = clip(f"Note: {' '.join(note.split())}", limit // 2) if note else ""
+    if not quote:
+        return note_line
+    room = limit - len(note_line) - 1 if note_line else limit
+    return quote_block(quote, room) + (f"\n{note_line}" if note_line else "")

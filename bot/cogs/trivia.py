@@ -24,7 +24,7 @@ from bot.cogs.render import (
     MESSAGE_CONTENT,
     NO_MENTIONS,
     clip,
-    quote_block,
+    quote_with_note,
 )
 from bot.trivia.catalog import pick_questions
 from bot.trivia.game import (
@@ -228,8 +228,9 @@ class ChannelRenderer:
             colour=RIGHT_COLOUR if scorers else WRONG_COLOUR,
         )
         embed.add_field(name="Scored", value=clip(who, 1024), inline=False)
-        if event.question.quote:
-            embed.add_field(name="From the article", value=quote_block(event.question.quote), inline=False)
+        if event.question.quote or event.question.note:
+            value = quote_with_note(event.question.quote, event.question.note)
+            embed.add_field(name="From the article" if event.question.quote else "Note", value=value, inline=False)
         source = event.question.source_title or self.source_title
         self.sources[source] = None
         # A source title that names an answer of the round would give a later question away, so it

@@ -94,6 +94,13 @@ def test_red_metadata_becomes_the_packs_source_and_config_is_named() -> None:
     assert "CONFIG not carried over (max_score, timeout, reveal_answer)" in note
 
 
+def test_red_long_description_is_shortened_and_said_so() -> None:
+    result = import_red(f"DESCRIPTION: {'word ' * 100}\nQ?:\n- a\n", "list.yaml", pack_id="list")
+    pack = parse_pack(result.yaml_text, "list.yaml")
+    assert pack.description and len(pack.description) == 300 and pack.description.endswith("…")
+    assert result.notes == ("description shortened to 300 characters",)
+
+
 def test_red_import_is_stable() -> None:
     text = RED.read_text(encoding="utf-8")
     first, second = (import_red(text, "red.yaml", pack_id="red") for _ in range(2))

@@ -842,3 +842,15 @@ def test_only_the_first_few_missing_quotes_get_a_hint(base_dir: Path) -> None:
     issues = issues_of(text, base_dir)
     hinted = [issue for issue in issues if "closest passage" in issue.message]
     assert len(issues) == MAX_QUOTE_HINTS + 5 and len(hinted) == MAX_QUOTE_HINTS
+
+
+def test_no_seed_question_teaches_the_articles_wrong_tweet_year(seed: Pack) -> None:
+    from bot.trivia.generate import generate_questions
+
+    tweet = "this is like Akira"
+    for question in generate_questions(seed):
+        if question.quote and tweet in question.quote:
+            assert "2008" not in question.answers and "2008" not in question.prompt, question.prompt
+            assert question.note and "2018" in question.note
+    (likened,) = [fact for fact in seed.facts if fact.relation == "likened_work_to"]
+    assert likened.note == "The article dates this tweet to 2008; Kanye West posted it in 2018."
