@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.brief import brief
 from bot.config import ConfigError, Settings, load_settings
 from bot.storage.errors import StoreError
 from bot.trivia.catalog import Catalog, UnknownPack, resolve_pack
@@ -408,7 +409,7 @@ def look_up_fact(settings: Settings, name: str, as_json: bool, pack_ref: str | N
             print(json.dumps({"query": name, "found": None, "suggestions": suggestions}, indent=2))
         else:
             hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
-            print(f"Nothing known as {name!r}.{hint}")
+            print(f"Nothing known as {brief(name)}.{hint}")
         return EXIT_INVALID
     facts = index.facts_about(entity)
     if as_json:

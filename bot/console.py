@@ -16,6 +16,7 @@ import threading
 import zlib
 from typing import TextIO
 
+from bot.brief import brief
 from bot.config import Settings
 from bot.storage.sqlite import SqliteStore
 from bot.text import plural
@@ -105,7 +106,7 @@ class TerminalRenderer:
             case AnswerRejected() if event.reason is RejectReason.NOT_AN_OPTION:
                 self.say(f"Not an option: {option_labels(self.options)}.")
             case AnswerRejected():
-                self.say(f"({event.reason}: {event.text!r})")
+                self.say(f"({event.reason}: {brief(event.text)})")
             case AnswerLocked():
                 pass  # the verdict follows at once: the only player has answered
             case QuestionClosed():

@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.permissions import MODERATOR_PERMISSION, is_moderator
 from bot.cogs.render import COLOUR, EMBED_DESCRIPTION, MESSAGE_CONTENT, NO_MENTIONS, clip
 from bot.trivia.packs import MAX_FILE_BYTES, PackError
 
@@ -32,11 +33,6 @@ def format_issues(error: PackError) -> str:
     return clip(header + "\n".join(shown), MESSAGE_CONTENT)
 
 
-def is_moderator(interaction: discord.Interaction) -> bool:
-    permissions = interaction.permissions
-    return permissions.manage_guild or permissions.administrator
-
-
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class PackCommands(app_commands.Group, name="pack", description="Manage this server's question packs"):
@@ -48,7 +44,7 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
         # Server owners can re-grant the command to everyone in Integrations; the permission is still
         # what makes someone a moderator here.
         if not is_moderator(interaction):
-            raise app_commands.CheckFailure("Only moderators (Manage Server permission) can manage packs.")
+            raise app_commands.CheckFailure(f"Only moderators ({MODERATOR_PERMISSION} permission) can manage packs.")
         return True
 
     async def _read_attachment(self, interaction: discord.Interaction, file: discord.Attachment) -> bytes | None:
@@ -119,7 +115,9 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
 
     @remove.autocomplete("pack")
     async def remove_autocomplete(self, interaction: discord.Interaction, current: str):
-        assert interaction.guild_id is not None
+        # Autocomplete does not run interaction_check, and pack ids are no one else's business.
+        if not is_moderator(interaction) or interaction.guild_id is None:
+            return []
         ids = sorted(await self.bot.library.uploaded_ids(interaction.guild_id))
         return [app_commands.Choice(name=i, value=i) for i in ids if current.lower() in i][:25]
 

@@ -16,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import send_private
+from bot.cogs.permissions import may_control_game
 from bot.cogs.render import (
     BUTTON_LABEL,
     CHOICE_NAME,
@@ -24,6 +25,7 @@ from bot.cogs.render import (
     MESSAGE_CONTENT,
     NO_MENTIONS,
     clip,
+    listed,
     quote_with_note,
 )
 from bot.trivia.catalog import pick_questions
@@ -220,7 +222,7 @@ class ChannelRenderer:
         }.get(event.reason, "✅ Answered!")
         scorers = event.scorers
         if scorers:
-            who = "\n".join(f"{clip(score.player.name, 80)} +{score.points}" for score in scorers[:15])
+            who = "\n".join(listed([f"{clip(score.player.name, 80)} +{score.points}" for score in scorers]))
         else:
             who = "Nobody this time."
         embed = discord.Embed(
@@ -251,14 +253,13 @@ class ChannelRenderer:
             EndReason.POINTS_REACHED: "We have a winner!",
         }.get(event.reason, "That's the end of the game.")
         lines = [reason, ""]
-        for standing in event.standings[:15]:
-            lines.append(f"**{standing.rank}.** {clip(standing.player.name, 80)} · {standing.points} points")
+        lines += listed([f"**{s.rank}.** {clip(s.player.name, 80)} · {s.points} points" for s in event.standings])
         if not event.standings:
             lines.append("Nobody played.")
         if event.not_counted is not None:
             lines += ["", f"Question {event.not_counted} didn't count: its scores couldn't be saved."]
         if event.winners:
-            names = ", ".join(clip(winner.name, 80) for winner in event.winners)
+            names = ", ".join(listed([clip(winner.name, 80) for winner in event.winners]))
             lines += ["", f"🏆 {names}"]
         embed = discord.Embed(
             title="Final standings", description=clip("\n".join(lines), EMBED_DESCRIPTION), colour=COLOUR
@@ -469,9 +470,7 @@ class TriviaCog(commands.Cog):
         if session is None:
             await send_private(interaction, "No game is running in this channel.")
             return None
-        permissions = interaction.permissions
-        is_moderator = permissions.manage_guild or permissions.manage_messages or permissions.administrator
-        if self.starters.get(channel_id) != interaction.user.id and not is_moderator:
+        if not may_control_game(interaction, self.starters.get(channel_id)):
             await send_private(interaction, "Only the player who started this game or a moderator can do that.")
             return None
         return session
