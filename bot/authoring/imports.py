@@ -13,7 +13,6 @@ text, never the value PyYAML would construct from it.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import html
 import json
@@ -290,10 +289,7 @@ def _red_answers(node: yaml.Node, collector: _Collector, question: str) -> tuple
 
 def import_opentdb(text: str, file: str, *, pack_id: str, out_name: str | None = None) -> ImportResult:
     """An Open Trivia Database API response (or a saved list of them) as a pack, attribution kept."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise PackError([PackIssue(file, error.lineno, "(file)", f"invalid JSON: {error.msg}")]) from None
+    document = _load_json(text, file)
     collector = _Collector(file)
     if not isinstance(document, dict) or not isinstance(document.get("results"), list):
         raise PackError([PackIssue(file, 1, "results", "an Open Trivia DB response has a list of results")])
@@ -343,6 +339,17 @@ def import_opentdb(text: str, file: str, *, pack_id: str, out_name: str | None =
     )
 
 
+def _load_json(text: str, file: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise PackError([PackIssue(file, error.lineno, "(file)", f"invalid JSON: {error.msg}")]) from None
+    except RecursionError:
+        raise PackError([PackIssue(file, 1, "(file)", "invalid JSON: nested too deeply")]) from None
+    except ValueError as error:  # e.g. an integer too long to convert
+        raise PackError([PackIssue(file, 1, "(file)", f"invalid JSON: {error}")]) from None
+
+
 def _opentdb_question(result: Any, where: str, line: int, collector: _Collector) -> ImportedQuestion | None:
     if not isinstance(result, dict):
         collector.problem(line, where, "expected an object with type, question, correct_answer, incorrect_answers")
@@ -387,7 +394,7 @@ def _field_decoder(result: dict[str, Any]) -> Callable[[Any], str]:
         try:
             if base64.b64decode(encoded_type, validate=True).decode("utf-8") in ("multiple", "boolean"):
                 return _from_base64
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # not base64 (binascii.Error), not ASCII, or not UTF-8 inside
             pass
     return _from_html
 
@@ -403,7 +410,7 @@ def _from_base64(value: Any) -> str:
         return ""
     try:
         return " ".join(base64.b64decode(value, validate=True).decode("utf-8").split())
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:
         return ""
 
 
@@ -440,12 +447,11 @@ def detect_format(text: str) -> str:
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("{"):
         try:
-            document = json.loads(text)
-        except json.JSONDecodeError:
-            return "pack"  # not JSON after all; the pack validator will say what is wrong
-        if isinstance(document, dict) and "results" in document:
-            return "opentdb"
-        return "pack"
+            document = _load_json(text, "(detect)")
+        except PackError:
+            # Broken JSON that names OpenTDB's results gets the JSON error; anything else the pack's.
+            return "opentdb" if '"results"' in text else "pack"
+        return "opentdb" if isinstance(document, dict) and "results" in document else "pack"
     try:
         root = compose_bounded_yaml(text, "(detect)")
     except PackError:

@@ -95,7 +95,7 @@ def resolve_pack(catalog: Catalog, ref: str) -> tuple[Pack, Catalog]:
     wrote. A file's pack is layered over ``catalog``, so it draws distractors from the other packs and
     its facts join theirs. Raises PackError for a bad file, UnknownPack when nothing matches.
     """
-    path: Path | None = Path(ref).expanduser()
+    path: Path | None = Path(ref)  # the shell has expanded any ~ already
     if path.suffix not in (".yaml", ".yml"):
         known = catalog.pack(ref)
         if known is not None:

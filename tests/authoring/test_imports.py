@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -283,3 +284,48 @@ def test_pack_ids_from_file_names(name: str, expected: str) -> None:
 
 def test_slugify_never_returns_an_invalid_id() -> None:
     assert slugify("--") == "imported" and slugify("A-" * 40).endswith("a")
+
+
+# ---------------------------------------------------------------- hostile input
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000,
+        '{"results": ' + "[" * 100_000,
+        '{"results": [1' + "0" * 5000 + "]}",
+        '{"results": [{"type": "bXVsdGlwbGXgpJE=", "question": "\u0991", "correct_answer": "x"}]}',
+        '{"results": [{"type": "mültiple"}]}',
+        "\x00",
+        "",
+    ],
+    ids=["deep-list", "deep-results", "huge-int", "bad-base64", "non-ascii-type", "nul", "empty"],
+)
+def test_hostile_input_only_ever_raises_pack_error(text: str) -> None:
+    detect_format(text)
+    for importer in (import_red, import_opentdb):
+        with pytest.raises(PackError) as raised:
+            importer(text, "hostile.json", pack_id="hostile")
+        assert all(issue.line >= 1 and issue.field and issue.message for issue in raised.value.issues)
+
+
+def test_mutated_fixtures_only_ever_raise_pack_error() -> None:
+    rng = random.Random(20251125)
+    tokens = [":", "- ", "\n", '"', "'", "{", "}", "[", "]", "&a", "*a", "!!str ", "~", "\t", "? ", "|", "\\u0000", ","]
+    sources = [RED.read_text(encoding="utf-8"), OPENTDB.read_text(encoding="utf-8")]
+    for round_number in range(300):
+        chars = list(sources[round_number % 2])
+        for _ in range(rng.randint(1, 6)):
+            position = rng.randrange(len(chars) + 1)
+            if rng.random() < 0.4:
+                del chars[position : position + rng.randint(1, 20)]
+            else:
+                chars[position:position] = rng.choice([*tokens, chr(rng.randrange(0x20, 0x3000))])
+        text = "".join(chars)
+        detect_format(text)
+        for importer in (import_red, import_opentdb):
+            try:
+                importer(text, "mutated", pack_id="mutated")
+            except PackError:
+                pass
