@@ -6,15 +6,19 @@ their line numbers, and nothing is saved unless the whole pack is valid.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.client import expired_reason, interaction_expired
 from bot.cogs.permissions import MODERATOR_PERMISSION, is_moderator
 from bot.cogs.render import COLOUR, EMBED_DESCRIPTION, MESSAGE_CONTENT, NO_MENTIONS, clip
 from bot.trivia.packs import MAX_FILE_BYTES, PackError
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from bot.client import CrateDigger
@@ -78,11 +82,23 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
             return
         verb = "Replaced" if result.replaced else "Added"
         origin = f" from {result.imported_from}" if result.imported_from else ""
-        await interaction.followup.send(
-            f"{verb} **{clip(result.pack.title, 200)}** (`{result.pack.id}`){origin}: {len(result.pack.facts)} "
-            f"facts, {result.questions} questions. Play it with `/trivia start pack:{result.pack.id}`.",
-            ephemeral=True,
-        )
+        try:
+            await interaction.followup.send(
+                f"{verb} **{clip(result.pack.title, 200)}** (`{result.pack.id}`){origin}: {len(result.pack.facts)} "
+                f"facts, {result.questions} questions. Play it with `/trivia start pack:{result.pack.id}`.",
+                ephemeral=True,
+            )
+        except discord.HTTPException as error:
+            if not interaction_expired(error):
+                raise
+            # The pack is saved whole; only the confirmation is lost. Say both in the one line.
+            log.warning(
+                "/pack add saved pack %s for server %s, but could not tell %s: %s",
+                result.pack.id,
+                interaction.guild_id,
+                interaction.user,
+                expired_reason(error),
+            )
 
     @app_commands.command(name="check", description="Validate a pack file without saving it")
     @app_commands.describe(file=UPLOAD_FORMATS)

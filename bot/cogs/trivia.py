@@ -55,6 +55,25 @@ RIGHT_COLOUR = discord.Colour.green()
 WRONG_COLOUR = discord.Colour.dark_grey()
 
 
+# What a game needs from the bot in its channel, with the names Discord's settings show.
+GAME_PERMISSIONS = {
+    "view_channel": "View Channel",
+    "send_messages": "Send Messages",
+    "embed_links": "Embed Links",
+    "read_message_history": "Read Message History",
+}
+
+
+def missing_game_permissions(permissions: discord.Permissions) -> list[str]:
+    return [name for flag, name in GAME_PERMISSIONS.items() if not getattr(permissions, flag)]
+
+
+def channel_is_gone(error: discord.HTTPException) -> bool:
+    """A 403 (the bot may no longer post or see the channel) or the channel itself deleted (404
+    Unknown Channel); not a 404 for one message a moderator deleted, which a game survives."""
+    return isinstance(error, discord.Forbidden) or (isinstance(error, discord.NotFound) and error.code == 10003)
+
+
 def player_of(user: discord.abc.User) -> Player:
     return Player(user.id, user.display_name)
 
@@ -118,7 +137,11 @@ def _private_reply(events: list[Event], user_id: int) -> str:
 
 
 class ChannelRenderer:
-    """Renders one game's events into its channel."""
+    """Renders one game's events into its channel.
+
+    If the channel is lost mid-game (the bot's permissions taken away, the channel deleted), the game
+    is stopped (and stored) with one log line, the player who started it is told privately, and
+    nothing more is sent there."""
 
     def __init__(
         self,
@@ -126,10 +149,13 @@ class ChannelRenderer:
         channel: discord.abc.Messageable,
         pack_title: str,
         source_title: str,
+        started_by: discord.Interaction | None = None,
         round_title: str | None = None,
     ):
         self.bot = bot
         self.channel = channel
+        self.started_by = started_by
+        self.lost = False
         self.pack_title = pack_title
         self.source_title = source_title
         # What questions show as their pack: the title, unless it names an answer of the round
@@ -148,6 +174,51 @@ class ChannelRenderer:
 
     async def render(self, event: Event) -> None:
         await self.announced.wait()
+        if self.lost:
+            return
+        try:
+            await self._render(event)
+        except discord.HTTPException as error:
+            if not channel_is_gone(error):
+                raise
+            await self._lose_channel(error)
+
+    async def _lose_channel(self, error: discord.HTTPException) -> None:
+        self.lost = True
+        channel_id = getattr(self.channel, "id", "?")
+        log.warning(
+            "stopping the game in channel %s: Discord refused a message there (%s %s: %s)",
+            channel_id,
+            error.status,
+            error.code,
+            error.text,
+        )
+        if self.session is not None:
+            await self.session.stop()
+        where = getattr(self.channel, "mention", "that channel")
+        if isinstance(error, discord.Forbidden):
+            why = f"I lost permission to post in {where}"
+        else:
+            why = f"{where} was deleted"
+        await self._tell_starter(
+            f"Your trivia game stopped: {why}. Scores so far are saved. "
+            f"I need {', '.join(GAME_PERMISSIONS.values())} in a channel to run a game there."
+        )
+
+    async def _tell_starter(self, text: str) -> None:
+        if self.started_by is None:
+            return
+        try:
+            await self.started_by.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        except discord.HTTPException:
+            pass  # the interaction's token lasts 15 minutes; after that, a direct message
+        try:
+            await self.started_by.user.send(text, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as error:
+            log.info("could not tell the starter why their game stopped: %s", error)
+
+    async def _render(self, event: Event) -> None:
         match event:
             case QuestionAsked():
                 await self._asked(event)
@@ -199,6 +270,8 @@ class ChannelRenderer:
             try:
                 await self.question_message.edit(view=self.buttons.settled(right), allowed_mentions=NO_MENTIONS)
             except discord.HTTPException as error:
+                if channel_is_gone(error):
+                    raise
                 log.warning("could not close the buttons of a question: %s", error)
         self.buttons = None
 
@@ -401,6 +474,14 @@ class TriviaCog(commands.Cog):
         if self.sessions.get(channel.id) is not None:
             await send_private(interaction, "A game is already running in this channel; `/trivia stop` ends it.")
             return
+        missing = missing_game_permissions(interaction.app_permissions)
+        if missing:
+            await send_private(
+                interaction,
+                f"I can't run a game in this channel: I'm missing {', '.join(missing)} here. "
+                "Ask a moderator to allow that for me in this channel, or start the game in another one.",
+            )
+            return
         answer_mode = AnswerMode.TEXT if mode == "text" else AnswerMode.CHOICES
         if answer_mode is AnswerMode.TEXT and not self.bot.message_content:
             await send_private(
@@ -424,13 +505,13 @@ class TriviaCog(commands.Cog):
             return
         settings = RoundSettings(questions=len(questions), seconds=seconds, mode=answer_mode, hints=hints)
         game = Game(questions, settings, clock=self.bot.monotonic, rng=self.rng)
-        round_title = opening_title(pack.title, questions)
         renderer = ChannelRenderer(
             self.bot,
-            channel,
+            channel,  # type: ignore[arg-type]
             pack.title,
             pack.source.title,
-            round_title,  # type: ignore[arg-type]
+            started_by=interaction,
+            round_title=opening_title(pack.title, questions),
         )
         session = GameSession(
             game,
@@ -455,7 +536,7 @@ class TriviaCog(commands.Cog):
             await interaction.response.send_message(
                 clip(
                     f"🎧 **{interaction.user.display_name}** started a game: {len(questions)} questions from "
-                    f"**{round_title}**, {seconds} seconds each, answered with {how}.",
+                    f"**{renderer.round_title}**, {seconds} seconds each, answered with {how}.",
                     MESSAGE_CONTENT,
                 ),
                 allowed_mentions=NO_MENTIONS,

@@ -197,6 +197,37 @@ def pack_schema() -> dict[str, Any]:
     }
 
 
+def relations_table() -> str:
+    """The relation reference in docs/packs.md, generated so the guide cannot drift from the table."""
+    rows = [
+        "| relation | subject kinds | object kinds | in `/fact`: forward / back "
+        "| asks for the object | asks for the subject |",
+        "|---|---|---|---|---|---|",
+    ]
+    for relation in RELATIONS.values():
+        rows.append(
+            f"| `{relation.name}` | {_kinds(relation.subject_kinds)} | {_kinds(relation.object_kinds)} "
+            f"| {relation.label} / {relation.inverse_label} "
+            f"| {_template(relation.ask_object)} | {_template(relation.ask_subject)} |"
+        )
+    return "\n".join(rows)
+
+
+def kinds_table() -> str:
+    rows = ["| kind | called in questions | name shown in quotes |", "|---|---|---|"]
+    for kind in KINDS.values():
+        rows.append(f"| `{kind.name}` | {kind.noun} | {'yes' if kind.titled else 'no'} |")
+    return "\n".join(rows)
+
+
+def _kinds(kinds: frozenset[str]) -> str:
+    return ", ".join(f"`{name}`" for name in sorted(kinds))
+
+
+def _template(template: str | None) -> str:
+    return template if template else "(not asked)"
+
+
 def schema_text() -> str:
     return json.dumps(pack_schema(), indent=2, ensure_ascii=False) + "\n"
 
