@@ -201,6 +201,19 @@ def test_packs_dir_adds_folders_to_the_built_in_packs(
     assert err == ""
 
 
+def test_fact_and_play_see_the_packs_packs_dir_adds(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "amen.yaml").write_text(uploaded_pack_yaml(), encoding="utf-8")
+    monkeypatch.setenv("PACKS_DIR", str(tmp_path / "mine"))
+    code, out, _ = run(capsys, "fact", "the", "winstons")
+    assert code == 0 and out.startswith("The Winstons (musician)")
+    code, out, err = play_piped(capsys, monkeypatch, tmp_path, "--pack", "amen-break")
+    assert code == 0, err
+    assert out.startswith("Crate Digger: The Amen break.")
+
+
 def test_a_pack_id_defined_twice_is_reported_once_with_both_places(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -104,7 +104,7 @@ class _Collector:
             return
         if earlier.choices != question.choices:
             # Same words, different options: two questions a player can tell apart by their options.
-            self.questions[f"{key}\0{line}"] = question
+            self.questions[f"{key}\0{len(self.questions)}"] = question  # a key no other question has
             return
         answers = tuple(dict.fromkeys((*earlier.answers, *question.answers)))
         if len(answers) > _MAX_ANSWERS:
@@ -288,7 +288,7 @@ def _red_answers(node: yaml.Node, collector: _Collector, question: str) -> tuple
 
 
 def import_opentdb(text: str, file: str, *, pack_id: str, out_name: str | None = None) -> ImportResult:
-    """An Open Trivia Database API response (or a saved list of them) as a pack, attribution kept."""
+    """An Open Trivia Database API response, as saved from the API, as a pack; attribution kept."""
     document = _load_json(text, file)
     collector = _Collector(file)
     if not isinstance(document, dict) or not isinstance(document.get("results"), list):

@@ -329,3 +329,13 @@ def test_mutated_fixtures_only_ever_raise_pack_error() -> None:
                 importer(text, "mutated", pack_id="mutated")
             except PackError:
                 pass
+
+
+def test_three_questions_with_the_same_words_and_different_options_are_all_kept() -> None:
+    def result(answer: str, wrong: str) -> dict:
+        return {"type": "multiple", "question": "Who made it?", "correct_answer": answer, "incorrect_answers": [wrong]}
+
+    # On one line: the results' own lines cannot tell them apart.
+    text = json.dumps({"results": [result("A", "B"), result("C", "D"), result("E", "F")]})
+    pack = opentdb_pack(text)
+    assert sorted(question.answers[0] for question in pack.questions) == ["A", "C", "E"]
