@@ -125,14 +125,38 @@ _QUOTE_FOLDING = str.maketrans(
 class _Article:
     """A pack's source text as its quotes are looked up in it."""
 
+    # Quotes are found through the article's word starts, indexed by their first letters, so a pack
+    # of thousands of quotes does not search the whole article for each one.
+    _KEY_CHARS = 12
+
     def __init__(self, text: str):
         self.text = text
         self.normal = normalise_quote_text(text)
         self._positions: tuple[str, list[int]] | None = None
+        self._word_starts: dict[str, list[int]] | None = None
         self.hints_left = MAX_QUOTE_HINTS
 
     def contains(self, quote: str) -> bool:
-        return normalise_quote_text(quote) in self.normal
+        wanted = normalise_quote_text(quote)
+        if len(wanted) >= self._KEY_CHARS:
+            if self._word_starts is None:
+                self._word_starts = self._index_word_starts()
+            for start in self._word_starts.get(wanted[: self._KEY_CHARS], ()):
+                if self.normal.startswith(wanted, start):
+                    return True
+        # Short quotes, and quotes that begin mid-word, are looked for the slow way.
+        return wanted in self.normal
+
+    def _index_word_starts(self) -> dict[str, list[int]]:
+        normal, key_chars = self.normal, self._KEY_CHARS
+        starts: dict[str, list[int]] = {}
+        position = 0
+        while position < len(normal):
+            starts.setdefault(normal[position : position + key_chars], []).append(position)
+            position = normal.find(" ", position) + 1
+            if position == 0:
+                break
+        return starts
 
     def closest_passage(self, quote: str) -> str | None:
         """The passage of the article a quote that is not in it most likely meant, as the article has it."""
@@ -630,13 +654,10 @@ class _Validator:
                 continue
             if not self.kinds_fit(fields, field, relation, entities[subject], obj, entities.get(obj)):
                 continue
-            if quote is None:
-                continue
-            if not context and not self.quote_names_an_end(fields, field, entities[subject], obj, entities.get(obj)):
-                continue
             if relation.object_is_year:
-                if subject in years:
-                    year, line = years[subject]
+                # Checked before the quote, so a second year is reported even while the first's quote is wrong.
+                year, line = years.setdefault(subject, (obj, fields["object"].line))
+                if year != obj:
                     self.problem(
                         fields["object"],
                         f"{field}.object",
@@ -644,7 +665,10 @@ class _Validator:
                         "keep the year it first came out",
                     )
                     continue
-                years[subject] = (obj, fields["object"].line)
+            if quote is None:
+                continue
+            if not context and not self.quote_names_an_end(fields, field, entities[subject], obj, entities.get(obj)):
+                continue
             triple = (subject, relation.name, obj)
             if triple in seen:
                 self.problem(node, field, f"duplicate fact: {subject} {relation.name} {obj} is stated twice")
