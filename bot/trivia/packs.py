@@ -49,8 +49,8 @@ MAX_ATTRIBUTION = 500
 MAX_CHOICES = 5
 # Shorter than this, a quote ("in", "the album") is no evidence of anything.
 MIN_QUOTE_WORDS = 4
-# Looking for the passage a mistyped quote meant scans the whole article (up to ~0.1 s for a long quote
-# in a 200,000-character one, ~0.15 s), so only this many quotes per pack get a hint.
+# Looking for the passage a mistyped quote meant scans the whole article (~0.15 s for a 1,000-character
+# quote in a 200,000-character article), so only this many quotes per pack get a hint.
 MAX_QUOTE_HINTS = 10
 # How alike (rapidfuzz partial ratio, 0-100) a passage must be to a quote to be offered as the one meant.
 CLOSEST_PASSAGE_CUTOFF = 60
