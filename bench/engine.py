@@ -35,8 +35,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.storage.sqlite import SqliteStore  # noqa: E402
-from bot.trivia.game import AnswerMode, Event, Game, GameOver, Player, QuestionAsked, QuestionClosed  # noqa: E402
-from bot.trivia.game import RoundSettings  # noqa: E402
+from bot.trivia.game import (  # noqa: E402
+    AnswerMode,
+    Event,
+    Game,
+    GameOver,
+    Player,
+    QuestionAsked,
+    QuestionClosed,
+    RoundSettings,  # noqa: E402
+)
 from bot.trivia.model import Question  # noqa: E402
 from bot.trivia.session import GameSession  # noqa: E402
 
