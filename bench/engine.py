@@ -15,7 +15,9 @@ Two phases:
 
 ``commit`` latency is from ``submit`` being called to it returning (queueing included). Written
 bytes are what the process handed to ``write()`` (``/proc/self/io`` ``wchar``) during the phase:
-the WAL plus checkpoints into the database file. Prints readable lines and, last, one JSON line.
+the WAL plus checkpoints into the database file. Beside wall-clock rates it prints answers per
+CPU second of the whole process (both threads), which a machine shared with other jobs inflates
+less. Prints readable lines and, last, one JSON line.
 """
 
 from __future__ import annotations
@@ -81,6 +83,11 @@ class PhaseResult:
     seconds: float
     latencies: list[float]
     written_bytes: int
+    cpu_seconds: float
+
+    @property
+    def answers_per_cpu_s(self) -> float:
+        return self.answers / self.cpu_seconds if self.cpu_seconds else 0.0
 
     @property
     def answers_per_s(self) -> float:
@@ -148,12 +155,14 @@ async def flat_out(path: Path, games: int, rng: random.Random) -> PhaseResult:
                     latencies.append(time.perf_counter() - started)
 
         written = written_bytes()
+        cpu = time.process_time()
         started = time.perf_counter()
         runners = [asyncio.create_task(table.session.run()) for table in tables]
         await asyncio.gather(*(play(table) for table in tables), *runners)
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu
         written = written_bytes() - written
-    return PhaseResult(games, len(latencies), seconds, latencies, written)
+    return PhaseResult(games, len(latencies), seconds, latencies, written, cpu)
 
 
 async def offered(path: Path, games: int, rate: float, seconds: float, rng: random.Random) -> PhaseResult:
@@ -187,6 +196,7 @@ async def offered(path: Path, games: int, rate: float, seconds: float, rng: rand
         runners = [asyncio.create_task(table.session.run()) for table in tables]
         await asyncio.sleep(0.2)  # every game asks its first question
         written = written_bytes()
+        cpu = time.process_time()
         started = time.perf_counter()
         offered_count = 0
         starved = 0
@@ -205,20 +215,22 @@ async def offered(path: Path, games: int, rate: float, seconds: float, rng: rand
             await asyncio.sleep(step)
         await asyncio.gather(*pending)
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu
         written = written_bytes() - written
         for table in tables:
             await table.session.stop()
         await asyncio.gather(*runners)
     if starved:
         print(f"  {starved} offered answers found no game with a question open")
-    return PhaseResult(games, len(latencies), elapsed, latencies, written)
+    return PhaseResult(games, len(latencies), elapsed, latencies, written, cpu)
 
 
 def describe(label: str, result: PhaseResult) -> None:
     per_commit = result.written_bytes / result.answers if result.answers else 0
     print(
         f"{label}: {result.games} games, {result.answers} answers in {result.seconds:.2f} s = "
-        f"{result.answers_per_s:,.0f}/s; commit p50 {result.percentile_ms(0.5):.2f} ms, "
+        f"{result.answers_per_s:,.0f}/s ({result.answers_per_cpu_s:,.0f} per CPU second); "
+        f"commit p50 {result.percentile_ms(0.5):.2f} ms, "
         f"p99 {result.percentile_ms(0.99):.2f} ms, max {max(result.latencies, default=0) * 1000:.1f} ms; "
         f"written {result.written_bytes / 1e6:.1f} MB ({per_commit / 1024:.1f} KiB/answer)"
     )
@@ -242,6 +254,7 @@ async def main(rate: float, seconds: float, seed: int) -> None:
     print(f"peak RSS {peak_rss_mb():.0f} MB")
     figures = {
         "answers_per_s": round(top.answers_per_s),
+        "answers_per_cpu_s": round(top.answers_per_cpu_s),
         "flat_out_commit_p99_ms": round(top.percentile_ms(0.99), 2),
         "offered_per_s": rate,
         "commit_p50_ms": round(load.percentile_ms(0.5), 2),
