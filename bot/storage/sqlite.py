@@ -256,8 +256,8 @@ class SqliteStore:
         )
 
     async def _claim(self, conn: aiosqlite.Connection) -> None:
-        if await _pragma_int(conn, "application_id") == APPLICATION_ID:
-            return
+        """Stamp the file as Crate Digger's. Done on every open, even when already stamped: the write
+        proves the file is writable now, instead of the first game finding out at its first score."""
         try:
             await conn.execute("BEGIN IMMEDIATE")
             await conn.execute(f"PRAGMA application_id = {APPLICATION_ID:d}")
@@ -512,6 +512,28 @@ class SqliteStore:
         if games:
             log.info("closed %d game(s) left unfinished, marked interrupted", len(games))
         return len(games)
+
+    # -- question history ----------------------------------------------------------------------
+
+    async def asked_questions(self, guild_id: int, pack_id: str) -> frozenset[str]:
+        async with self._read() as conn:
+            rows = await conn.execute_fetchall(
+                "SELECT question_id FROM asked_questions WHERE guild_id = ? AND pack_id = ?", (guild_id, pack_id)
+            )
+        return frozenset(row["question_id"] for row in rows)
+
+    async def record_asked(
+        self, guild_id: int, pack_id: str, question_ids: Sequence[str], asked_at: float, *, starts_over: bool
+    ) -> None:
+        async with self._write() as conn:
+            if starts_over:
+                await conn.execute(
+                    "DELETE FROM asked_questions WHERE guild_id = ? AND pack_id = ?", (guild_id, pack_id)
+                )
+            await conn.executemany(
+                "INSERT OR IGNORE INTO asked_questions (guild_id, pack_id, question_id, asked_at) VALUES (?, ?, ?, ?)",
+                [(guild_id, pack_id, question_id, asked_at) for question_id in question_ids],
+            )
 
     # -- leaderboard and stats -----------------------------------------------------------------
 
