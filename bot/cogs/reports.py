@@ -40,10 +40,13 @@ REF = r"[0-9a-f]{16}"
 LISTED_QUESTIONS = 5
 
 
-def report_view(question: Question, pack_id: str) -> discord.ui.View:
-    """The Report button for a revealed answer."""
+def report_view(question: Question, pack_id: str | None) -> discord.ui.View | None:
+    """The Report button for a revealed answer; None for a question of no known pack (nothing to find it by)."""
+    pack_id = question.pack_id or pack_id
+    if not pack_id or re.fullmatch(PACK_ID, pack_id) is None:
+        return None
     view = discord.ui.View(timeout=None)
-    view.add_item(ReportButton(question.pack_id or pack_id, question_ref(question.id)))
+    view.add_item(ReportButton(pack_id, question_ref(question.id)))
     return view
 
 

@@ -349,8 +349,8 @@ class ChannelRenderer:
         if credits:
             embed.set_footer(text=clip("\n".join(credits), 2048))
         # Reporting waits for the answer: a Report button beside an open question would be a free probe.
-        pack_id = self.session.pack_id if self.session is not None else ""
-        await self.send(embed=embed, view=report_view(event.question, pack_id))
+        report = report_view(event.question, self.session.pack_id if self.session is not None else None)
+        await self.send(embed=embed, **({"view": report} if report is not None else {}))
 
     def _names_an_answer(self, text: str) -> bool:
         return self.session is None or names_any_answer(text, self.session.game.questions)
