@@ -603,7 +603,6 @@ class SqliteStore:
             rows = await conn.execute_fetchall(_PACK_SQL + " ORDER BY pack_id", (guild_id,))
         return [_stored_pack(row) for row in rows]
 
-
     # -- the daily question --------------------------------------------------------------------
 
     async def pin_daily_question(self, guild_id: int, day: date, question_id: str) -> str:
