@@ -182,12 +182,13 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
         summary = draft.summary()
         if not draft.facts:
             await _private(
-                interaction, clip(f"{summary}\nNo facts found, so there is nothing to review.", MESSAGE_CONTENT)
+                interaction, clip(f"{escape(summary)}\nNo facts found, so there is nothing to review.", MESSAGE_CONTENT)
             )
             return
         yaml_file = discord.File(io.BytesIO(render_draft(draft).encode("utf-8")), filename=f"{draft.pack_id}.yaml")
         await interaction.followup.send(
-            clip(f"Drafted **{draft.title}**: {summary}", MESSAGE_CONTENT),
+            # Article sentences are shown as written: "oh s***" must not turn the rest into italics.
+            clip(f"Drafted **{escape(draft.title)}**: {escape(summary)}", MESSAGE_CONTENT),
             file=yaml_file,
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
@@ -292,6 +293,10 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
 
 async def _private(interaction: discord.Interaction, message: str) -> None:
     await interaction.followup.send(clip(message, MESSAGE_CONTENT), ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+def escape(text: str) -> str:
+    return discord.utils.escape_markdown(text, as_needed=True)
 
 
 class PacksCog(commands.Cog):
