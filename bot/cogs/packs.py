@@ -83,7 +83,16 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
                 ephemeral=True,
             )
             return None
-        return await file.read()
+        try:
+            return await file.read()
+        except discord.HTTPException as error:
+            # Attachment links expire and CDNs fail; the upload is simply gone, not a bug of ours.
+            log.warning("could not download the pack file %s for /pack: %s", clip(file.filename, 100), error.status)
+            await interaction.followup.send(
+                "I couldn't download that file from Discord (the link may have expired); upload it again.",
+                ephemeral=True,
+            )
+            return None
 
     @app_commands.command(name="add", description="Add or replace a pack, or import a Red trivia list or OpenTDB JSON")
     @app_commands.describe(file=UPLOAD_FORMATS)
