@@ -13,6 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from bot.trivia.giveaways import reveals_itself
 from bot.trivia.model import Question
 
 SECONDS_PER_DAY = 86_400
@@ -34,9 +35,13 @@ def previous_day(day: date) -> date:
 
 def daily_candidates(questions: Sequence[Question], excluded: Collection[str] = ()) -> list[Question]:
     """The questions a daily can be: multiple choice (it is answered privately with buttons), not
-    excluded (e.g. disabled in this server), one per id, in id order so the pick does not depend on
-    the order packs were loaded in."""
-    unique = {question.id: question for question in questions if question.choices and question.id not in excluded}
+    excluded (disabled in this server), not naming their own answer, one per id, in id order so the
+    pick does not depend on the order packs were loaded in."""
+    unique = {
+        question.id: question
+        for question in questions
+        if question.choices and question.id not in excluded and not reveals_itself(question)
+    }
     return [unique[question_id] for question_id in sorted(unique)]
 
 

@@ -39,16 +39,16 @@ def questions_by_id(questions: Iterable[Question]) -> dict[str, Question]:
     return {question.id: question for question in questions}
 
 
-async def question_for_day(
-    store: Store, questions: Sequence[Question], guild_id: int, day: date, excluded: Iterable[str] = ()
-) -> Question | None:
+async def question_for_day(store: Store, questions: Sequence[Question], guild_id: int, day: date) -> Question | None:
     """The server's question for ``day``, pinned in the store the first time it is asked for, so a pack
-    uploaded or removed later that day cannot change it. None when the server has no multiple-choice
-    question, or the pinned one has since left every pack."""
+    uploaded or removed later that day cannot change it. Never one of the server's disabled questions
+    (a question disabled after it was pinned stays that day's). None when the server has no
+    multiple-choice question, or the pinned one has since left every pack."""
     by_id = questions_by_id(questions)
     pinned = await store.daily_question(guild_id, day)
     if pinned is None:
-        chosen = choose_daily_question(daily_candidates(questions, set(excluded)), guild_id, day)
+        disabled = await store.disabled_questions(guild_id)
+        chosen = choose_daily_question(daily_candidates(questions, disabled), guild_id, day)
         if chosen is None:
             return None
         pinned = await store.pin_daily_question(guild_id, day, chosen.id)

@@ -144,3 +144,26 @@ def test_seconds_until_the_next_post() -> None:
     assert seconds_until_post(at(DAY, 8), 9) == 3600
     assert seconds_until_post(at(DAY, 9), 9) == 0
     assert seconds_until_post(at(DAY, 10), 9) == 23 * 3600
+
+
+def test_a_question_naming_its_own_answer_is_never_the_daily() -> None:
+    giveaway = Question(
+        id="q999", prompt="Which song is Stronger?", answers=("Stronger",), choices=("Stronger", "Heat")
+    )
+    assert [q.id for q in daily_candidates([giveaway, question(1)])] == ["q001"]
+
+
+async def test_a_disabled_question_is_never_the_daily(tmp_path) -> None:
+    from bot.storage.sqlite import SqliteStore
+    from bot.trivia.daily_session import question_for_day
+
+    async with SqliteStore(tmp_path / "daily.sqlite3") as store:
+        for disabled in QUESTIONS[1:]:
+            await store.disable_question(7, disabled.id, "pack", disabled_by=1, disabled_at=1.0)
+        for offset in range(5):
+            picked = await question_for_day(store, QUESTIONS, 7, DAY + timedelta(days=offset))
+            assert picked == QUESTIONS[0]
+        # Pinned: the day keeps its question even if it is disabled later that day.
+        await store.disable_question(7, QUESTIONS[0].id, "pack", disabled_by=1, disabled_at=2.0)
+        assert await question_for_day(store, QUESTIONS, 7, DAY) == QUESTIONS[0]
+        assert await question_for_day(store, QUESTIONS, 7, DAY + timedelta(days=9)) is None
