@@ -41,7 +41,7 @@ POST_CHECK_SECONDS = 60
 
 
 class DailyButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"crate-digger:daily:(?P<day>[0-9-]{10}):(?P<option>[0-9])"
+    discord.ui.DynamicItem[discord.ui.Button], template=r"crate-digger:daily:(?P<day>\d{4}-\d{2}-\d{2}):(?P<option>\d)"
 ):
     """One option of a day's question, in a private reply or a channel post; works after a restart."""
 
@@ -127,7 +127,13 @@ class DailyCog(commands.Cog):
         for command in self.subcommands:
             group.add_command(command)
         self.bot.add_dynamic_items(DailyButton)
-        self.poster = asyncio.create_task(self._post_when_due(), name="daily-poster")
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        # Started here, not in cog_load: the commands are also loaded without a connection (to print
+        # or sync them), and then nothing must be posted. on_ready fires again after a reconnect.
+        if self.poster is None or self.poster.done():
+            self.poster = asyncio.create_task(self._post_when_due(), name="daily-poster")
 
     async def cog_unload(self) -> None:
         if self.poster is not None:
@@ -285,7 +291,6 @@ class DailyCog(commands.Cog):
         self._wake.set()
 
     async def _post_when_due(self) -> None:
-        await self.bot.wait_until_ready()
         while True:
             try:
                 await self.post_due()
