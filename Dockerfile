@@ -22,8 +22,7 @@ VOLUME /data
 USER crate-digger
 # The bot stops cleanly on SIGTERM (games paused, store closed) within SHUTDOWN_GRACE_SECONDS = 8.
 STOPSIGNAL SIGTERM
-# Read-only probe of the database (`crate-digger health`, no network, well under a second); with
-# DATABASE_URL set the store is PostgreSQL and compose.yaml checks that server itself.
+# `crate-digger health`: a read-only probe of the SQLite database (never creates or migrates it), under a second.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["crate-digger", "health"]
 ENTRYPOINT ["crate-digger"]
 CMD ["run"]
