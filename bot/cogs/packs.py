@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.client import expired_reason, interaction_expired
 from bot.cogs.permissions import MODERATOR_PERMISSION, is_moderator
 from bot.cogs.render import COLOUR, EMBED_DESCRIPTION, MESSAGE_CONTENT, NO_MENTIONS, clip
+from bot.packwork import PackWorkTimeout
 from bot.trivia.packs import MAX_FILE_BYTES, PackError
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,9 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
         except PackError as error:
             await interaction.followup.send(format_issues(error), ephemeral=True)
             return
+        except PackWorkTimeout as error:
+            await interaction.followup.send(f"Nothing was saved: {error}.", ephemeral=True)
+            return
         verb = "Replaced" if result.replaced else "Added"
         origin = f" from {result.imported_from}" if result.imported_from else ""
         try:
@@ -108,9 +112,12 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
         if raw is None:
             return
         try:
-            pack = self.bot.library.validate_upload(raw, file.filename)
+            pack = await self.bot.library.validate_upload(raw, file.filename)
         except PackError as error:
             await interaction.followup.send(format_issues(error), ephemeral=True)
+            return
+        except PackWorkTimeout as error:
+            await interaction.followup.send(f"I could not check that pack: {error}.", ephemeral=True)
             return
         await interaction.followup.send(
             f"`{pack.id}` is valid: {len(pack.entities)} entities, {len(pack.facts)} facts, "

@@ -25,7 +25,7 @@ OPTIONS_PER_QUESTION = 4
 YEAR_SPREAD = 6
 # A pool this small is filtered and shuffled whole, which also keeps small packs' options exactly as
 # they were before sampling existed; a larger pool is sampled, so a question costs the same at any size.
-SMALL_POOL = 64
+SMALL_POOL = 16
 SAMPLE_ATTEMPTS = 32
 YEAR_KIND = "year"
 
@@ -101,6 +101,7 @@ class _PackGenerator:
             _pool_by_kind((kind, pack.id, name) for kind, names in pack.distractors.items() for name in names),
         )
         self._names_cache: dict[tuple[str, ...], frozenset[str]] = {}
+        self._keys_by_entity: dict[str, frozenset[str]] = {}
 
     def questions(self) -> list[Question]:
         pack = self.pack
@@ -199,14 +200,17 @@ class _PackGenerator:
         """Every normalised name of these entities, computed once per prompt entity (hubs stay linear)."""
         names = self._names_cache.get(cache_key)
         if names is None:
-            names = frozenset(
-                normalise(name)
-                for entity_id in entity_ids
-                if entity_id in self.entities
-                for name in self.entities[entity_id].names
-            )
+            names = frozenset().union(*(self._entity_keys(entity_id) for entity_id in entity_ids))
             self._names_cache[cache_key] = names
         return names
+
+    def _entity_keys(self, entity_id: str) -> frozenset[str]:
+        keys = self._keys_by_entity.get(entity_id)
+        if keys is None:
+            entity = self.entities.get(entity_id)
+            keys = frozenset(normalise(name) for name in entity.names) if entity else frozenset()
+            self._keys_by_entity[entity_id] = keys
+        return keys
 
     def _pick(self, kind: str, excluded: Callable[[str], bool], rng: random.Random) -> list[str]:
         wanted = OPTIONS_PER_QUESTION - 1

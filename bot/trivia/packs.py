@@ -353,6 +353,7 @@ class _Reader:
 
 
 def _join(field: str, key: str) -> str:
+    key = key if key.strip() else repr(key)  # an empty or blank key must still show up as a field
     return key if field == "(file)" else f"{field}.{key}"
 
 
