@@ -15,6 +15,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.authoring.fetch import FetchLimits
+from bot.config import DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_SECONDS
 from bot.library import PackLibrary
 from bot.packwork import PackLimits, PackWorker, PackWorkTimeout
 from bot.storage.base import Store
@@ -48,6 +50,7 @@ class CrateDigger(commands.Bot):
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         wall_clock: Callable[[], float] = time.time,
+        fetch_limits: FetchLimits | None = None,
         pack_worker: PackWorker | None = None,
         pack_limits: PackLimits | None = None,
         pack_cache_dir: Path | None = None,
@@ -70,6 +73,10 @@ class CrateDigger(commands.Bot):
         self.monotonic = monotonic
         self.sleep = sleep
         self.wall_clock = wall_clock
+        # `/pack draft url:` fetches under these; by default private addresses are refused.
+        self.fetch_limits = fetch_limits or FetchLimits(
+            DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_SECONDS, refuse_private_addresses=True
+        )
         self.tree.on_error = self.on_app_command_error
 
     async def setup_hook(self) -> None:

@@ -630,13 +630,10 @@ class _Validator:
                 continue
             if not self.kinds_fit(fields, field, relation, entities[subject], obj, entities.get(obj)):
                 continue
-            if quote is None:
-                continue
-            if not context and not self.quote_names_an_end(fields, field, entities[subject], obj, entities.get(obj)):
-                continue
             if relation.object_is_year:
-                if subject in years:
-                    year, line = years[subject]
+                # Checked before the quote, so a second year is reported even while the first's quote is wrong.
+                year, line = years.setdefault(subject, (obj, fields["object"].line))
+                if year != obj:
                     self.problem(
                         fields["object"],
                         f"{field}.object",
@@ -644,7 +641,10 @@ class _Validator:
                         "keep the year it first came out",
                     )
                     continue
-                years[subject] = (obj, fields["object"].line)
+            if quote is None:
+                continue
+            if not context and not self.quote_names_an_end(fields, field, entities[subject], obj, entities.get(obj)):
+                continue
             triple = (subject, relation.name, obj)
             if triple in seen:
                 self.problem(node, field, f"duplicate fact: {subject} {relation.name} {obj} is stated twice")

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
 from jsonschema import Draft202012Validator
 
 from bot.trivia.pack_schema import SCHEMA_FILE_NAME, schema_text
 from bot.trivia.packs import BUILTIN_PACKS_DIR, PackError, pack_files, parse_pack
 from bot.trivia.relations import KINDS, RELATIONS
 from tests.packs_for_tests import TINY_PACK, TINY_SOURCE, uploaded_pack_yaml
+from tests.trivia.test_generate_properties import pack_yaml
 from tests.trivia.test_packs import BAD_PACKS, QUESTION
 
 SCHEMA_PATH = BUILTIN_PACKS_DIR / SCHEMA_FILE_NAME
@@ -129,3 +131,13 @@ def test_imported_packs_fit_the_schema(fixture: str, importer: str) -> None:
     path = Path(__file__).parents[1] / "authoring" / "fixtures" / fixture
     result = getattr(imports, importer)(path.read_text(encoding="utf-8"), str(path), pack_id="imported")
     assert schema_errors(result.yaml_text) == []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=pack_yaml())
+def test_whatever_the_validator_accepts_the_schema_accepts(text: str) -> None:
+    try:
+        parse_pack(text, "random.yaml")
+    except PackError:
+        return
+    assert schema_errors(text) == []

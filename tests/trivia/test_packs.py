@@ -854,3 +854,17 @@ def test_no_seed_question_teaches_the_articles_wrong_tweet_year(seed: Pack) -> N
             assert question.note and "2018" in question.note
     (likened,) = [fact for fact in seed.facts if fact.relation == "likened_work_to"]
     assert likened.note == "The article dates this tweet to 2008; Kanye West posted it in 2018."
+
+
+def test_a_second_year_is_reported_even_while_the_first_quote_is_wrong(base_dir: Path) -> None:
+    text = (
+        GOOD
+        + "  - {subject: akira, relation: released_in, object: 1988, quote: a classic 1987 film}\n"
+        + "  - {subject: akira, relation: released_in, object: 1989, quote: a classic 1988 film}\n"
+        + "  - {subject: akira, relation: released_in, object: 1988, quote: a classic 1988 film}\n"
+    )
+    issues = issues_of(text, base_dir)
+    assert [(issue.field, issue.message.split(";")[0].split(":")[0]) for issue in issues] == [
+        ("facts[1].quote", "this quote is not in the source article"),
+        ("facts[2].object", "`akira` already came out in 1988 (line 18)"),
+    ]
