@@ -125,14 +125,38 @@ _QUOTE_FOLDING = str.maketrans(
 class _Article:
     """A pack's source text as its quotes are looked up in it."""
 
+    # Quotes are found through the article's word starts, indexed by their first letters, so a pack
+    # of thousands of quotes does not search the whole article for each one.
+    _KEY_CHARS = 12
+
     def __init__(self, text: str):
         self.text = text
         self.normal = normalise_quote_text(text)
         self._positions: tuple[str, list[int]] | None = None
+        self._word_starts: dict[str, list[int]] | None = None
         self.hints_left = MAX_QUOTE_HINTS
 
     def contains(self, quote: str) -> bool:
-        return normalise_quote_text(quote) in self.normal
+        wanted = normalise_quote_text(quote)
+        if len(wanted) >= self._KEY_CHARS:
+            if self._word_starts is None:
+                self._word_starts = self._index_word_starts()
+            for start in self._word_starts.get(wanted[: self._KEY_CHARS], ()):
+                if self.normal.startswith(wanted, start):
+                    return True
+        # Short quotes, and quotes that begin mid-word, are looked for the slow way.
+        return wanted in self.normal
+
+    def _index_word_starts(self) -> dict[str, list[int]]:
+        normal, key_chars = self.normal, self._KEY_CHARS
+        starts: dict[str, list[int]] = {}
+        position = 0
+        while position < len(normal):
+            starts.setdefault(normal[position : position + key_chars], []).append(position)
+            position = normal.find(" ", position) + 1
+            if position == 0:
+                break
+        return starts
 
     def closest_passage(self, quote: str) -> str | None:
         """The passage of the article a quote that is not in it most likely meant, as the article has it."""

@@ -121,6 +121,7 @@ def test_a_review():
         ("St. Elsewhere", "by", "Gnarls Barkley"),
         ("St. Elsewhere", "released_in", "2006"),
         ("St. Elsewhere", "produced_by", "Danger Mouse"),  # "Danger Mouse, who produced the record"
+        ("Crazy", "appears_on", "St. Elsewhere"),  # "Its first single, "Crazy", ..."
         ("Crazy", "samples", "Last Man Standing"),
         ("Crazy", "samples", "Gianfranco Reverberi"),
         ("Last Man Standing", "by", "Gianfranco Reverberi"),

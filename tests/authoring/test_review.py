@@ -16,13 +16,13 @@ def review() -> DraftReview:
 
 
 def test_pages_of_five_with_everything_kept_at_first(review):
-    assert (review.fact_count, review.page_count, review.kept_count) == (9, 2, 9)
+    assert (review.fact_count, review.page_count, review.kept_count) == (10, 2, 10)
     assert [shown.number for shown in review.page_facts()] == [1, 2, 3, 4, 5]
     review.previous_page()
     assert review.page == 0  # no page before the first
     review.next_page()
     review.next_page()
-    assert review.page == 1 and [shown.number for shown in review.page_facts()] == [6, 7, 8, 9]
+    assert review.page == 1 and [shown.number for shown in review.page_facts()] == [6, 7, 8, 9, 10]
 
 
 def test_keeping_on_a_page_drops_the_rest_of_that_page_only(review):
@@ -35,15 +35,15 @@ def test_keeping_on_a_page_drops_the_rest_of_that_page_only(review):
     review.keep_on_page({1, 2, 3, 4, 5})
     assert review.kept_count == 5
     with pytest.raises(ReviewError, match="current page"):
-        review.keep_on_page({7})
+        review.keep_on_page({7})  # on page 2
 
 
 def test_result_keeps_the_chosen_facts_and_passes_the_check(review):
     review.keep_on_page({1, 3, 5})
     result = review.result()
-    assert len(result.facts) == 7
+    assert len(result.facts) == 8
     pack = parse_pack(review.yaml(), "reviewed.yaml")
-    assert len(pack.facts) == 7
+    assert len(pack.facts) == 8
 
 
 def test_correcting_an_entity_keeps_its_old_name_as_an_alias(review):

@@ -57,9 +57,9 @@ async def test_draft_review_keep_drop_correct_save_and_play(discord_double, stor
         )
         review = await review_message(double)
         summary = next(m for m in double.messages if m.ephemeral and m.files and m.id < review.id)
-        assert "9 facts" in summary.content and "Ray LaMontagne later covered" in summary.content
+        assert "10 facts" in summary.content and "Ray LaMontagne later covered" in summary.content
         assert summary.files[0].filename == "crazy-review.yaml"
-        assert len(parse_pack(summary.files[0].text, "draft.yaml").facts) == 9  # the attachment is a valid pack
+        assert len(parse_pack(summary.files[0].text, "draft.yaml").facts) == 10  # the attachment is a valid pack
         assert review.ephemeral and "Page 1 of 2" in review.embeds[0]["description"]
         assert kept_marks(review) == ["✅"] * 5
         assert await bot.store.get_pack(double.guild.id, "crazy-review") is None  # nothing stored before saving
@@ -67,7 +67,7 @@ async def test_draft_review_keep_drop_correct_save_and_play(discord_double, stor
         # Page 1: keep facts 1, 3 and 5; drop 2 (a release year) and 4.
         await double.click(review, "draft:keep", mo, values=["1", "3", "5"])
         assert kept_marks(double.message(review.id)) == ["✅", "❌", "✅", "❌", "✅"]
-        assert "keeping 7 of 9" in double.message(review.id).embeds[0]["description"]
+        assert "keeping 8 of 10" in double.message(review.id).embeds[0]["description"]
 
         # Page 2: correct an entity through the form; a kind that does not exist is refused.
         await double.click_button(review, "Next ▶", mo)
@@ -88,7 +88,7 @@ async def test_draft_review_keep_drop_correct_save_and_play(discord_double, stor
         stored = await bot.store.get_pack(double.guild.id, "crazy-review")
         assert stored is not None
         pack = parse_pack(stored.yaml_text, "crazy-review.yaml")
-        assert len(pack.facts) == 7
+        assert len(pack.facts) == 8
         triples = {(f.subject, f.relation, f.object) for f in pack.facts}
         assert ("st-elsewhere", "released_in", "2006") not in triples
         assert ("last-man-standing", "by", "gianfranco-reverberi") not in triples
@@ -138,4 +138,44 @@ async def test_a_review_left_alone_expires_and_stores_nothing(
         )
         await double.wait_for(lambda: refused.message is not None and not refused.message.loading)
         assert "expected a .txt or .html file" in refused.message.content
+    assert_nothing_pings(double)
+
+
+async def test_draft_from_a_url_and_the_private_address_refusal(discord_double, store_path, builtin_catalog):
+    from aiohttp import web
+
+    from bot.authoring.fetch import FetchLimits
+    from bot.client import CrateDigger
+    from bot.storage.sqlite import SqliteStore
+    from tests.authoring.local_server import serve
+
+    html = (Path(__file__).parents[1] / "authoring" / "articles" / "boilerplate.html").read_bytes()
+
+    async def article(request: web.Request) -> web.Response:
+        return web.Response(body=html, content_type="text/html", charset="utf-8")
+
+    def bot_with(limits: FetchLimits | None):
+        return lambda: CrateDigger(store=SqliteStore(store_path), catalog=builtin_catalog, fetch_limits=limits)
+
+    double = discord_double
+    channel = double.channel("trivia")
+    mo = User.moderator("mo")
+    async with serve({"/sabotage": article}) as base:
+        async with connected_bot(bot_with(None), double) as bot:  # the defaults: private addresses refused
+            await sync(bot, double)
+            refused = await double.slash(
+                double.guild, channel, mo, "pack", subcommand="draft", options={"url": f"{base}/sabotage"}
+            )
+            await double.wait_for(lambda: refused.message is not None and not refused.message.loading)
+            assert "loopback address; only public addresses are fetched" in refused.message.content
+        open_limits = FetchLimits(max_bytes=1 << 20, timeout_seconds=5, refuse_private_addresses=False)
+        async with connected_bot(bot_with(open_limits), double) as bot:
+            await sync(bot, double)
+            last = max((m.id for m in double.messages), default=0)
+            await double.slash(
+                double.guild, channel, mo, "pack", subcommand="draft", options={"url": f"{base}/sabotage"}
+            )
+            review = await review_message(double, after_id=last)
+            assert 'Review: How the Beastie Boys made "Sabotage"' in review.embeds[0]["title"]
+            assert "Spike Jonze" in review.text
     assert_nothing_pings(double)

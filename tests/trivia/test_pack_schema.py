@@ -141,3 +141,13 @@ def test_whatever_the_validator_accepts_the_schema_accepts(text: str) -> None:
     except PackError:
         return
     assert schema_errors(text) == []
+
+
+def test_a_draft_of_the_seed_article_fits_the_schema() -> None:
+    from bot.authoring.draft import draft_pack, render_draft
+    from bot.authoring.text import article_from_text
+
+    article = article_from_text((BUILTIN_PACKS_DIR / "kanye-stronger-akira.txt").read_text(encoding="utf-8"))
+    text = render_draft(draft_pack(article, pack_id="drafted"))
+    parse_pack(text, "drafted.yaml")
+    assert schema_errors(text) == []
