@@ -36,6 +36,14 @@ def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
     Draft202012Validator.check_schema(SCHEMA)
 
 
+def test_the_schema_uses_only_keywords_draft_07_tools_know() -> None:
+    # Editors' YAML servers often implement draft-07 only; these keywords came later.
+    later = {"$defs", "prefixItems", "unevaluatedProperties", "unevaluatedItems", "dependentRequired"}
+    later |= {"dependentSchemas", "$anchor", "$dynamicRef", "$dynamicAnchor", "minContains", "maxContains"}
+    text = SCHEMA_PATH.read_text(encoding="utf-8")
+    assert not [keyword for keyword in later if f'"{keyword}"' in text]
+
+
 def test_the_enums_are_the_kind_and_relation_tables() -> None:
     entity = SCHEMA["properties"]["entities"]["items"]
     fact = SCHEMA["properties"]["facts"]["items"]
