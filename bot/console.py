@@ -38,6 +38,7 @@ from bot.trivia.game import (
     RoundSettings,
     WrongAnswer,
 )
+from bot.trivia.giveaways import opening_title
 from bot.trivia.model import Pack
 from bot.trivia.session import GameSession, StorageFailed
 
@@ -76,9 +77,11 @@ class _LineFeed:
 
 
 class TerminalRenderer:
-    def __init__(self, player: Player, out: TextIO):
+    def __init__(self, player: Player, out: TextIO, credit: str = ""):
         self.player = player
         self.out = out
+        # Where the questions came from, said at the end: a title shown earlier could name an answer.
+        self.credit = credit
         self.question_open = asyncio.Event()
         self.options = 0  # how many options the open question has, for the refusal message
 
@@ -122,16 +125,14 @@ class TerminalRenderer:
     def _render_closed(self, event: QuestionClosed) -> None:
         mine = next((score for score in event.answers if score.player.id == self.player.id), None)
         if mine is not None and mine.correct:
-            self.say(f"Right! +{mine.points} points.")
+            self.say(f"Right! +{plural(mine.points, 'point')}.")
             return
         lead = {"timeout": "Time's up.", "skipped": "Skipped.", "stopped": "Stopped."}.get(event.reason, "Wrong.")
         self.say(f"{lead} The answer is: {event.answer}")
         if event.question.quote:
-            self.say(f'  "{event.question.quote}"')
+            self.say(f"  From the article: {event.question.quote}")
         if event.question.note:
             self.say(f"  note: {event.question.note}")
-        if event.question.quote and event.question.source_title:
-            self.say(f"  from: {event.question.source_title}")
         if event.question.attribution:
             self.say(f"  {event.question.attribution}")
 
@@ -144,9 +145,11 @@ class TerminalRenderer:
         self.say(f"\n{ending} {plural(event.questions_asked, 'question')} asked.")
         mine = next((s for s in event.standings if s.player.id == self.player.id), None)
         points, correct = (mine.points, mine.correct) if mine else (0, 0)
-        self.say(f"Final score: {points} points, {correct} of {event.questions_asked} right.")
+        self.say(f"Final score: {plural(points, 'point')}, {correct} of {event.questions_asked} right.")
         if event.not_counted is not None:
             self.say(f"Question {event.not_counted} did not count: its answers could not be saved.")
+        if self.credit:
+            self.say(self.credit)
 
 
 async def _feed_answers(session: GameSession, renderer: TerminalRenderer, feed: _LineFeed, player: Player) -> None:
@@ -187,7 +190,7 @@ async def play_round(
     )
     game = Game(questions, settings, rng=rng)
     game.join(player)
-    renderer = TerminalRenderer(player, stdout)
+    renderer = TerminalRenderer(player, stdout, f"Questions from {pack.title} (source: {pack.source.title}).")
     session = GameSession(
         game,
         store,
@@ -197,7 +200,8 @@ async def play_round(
         render=renderer.render,
     )
     count = plural(len(questions), "question")
-    renderer.say(f"Crate Digger: {pack.title}. {count}; end of input or Ctrl-D stops the game.")
+    title = opening_title(pack.title, questions)
+    renderer.say(f"Crate Digger: {title}. {count}; end of input or Ctrl-D stops the game.")
     if pack.source.attribution:
         renderer.say(pack.source.attribution)
     feed = _LineFeed(stdin, asyncio.get_running_loop())

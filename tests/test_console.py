@@ -73,8 +73,9 @@ async def test_a_wrong_answer_shows_the_answer_and_the_quote(catalog, tmp_path):
     wrong = next(choice for choice in question.choices if choice != question.answer)
     output, stats = await play(catalog, tmp_path, [wrong], questions=1)
     assert "Wrong. The answer is: " + question.answer in output
-    assert f'  "{question.quote}"' in output
-    assert f"  from: {question.source_title}" in output
+    assert f"  From the article: {question.quote}" in output
+    credit = f"Questions from {catalog.pack(PACK).title} (source: {question.source_title})."
+    assert output.rstrip().splitlines()[-2] == credit
     assert stats.games == 1 and stats.points == 0 and stats.answered == 1
 
 
@@ -162,7 +163,7 @@ async def test_the_reveal_shows_the_facts_note_and_the_sources_credit(tmp_path):
             seed=1,
         )
     output = out.getvalue()
-    assert '  "he even tweeted that every video was like Akira"' in output
+    assert "  From the article: he even tweeted that every video was like Akira" in output
     assert "  note: The article dates this tweet to 2008; Kanye West posted it in 2018." in output
     assert "  Written for the tests" in output
 

@@ -110,7 +110,8 @@ def _is_list(raw: str) -> bool:
 
 
 def _is_heading(sentence: str) -> bool:
-    if sentence.endswith((".", "!", "?", ":", ";", '"', "\u201d")) or "\n" in sentence:
+    # A headline may end on a quoted title (`... Massive Attack's "Teardrop"`); a sentence ends on . ! ? : ;
+    if sentence.rstrip("\"'\u201d\u2019").endswith((".", "!", "?", ":", ";", ",")) or "\n" in sentence:
         return False
     outside_quotes = re.sub(r"\"[^\"]*\"|\u201c[^\u201d]*\u201d", " ", sentence)
     words = [word for word in re.findall(r"[A-Za-z][\w'-]*", outside_quotes) if len(word) > 3]

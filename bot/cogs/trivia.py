@@ -43,6 +43,7 @@ from bot.trivia.game import (
     QuestionClosed,
     RoundSettings,
 )
+from bot.trivia.giveaways import names_any_answer, opening_title
 from bot.trivia.session import AlreadyRunning, GameSession, SessionRegistry, StorageFailed
 
 if TYPE_CHECKING:
@@ -149,6 +150,7 @@ class ChannelRenderer:
         pack_title: str,
         source_title: str,
         started_by: discord.Interaction | None = None,
+        round_title: str | None = None,
     ):
         self.bot = bot
         self.channel = channel
@@ -156,6 +158,10 @@ class ChannelRenderer:
         self.lost = False
         self.pack_title = pack_title
         self.source_title = source_title
+        # What questions show as their pack: the title, unless it names an answer of the round
+        # (giveaways.opening_title). The title and the sources are credited at the end instead.
+        self.round_title = round_title or pack_title
+        self.sources: dict[str, None] = {}
         self.session: GameSession | None = None
         self.question_message: discord.Message | None = None
         self.buttons: ChoiceButtons | None = None
@@ -242,7 +248,7 @@ class ChannelRenderer:
             description=clip("\n".join(lines), EMBED_DESCRIPTION),
             colour=COLOUR,
         )
-        embed.set_footer(text=clip(self.pack_title, 2048))
+        embed.set_footer(text=clip(self.round_title, 2048))
         self.buttons = ChoiceButtons(self.session, event.number, event.choices) if event.choices else None
         kwargs = {"embed": embed}
         if self.buttons is not None:
@@ -300,9 +306,18 @@ class ChannelRenderer:
         if event.question.quote or event.question.note:
             value = quote_with_note(event.question.quote, event.question.note)
             embed.add_field(name="From the article" if event.question.quote else "Note", value=value, inline=False)
-        credit = f"\n{event.question.attribution}" if event.question.attribution else ""
-        embed.set_footer(text=clip(f"Source: {event.question.source_title or self.source_title}{credit}", 2048))
+        source = event.question.source_title or self.source_title
+        self.sources[source] = None
+        # A source title that names an answer of the round would give a later question away, so it
+        # waits for the end; a licence's credit goes with each question it covers.
+        credits = [] if self._names_an_answer(source) else [f"Source: {source}"]
+        credits += [event.question.attribution] if event.question.attribution else []
+        if credits:
+            embed.set_footer(text=clip("\n".join(credits), 2048))
         await self.send(embed=embed)
+
+    def _names_an_answer(self, text: str) -> bool:
+        return self.session is None or names_any_answer(text, self.session.game.questions)
 
     async def _over(self, event: GameOver) -> None:
         reason = {
@@ -322,6 +337,8 @@ class ChannelRenderer:
         embed = discord.Embed(
             title="Final standings", description=clip("\n".join(lines), EMBED_DESCRIPTION), colour=COLOUR
         )
+        sources = "; ".join(self.sources) or self.source_title
+        embed.set_footer(text=clip(f"Questions from {self.pack_title} · Source: {sources}", 2048))
         await self.send(embed=embed)
 
 
@@ -494,6 +511,7 @@ class TriviaCog(commands.Cog):
             pack.title,
             pack.source.title,
             started_by=interaction,
+            round_title=opening_title(pack.title, questions),
         )
         session = GameSession(
             game,
@@ -518,7 +536,7 @@ class TriviaCog(commands.Cog):
             await interaction.response.send_message(
                 clip(
                     f"🎧 **{interaction.user.display_name}** started a game: {len(questions)} questions from "
-                    f"**{pack.title}**, {seconds} seconds each, answered with {how}.",
+                    f"**{renderer.round_title}**, {seconds} seconds each, answered with {how}.",
                     MESSAGE_CONTENT,
                 ),
                 allowed_mentions=NO_MENTIONS,
