@@ -133,7 +133,9 @@ def article_from_file(raw: bytes, name: str) -> Article:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ArticleError(f"{name}: not UTF-8 text (byte {error.start})") from None
+        if suffix not in HTML_SUFFIXES:
+            raise ArticleError(f"{name}: not UTF-8 text (byte {error.start})") from None
+        text = raw.decode("cp1252", errors="replace")  # what browsers assume for an undeclared legacy page
     return article_from_html(text) if suffix in HTML_SUFFIXES else article_from_text(text)
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from bot.authoring.draft import Draft, draft_pack, render_draft
-from bot.authoring.text import article_from_file, article_from_text, split_sentences
+from bot.authoring.text import ArticleError, article_from_file, article_from_text, split_sentences
 from bot.trivia.packs import parse_pack
 
 ARTICLES = Path(__file__).parent / "articles"
@@ -216,3 +216,11 @@ def test_an_article_about_one_song_on_an_album():
     assert draft.title == 'The Story Behind Massive Attack\'s "Teardrop"'
     # A cover on someone's EP is not the song appearing on that EP: listed for a human instead.
     assert [item.cues for item in draft.unmatched] == [("covers",)]
+
+
+def test_a_legacy_encoded_html_page_is_read_and_a_binary_text_file_refused():
+    html = '<html><body><article><p>The video for "Sabotage" was directed by Spike Jonze.</p></article></body></html>'
+    article = article_from_file(html.replace("Jonze", "Jonz\u00e9").encode("cp1252"), "page.html")
+    assert "Spike Jonz\u00e9" in article.text
+    with pytest.raises(ArticleError, match="not UTF-8"):
+        article_from_file(b"\xff\xfe\x00bad", "notes.txt")
