@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -103,7 +104,7 @@ async def test_text_mode_lets_a_player_try_again(catalog, tmp_path):
     output, stats = await play(
         catalog, tmp_path, ["wrong guess", answers[0], answers[1]], mode=AnswerMode.TEXT, questions=2
     )
-    assert "Not quite; try again." in output
+    assert re.search(r"Not quite; try again \(\d+s left\)\.", output)
     assert output.count("Right! +") == 2
     assert stats.correct == 2
 
@@ -187,3 +188,48 @@ async def test_an_answer_that_could_not_be_saved_is_not_shown_as_scored(catalog,
     assert "Final score: 10 points, 1 of 2 right." in output
     assert "Question 2 did not count: its answers could not be saved." in output
     assert (stats.points, stats.correct) == (10, 1)
+
+
+# -- the line editor and the screen used on a terminal -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("keys", "lines", "left"),
+    [
+        (b"abc\r", ["abc"], ""),
+        (b"abc\n", ["abc"], ""),
+        (b"abx\x7fc\r", ["abc"], ""),  # Backspace
+        (b"junk\x15ok\r", ["ok"], ""),  # Ctrl-U clears the line
+        (b"a\x1b[Ab\x1b[1;5Cc", [], "abc"),  # arrow keys are ignored, not typed
+        (b"\x04", [None], ""),  # Ctrl-D on an empty line ends the input
+        (b"x\x04", [], "x"),  # but not in the middle of a line
+        ("Otomo é\r".encode(), ["Otomo é"], ""),
+        (b"one\rtwo", ["one"], "two"),
+    ],
+)
+def test_line_editor(keys: bytes, lines: list, left: str) -> None:
+    from bot.console import LineEditor
+
+    editor = LineEditor()
+    assert editor.feed(keys) == lines
+    assert editor.text == left
+
+
+def test_line_editor_joins_a_character_split_across_reads() -> None:
+    from bot.console import LineEditor
+
+    editor = LineEditor()
+    encoded = "é\r".encode()
+    assert editor.feed(encoded[:1]) == [] and editor.feed(encoded[1:]) == ["é"]
+
+
+def test_a_message_is_printed_above_the_line_being_typed() -> None:
+    from bot.console import LineEditor, Screen
+
+    out = io.StringIO()
+    editor = LineEditor()
+    screen = Screen(out, clock=lambda: 100.0, editor=editor)
+    screen.deadline = 112.5
+    editor.feed(b"Taka")
+    screen.say("Hint: T______")
+    assert out.getvalue() == "\r\x1b[KHint: T______\n\r\x1b[K[13s left] > Taka"

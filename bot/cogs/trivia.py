@@ -28,6 +28,7 @@ from bot.cogs.render import (
     listed,
     quote_with_note,
 )
+from bot.text import plural
 from bot.trivia.catalog import pick_questions
 from bot.trivia.game import (
     AnswerLocked,
@@ -326,7 +327,8 @@ class ChannelRenderer:
             EndReason.POINTS_REACHED: "We have a winner!",
         }.get(event.reason, "That's the end of the game.")
         lines = [reason, ""]
-        lines += listed([f"**{s.rank}.** {clip(s.player.name, 80)} · {s.points} points" for s in event.standings])
+        standings = [f"**{s.rank}.** {clip(s.player.name, 80)} · {plural(s.points, 'point')}" for s in event.standings]
+        lines += listed(standings)
         if not event.standings:
             lines.append("Nobody played.")
         if event.not_counted is not None:
@@ -400,13 +402,13 @@ class TriviaCommands(app_commands.Group, name="trivia", description="Trivia abou
             await interaction.response.send_message("Nobody has scored here yet: `/trivia start` a game!")
             return
         lines = [
-            f"**{row.rank}.** {clip(row.display_name, 80)} · {row.points} points · {row.correct} right"
-            f" · {row.wins} wins"
+            f"**{row.rank}.** {clip(row.display_name, 80)} · {plural(row.points, 'point')} · {row.correct} right"
+            f" · {plural(row.wins, 'win')}"
             for row in rows
         ]
         mine = await store.player_stats(interaction.guild_id, interaction.user.id)
         if mine is not None and all(row.user_id != mine.user_id for row in rows):
-            lines += ["", f"You: **{mine.rank}.** {mine.points} points · {mine.correct} right"]
+            lines += ["", f"You: **{mine.rank}.** {plural(mine.points, 'point')} · {mine.correct} right"]
         embed = discord.Embed(title="Leaderboard", description=clip("\n".join(lines), EMBED_DESCRIPTION), colour=COLOUR)
         await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
 
@@ -535,7 +537,7 @@ class TriviaCog(commands.Cog):
         try:
             await interaction.response.send_message(
                 clip(
-                    f"🎧 **{interaction.user.display_name}** started a game: {len(questions)} questions from "
+                    f"🎧 **{interaction.user.display_name}** started a game: {plural(len(questions), 'question')} from "
                     f"**{renderer.round_title}**, {seconds} seconds each, answered with {how}.",
                     MESSAGE_CONTENT,
                 ),
