@@ -251,7 +251,7 @@ async def test_answers_from_before_seasons_belong_to_season_one(tmp_path: Path) 
     """A database last opened before the seasons migration keeps its answers, now counted in season 1."""
     path = tmp_path / "old.db"
     old = sqlite3.connect(path, isolation_level=None)
-    before = [migration for migration in load_migrations() if migration.name < "0005_seasons.sql"]
+    before = [migration for migration in load_migrations() if migration.name < "0006_seasons.sql"]
     for migration in before:
         for statement in split_sql(migration.sql):
             old.execute(statement)
