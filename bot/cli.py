@@ -1,6 +1,7 @@
 """The one entry point: `crate-digger` (or `python -m bot`).
 
-Subcommands: run, sync, commands (Discord); play (terminal game); packs check/list/show; fact; facts draft.
+Subcommands: run, sync, commands (Discord); play (terminal game); packs check/list/show; fact; facts draft;
+health (a service manager's probe).
 Every error a user can cause ends in one clear line and a non-zero exit, never a traceback.
 """
 
@@ -81,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     fact.add_argument("name", nargs="+")
     fact.add_argument("--pack", metavar="ID_OR_FILE", help="also look in this pack file (or check this pack id)")
     fact.add_argument("--json", action="store_true", help="print as JSON")
+    commands.add_parser(
+        "health", help="exit 0 if the database is readable and Crate Digger's, 1 if not (for HEALTHCHECK)"
+    )
     return parser
 
 
@@ -130,6 +134,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return look_up_fact(settings, " ".join(args.name), as_json=args.json, pack_ref=args.pack)
     if args.command == "play":
         return play(settings, args)
+    if args.command == "health":
+        return check_health(settings)
     from bot import launcher
 
     if args.command == "run":
@@ -137,6 +143,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "sync":
         return launcher.sync(settings, args.guild)
     return launcher.print_commands(settings)
+
+
+def check_health(settings: Settings) -> int:
+    from bot.storage.health import sqlite_health
+
+    health = sqlite_health(settings.database_path)
+    print(f"{'ok' if health.ok else 'unhealthy'}: {health.detail}", file=sys.stdout if health.ok else sys.stderr)
+    return EXIT_OK if health.ok else EXIT_INVALID
 
 
 def _catalog(settings: Settings) -> Catalog:
