@@ -1,0 +1,459 @@
+"""The PostgreSQL implementation of ``Store``: one database shared by several bot processes.
+
+Why it is built the way it is:
+
+* An asyncpg connection pool. Unlike SQLite there is no single writer to queue behind: each
+  operation borrows a connection, runs one short transaction and gives it back, and PostgreSQL's
+  row locks keep concurrent writers (other shards, other processes) correct.
+* Every write is one transaction that has committed (with the server's default
+  ``synchronous_commit``: flushed to its WAL) before the method returns, so a score the bot
+  announces is never lost to a crash of either process.
+* Player rows are always updated in ``user_id`` order. Two games writing the same players at once
+  then take their row locks in the same order and cannot deadlock; a deadlock or serialization
+  failure that happens anyway (the server guarantees a full rollback then) is retried a few times.
+* Numbered migrations in ``bot.storage.migrations.postgres``, recorded in ``schema_migrations``, each
+  applied in its own transaction under ``pg_advisory_xact_lock``: processes that start together
+  queue on the lock, and each one re-reads the version once it holds it, so a migration runs
+  exactly once.
+* The password in the URL is never shown: reprs, logs and errors use the redacted URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from types import TracebackType
+from typing import TypeVar
+
+import asyncpg
+
+from bot.storage.base import LeaderboardRow, PlayerResult, PlayerStats, ScoredAnswer, StoredPack
+from bot.storage.errors import StoreError
+from bot.storage.sqlite import load_migrations
+from bot.storage.urls import redact_url, url_password
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_PACKAGE = "bot.storage.migrations.postgres"
+
+# Any 64-bit number that no other program using the same database would pick: "CrateDig" in ASCII.
+MIGRATION_LOCK_KEY = 0x4372_6174_6544_6967
+
+POOL_MIN_SIZE = 1
+POOL_MAX_SIZE = 10
+# Like SQLite's busy timeout: long enough to ride out a busy moment, short enough that a stuck lock
+# or an unreachable server shows up as an error instead of a silently frozen game.
+COMMAND_TIMEOUT_S = 10.0
+CONNECT_TIMEOUT_S = 10.0
+CLOSE_TIMEOUT_S = 10.0
+
+# SQLSTATEs after which the server has rolled the whole transaction back, so running it again is safe.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
+_WRITE_ATTEMPTS = 3
+
+# What asyncpg and the network raise; everything else (our own StoreError, ValueError for a bad
+# argument, cancellation) passes through untouched.
+_DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+
+_T = TypeVar("_T")
+
+
+def _on_the_board(table: str) -> str:
+    """Who appears on a leaderboard; the same rule as the SQLite store, so both rank alike."""
+    return f"({table}.games > 0 OR {table}.answered > 0)"
+
+
+# RANK() is computed over the whole guild before LIMIT applies, so ranks stay right even when a
+# tie straddles the cut.
+_LEADERBOARD_SQL = f"""
+    SELECT RANK() OVER (ORDER BY points DESC, correct DESC) AS rank,
+           user_id, display_name, points, correct, games, wins
+    FROM players
+    WHERE guild_id = $1 AND {_on_the_board("players")}
+    ORDER BY points DESC, correct DESC, user_id
+    LIMIT $2
+"""
+
+# Same ranking as the leaderboard, for one player: 1 + the number of players strictly ahead.
+_PLAYER_STATS_SQL = f"""
+    SELECT me.*,
+           CASE WHEN {_on_the_board("me")} THEN 1 + (
+               SELECT COUNT(*) FROM players AS other
+               WHERE other.guild_id = me.guild_id
+                 AND {_on_the_board("other")}
+                 AND (other.points > me.points
+                      OR (other.points = me.points AND other.correct > me.correct))
+           ) END AS rank
+    FROM players AS me
+    WHERE me.guild_id = $1 AND me.user_id = $2
+"""
+
+_INSERT_ANSWER_SQL = """
+    INSERT INTO answers (game_id, guild_id, user_id, question_id, correct, points, answered_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)
+"""
+
+# In an UPDATE every right-hand side sees the row as it was before, so best_streak compares with
+# the old current_streak and recomputes the new one, exactly as in SQLite.
+_ADD_ANSWER_TO_PLAYER_SQL = """
+    INSERT INTO players AS p
+        (guild_id, user_id, display_name, points, correct, answered, current_streak, best_streak)
+    VALUES ($1, $2, $3, $4, $5, 1, $6, $6)
+    ON CONFLICT (guild_id, user_id) DO UPDATE SET
+        display_name = EXCLUDED.display_name,
+        points = p.points + EXCLUDED.points,
+        correct = p.correct + EXCLUDED.correct,
+        answered = p.answered + 1,
+        current_streak = CASE WHEN EXCLUDED.correct > 0 THEN p.current_streak + 1 ELSE 0 END,
+        best_streak = GREATEST(
+            p.best_streak,
+            CASE WHEN EXCLUDED.correct > 0 THEN p.current_streak + 1 ELSE 0 END
+        )
+"""
+
+_ADD_GAME_TO_PLAYER_SQL = """
+    INSERT INTO players AS p (guild_id, user_id, display_name, games, wins)
+    VALUES ($1, $2, $3, 1, $4)
+    ON CONFLICT (guild_id, user_id) DO UPDATE SET
+        display_name = EXCLUDED.display_name,
+        games = p.games + 1,
+        wins = p.wins + EXCLUDED.wins
+"""
+
+_SAVE_PACK_SQL = """
+    INSERT INTO guild_packs (guild_id, pack_id, yaml_text, uploaded_by, uploaded_at)
+    VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (guild_id, pack_id) DO UPDATE SET
+        yaml_text = EXCLUDED.yaml_text,
+        uploaded_by = EXCLUDED.uploaded_by,
+        uploaded_at = EXCLUDED.uploaded_at
+"""
+
+_PACK_SQL = "SELECT guild_id, pack_id, yaml_text, uploaded_by, uploaded_at FROM guild_packs WHERE guild_id = $1"
+
+_SCHEMA_MIGRATIONS_SQL = """
+    CREATE TABLE IF NOT EXISTS schema_migrations (
+        number     INTEGER     PRIMARY KEY,
+        name       TEXT        NOT NULL,
+        applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    )
+"""
+
+
+class PostgresStore:
+    """``Store`` on a PostgreSQL database named by a ``postgresql://`` URL."""
+
+    def __init__(self, url: str, *, min_size: int = POOL_MIN_SIZE, max_size: int = POOL_MAX_SIZE) -> None:
+        self._url = url
+        self._min_size = min_size
+        self._max_size = max_size
+        self._pool: asyncpg.Pool | None = None
+        self._opening = asyncio.Lock()
+
+    @property
+    def url(self) -> str:
+        """The URL with its password replaced by ``***``: safe to log or show."""
+        return redact_url(self._url)
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({self.url!r})"
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        async with self._opening:
+            if self._pool is not None:
+                return
+            try:
+                pool = await asyncpg.create_pool(
+                    self._url,
+                    min_size=self._min_size,
+                    max_size=self._max_size,
+                    command_timeout=COMMAND_TIMEOUT_S,
+                    timeout=CONNECT_TIMEOUT_S,
+                )
+            except (*_DRIVER_ERRORS, ValueError) as exc:
+                # ValueError: asyncpg's verdict on a malformed URL.
+                raise StoreError(f"cannot connect to PostgreSQL at {self.url}: {self._scrub(exc)}") from None
+            try:
+                await self._migrate(pool)
+            except BaseException:
+                pool.terminate()
+                raise
+            self._pool = pool
+        log.debug("opened store %s", self.url)
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        try:
+            # Waits for in-flight operations to give their connections back, so none is cut off.
+            await asyncio.wait_for(pool.close(), CLOSE_TIMEOUT_S)
+        except TimeoutError:
+            log.warning("closing %s took over %.0f s; dropping its connections", self.url, CLOSE_TIMEOUT_S)
+            pool.terminate()
+        log.debug("closed store %s", self.url)
+
+    async def __aenter__(self) -> PostgresStore:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _migrate(self, pool: asyncpg.Pool) -> None:
+        migrations = load_migrations(MIGRATIONS_PACKAGE)
+        known = len(migrations)
+        async with pool.acquire() as conn:
+            while True:
+                try:
+                    async with conn.transaction():
+                        await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK_KEY)
+                        # Read only while holding the lock: another process may have just migrated.
+                        await conn.execute(_SCHEMA_MIGRATIONS_SQL)
+                        current = await conn.fetchval("SELECT COALESCE(MAX(number), 0) FROM schema_migrations")
+                        if current > known:
+                            raise StoreError(
+                                f"database schema version {current} is newer than this Crate Digger knows "
+                                f"({known}); upgrade Crate Digger"
+                            )
+                        if current == known:
+                            return
+                        # Numbered 1..N without gaps (load_migrations checks), so the next is at [current].
+                        migration = migrations[current]
+                        await conn.execute(migration.sql)
+                        await conn.execute(
+                            "INSERT INTO schema_migrations (number, name) VALUES ($1, $2)",
+                            migration.number,
+                            migration.name,
+                        )
+                except _DRIVER_ERRORS as exc:
+                    raise StoreError(f"migrating {self.url} failed: {self._scrub(exc)}") from exc
+                log.info("applied migration %s to %s", migration.name, self.url)
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _require_pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise StoreError("the store is not open; call open() or use 'async with'")
+        return self._pool
+
+    def _scrub(self, exc: BaseException) -> str:
+        """The error's text without the password, should a driver ever echo the URL back."""
+        text = str(exc) or type(exc).__name__
+        password = url_password(self._url)
+        return text.replace(password, "***") if password else text
+
+    async def _write(self, work: Callable[[asyncpg.Connection], Awaitable[_T]]) -> _T:
+        """Run ``work`` in one transaction: committed when this returns, rolled back on any error.
+
+        A cancelled write is rolled back by asyncpg unless its COMMIT already went through, so it
+        lands whole or not at all.
+        """
+        pool = self._require_pool()
+        for attempt in range(1, _WRITE_ATTEMPTS + 1):
+            try:
+                async with pool.acquire() as conn, conn.transaction():
+                    return await work(conn)
+            except asyncpg.PostgresError as exc:
+                if exc.sqlstate in _RETRYABLE_SQLSTATES and attempt < _WRITE_ATTEMPTS:
+                    log.info("retrying a write after %s (attempt %d)", exc.sqlstate, attempt)
+                    continue
+                raise StoreError(f"database write failed: {self._scrub(exc)}") from exc
+            except _DRIVER_ERRORS as exc:
+                raise StoreError(f"database write failed: {self._scrub(exc)}") from exc
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _fetch(self, sql: str, *args: object) -> list[asyncpg.Record]:
+        pool = self._require_pool()
+        try:
+            return await pool.fetch(sql, *args)
+        except _DRIVER_ERRORS as exc:
+            raise StoreError(f"database read failed: {self._scrub(exc)}") from exc
+
+    # -- games and answers ---------------------------------------------------------------------
+
+    async def start_game(self, guild_id: int, channel_id: int, pack_id: str, mode: str, started_at: float) -> int:
+        async def insert(conn: asyncpg.Connection) -> int:
+            game_id = await conn.fetchval(
+                "INSERT INTO games (guild_id, channel_id, pack_id, mode, started_at)"
+                " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                guild_id,
+                channel_id,
+                pack_id,
+                mode,
+                started_at,
+            )
+            return int(game_id)
+
+        return await self._write(insert)
+
+    async def record_answers(self, game_id: int, guild_id: int, answers: Sequence[ScoredAnswer]) -> None:
+        """Store the answers and fold them into the players' totals, all or nothing.
+
+        Each player's answers are applied in the order given (streaks depend on it); players are
+        visited in ``user_id`` order, which a stable sort gives without reordering any one player's.
+        """
+        if not answers:
+            return
+        by_player = sorted(answers, key=lambda answer: answer.user_id)
+
+        async def insert(conn: asyncpg.Connection) -> None:
+            await conn.executemany(
+                _INSERT_ANSWER_SQL,
+                [
+                    (
+                        game_id,
+                        guild_id,
+                        answer.user_id,
+                        answer.question_id,
+                        bool(answer.correct),
+                        answer.points,
+                        answer.answered_at,
+                    )
+                    for answer in answers
+                ],
+            )
+            await conn.executemany(
+                _ADD_ANSWER_TO_PLAYER_SQL,
+                [
+                    (
+                        guild_id,
+                        answer.user_id,
+                        answer.display_name,
+                        answer.points,
+                        int(bool(answer.correct)),
+                        int(bool(answer.correct)),
+                    )
+                    for answer in by_player
+                ],
+            )
+
+        await self._write(insert)
+
+    async def finish_game(
+        self, game_id: int, guild_id: int, finished_at: float, results: Sequence[PlayerResult], stopped: bool
+    ) -> None:
+        """Close the game and count it (and any win) for every player in ``results``, once.
+
+        A second finish of the same game (a /stop racing the natural end, or another process) waits
+        for the first one's row lock, then finds the game closed and changes nothing.
+        """
+        user_ids = [result.user_id for result in results]
+        if len(set(user_ids)) != len(user_ids):
+            raise ValueError(f"finish_game got the same player twice in results: {user_ids}")
+        by_player = sorted(results, key=lambda result: result.user_id)
+
+        async def close_and_count(conn: asyncpg.Connection) -> None:
+            status = await conn.execute(
+                "UPDATE games SET finished_at = $1, stopped = $2"
+                " WHERE id = $3 AND guild_id = $4 AND finished_at IS NULL",
+                finished_at,
+                bool(stopped),
+                game_id,
+                guild_id,
+            )
+            if _affected_rows(status) != 1:
+                exists = await conn.fetchval(
+                    "SELECT EXISTS (SELECT 1 FROM games WHERE id = $1 AND guild_id = $2)", game_id, guild_id
+                )
+                if not exists:
+                    raise StoreError(f"there is no game {game_id} in guild {guild_id}")
+                log.warning("game %s in guild %s was already finished; not counting it again", game_id, guild_id)
+                return
+            if by_player:
+                await conn.executemany(
+                    _ADD_GAME_TO_PLAYER_SQL,
+                    [(guild_id, result.user_id, result.display_name, int(bool(result.won))) for result in by_player],
+                )
+
+        await self._write(close_and_count)
+
+    # -- leaderboard and stats -----------------------------------------------------------------
+
+    async def leaderboard(self, guild_id: int, limit: int = 10) -> list[LeaderboardRow]:
+        if limit < 0:
+            raise ValueError(f"limit must not be negative, got {limit}")
+        if limit == 0:
+            return []
+        rows = await self._fetch(_LEADERBOARD_SQL, guild_id, limit)
+        return [
+            LeaderboardRow(
+                rank=int(row["rank"]),
+                user_id=row["user_id"],
+                display_name=row["display_name"],
+                points=row["points"],
+                correct=row["correct"],
+                games=row["games"],
+                wins=row["wins"],
+            )
+            for row in rows
+        ]
+
+    async def player_stats(self, guild_id: int, user_id: int) -> PlayerStats | None:
+        rows = await self._fetch(_PLAYER_STATS_SQL, guild_id, user_id)
+        if not rows:
+            return None
+        row = rows[0]
+        return PlayerStats(
+            user_id=row["user_id"],
+            display_name=row["display_name"],
+            points=row["points"],
+            correct=row["correct"],
+            answered=row["answered"],
+            games=row["games"],
+            wins=row["wins"],
+            best_streak=row["best_streak"],
+            current_streak=row["current_streak"],
+            rank=None if row["rank"] is None else int(row["rank"]),
+        )
+
+    # -- packs ---------------------------------------------------------------------------------
+
+    async def save_pack(
+        self, guild_id: int, pack_id: str, yaml_text: str, uploaded_by: int, uploaded_at: float
+    ) -> None:
+        async def upsert(conn: asyncpg.Connection) -> None:
+            await conn.execute(_SAVE_PACK_SQL, guild_id, pack_id, yaml_text, uploaded_by, uploaded_at)
+
+        await self._write(upsert)
+
+    async def remove_pack(self, guild_id: int, pack_id: str) -> bool:
+        async def delete(conn: asyncpg.Connection) -> bool:
+            status = await conn.execute(
+                "DELETE FROM guild_packs WHERE guild_id = $1 AND pack_id = $2", guild_id, pack_id
+            )
+            return _affected_rows(status) > 0
+
+        return await self._write(delete)
+
+    async def get_pack(self, guild_id: int, pack_id: str) -> StoredPack | None:
+        rows = await self._fetch(_PACK_SQL + " AND pack_id = $2", guild_id, pack_id)
+        return _stored_pack(rows[0]) if rows else None
+
+    async def list_packs(self, guild_id: int) -> list[StoredPack]:
+        # Byte order, as SQLite sorts text, whatever collation the database was created with.
+        rows = await self._fetch(_PACK_SQL + ' ORDER BY pack_id COLLATE "C"', guild_id)
+        return [_stored_pack(row) for row in rows]
+
+
+def _stored_pack(row: asyncpg.Record) -> StoredPack:
+    return StoredPack(
+        guild_id=row["guild_id"],
+        pack_id=row["pack_id"],
+        yaml_text=row["yaml_text"],
+        uploaded_by=row["uploaded_by"],
+        uploaded_at=row["uploaded_at"],
+    )
+
+
+def _affected_rows(status: str) -> int:
+    """The row count at the end of a command status such as ``UPDATE 1`` or ``DELETE 0``."""
+    return int(status.rsplit(" ", 1)[-1])
