@@ -1,0 +1,40 @@
+"""Fixtures shared across test folders: the session's PostgreSQL server.
+
+Without PostgreSQL's server binaries the PostgreSQL tests are skipped, and the end of the run says so
+in a section of its own. CI sets ``CRATE_DIGGER_REQUIRE_POSTGRES=1``, which turns that skip into a
+failure, so CI can never pass without having tested the PostgreSQL store.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.postgres_server import PostgresServer, PostgresUnavailable
+
+REQUIRE_POSTGRES = "CRATE_DIGGER_REQUIRE_POSTGRES"
+_postgres_unavailable: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    try:
+        server = PostgresServer.start()
+    except PostgresUnavailable as error:
+        reason = f"PostgreSQL tests not run: {error}"
+        _postgres_unavailable.append(reason)
+        if os.environ.get(REQUIRE_POSTGRES) == "1":
+            pytest.fail(f"{reason} ({REQUIRE_POSTGRES}=1 requires them)", pytrace=False)
+        pytest.skip(reason)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _postgres_unavailable:
+        terminalreporter.section("PostgreSQL store NOT tested", sep="!", red=True, bold=True)
+        terminalreporter.line(_postgres_unavailable[0])
