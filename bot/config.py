@@ -8,9 +8,10 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.storage.urls import POSTGRES_SCHEMES, is_postgres_url, redact_url
 from bot.trivia.packs import BUILTIN_PACKS_DIR
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -22,8 +23,11 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
-    discord_token: str | None
+    # Secrets stay out of the repr, so logging or printing the settings cannot leak them.
+    discord_token: str | None = field(repr=False)
     database_path: Path
+    # postgresql://... when set: scores and packs go to PostgreSQL instead of the SQLite file.
+    database_url: str | None = field(repr=False)
     dev_guild_id: int | None
     log_level: str
     packs_dir: Path
@@ -53,6 +57,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
     return Settings(
         discord_token=(environ.get("DISCORD_TOKEN") or "").strip() or None,
         database_path=_path(environ, "DATABASE_PATH") or default_database_path(environ),
+        database_url=_database_url(environ, "DATABASE_URL"),
         dev_guild_id=_snowflake(environ, "DEV_GUILD_ID"),
         log_level=_choice(environ, "LOG_LEVEL", LOG_LEVELS, "INFO"),
         packs_dir=_path(environ, "PACKS_DIR") or BUILTIN_PACKS_DIR,
@@ -63,6 +68,19 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
 def _path(environ: Mapping[str, str], name: str) -> Path | None:
     value = (environ.get(name) or "").strip()
     return Path(value).expanduser() if value else None
+
+
+def _database_url(environ: Mapping[str, str], name: str) -> str | None:
+    value = (environ.get(name) or "").strip()
+    if not value:
+        return None
+    if not is_postgres_url(value):
+        schemes = " or ".join(f"{scheme}://" for scheme in POSTGRES_SCHEMES)
+        raise ConfigError(
+            f"{name} must be a PostgreSQL URL starting with {schemes} (leave it empty to use the SQLite file "
+            f"DATABASE_PATH), got {redact_url(value)!r}"
+        )
+    return value
 
 
 def _snowflake(environ: Mapping[str, str], name: str) -> int | None:

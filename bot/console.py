@@ -17,7 +17,9 @@ import zlib
 from typing import TextIO
 
 from bot.config import Settings
-from bot.storage.sqlite import SqliteStore
+from bot.storage import store_for
+from bot.storage.base import Store
+from bot.storage.errors import StoreError
 from bot.trivia.catalog import Catalog, pick_questions
 from bot.trivia.game import (
     AnswerLocked,
@@ -147,7 +149,7 @@ async def _feed_answers(session: GameSession, renderer: TerminalRenderer, feed: 
 
 async def play_round(
     catalog: Catalog,
-    store: SqliteStore,
+    store: Store,
     *,
     pack_id: str,
     settings: RoundSettings,
@@ -216,10 +218,15 @@ def play_in_terminal(settings: Settings, args: argparse.Namespace, stdin: TextIO
         print(f"crate-digger: --{error}", file=sys.stderr)
         return 2
     name = args.name or _default_name()
-    store = SqliteStore(settings.database_path)
+    store = store_for(settings)
 
     async def main() -> int:
-        async with store:
+        try:
+            await store.open()
+        except StoreError as error:
+            print(f"crate-digger: cannot use the database: {error}", file=sys.stderr)
+            return 2
+        try:
             return await play_round(
                 catalog,
                 store,
@@ -230,6 +237,8 @@ def play_in_terminal(settings: Settings, args: argparse.Namespace, stdin: TextIO
                 stdout=sys.stdout,
                 seed=args.seed,
             )
+        finally:
+            await store.close()
 
     return asyncio.run(main())
 

@@ -15,7 +15,8 @@ import discord
 
 from bot.client import CrateDigger
 from bot.config import ConfigError, Settings, log_level_number
-from bot.storage.sqlite import SqliteStore
+from bot.storage import store_for
+from bot.storage.errors import StoreError
 from bot.trivia.catalog import Catalog
 
 EXIT_CONFIG = 2
@@ -38,7 +39,7 @@ def build_bot(settings: Settings, *, sync_on_start: bool = True) -> CrateDigger:
     for issue in result.issues:
         log.warning("skipped a built-in pack: %s", issue)
     return CrateDigger(
-        store=SqliteStore(settings.database_path),
+        store=store_for(settings),
         catalog=catalog,
         message_content=settings.message_content,
         dev_guild_id=settings.dev_guild_id,
@@ -62,6 +63,8 @@ def run(settings: Settings) -> int:
             "the Message Content intent is not enabled for this bot: turn it on in the Developer Portal "
             "(Bot > Privileged Gateway Intents) or set MESSAGE_CONTENT_INTENT=false"
         )
+    except StoreError as error:
+        return _fail(f"cannot use the database: {error}")
     except KeyboardInterrupt:
         pass
     return 0

@@ -55,3 +55,22 @@ def test_env_file_is_read(tmp_path, monkeypatch):
     env_file.write_text("LOG_LEVEL=WARNING\n")
     monkeypatch.delenv("LOG_LEVEL", raising=False)
     assert load_settings(env_file=str(env_file)).log_level == "WARNING"
+
+
+def test_database_url_selects_postgres_and_stays_out_of_the_repr():
+    url = "postgresql://crate:hunter2@db:5432/crate"
+    settings = load_settings({"DATABASE_URL": f" {url} ", "DISCORD_TOKEN": "token-secret"})
+    assert settings.database_url == url
+    assert "hunter2" not in repr(settings)
+    assert "token-secret" not in repr(settings)
+
+
+def test_database_url_is_optional():
+    assert load_settings({}).database_url is None
+
+
+def test_a_database_url_that_is_not_postgres_is_refused_without_its_password():
+    with pytest.raises(ConfigError, match="DATABASE_URL must be a PostgreSQL URL") as raised:
+        load_settings({"DATABASE_URL": "mysql://crate:hunter2@db/crate"})
+    assert "hunter2" not in str(raised.value)
+    assert "mysql://crate:***@db/crate" in str(raised.value)

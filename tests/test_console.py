@@ -122,3 +122,20 @@ def test_the_readme_play_command_plays_a_round_with_piped_input(tmp_path):
     assert "Question 3/3" in result.stdout
     assert "Final score:" in result.stdout
     assert "All-time for ci:" in result.stdout
+
+
+def test_play_with_an_unreachable_database_says_so_in_one_line(tmp_path):
+    env = {**os.environ, "DATABASE_URL": "postgresql://crate:db-password-xyz@127.0.0.1:1/crate"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "play", "--questions", "1", "--seed", "1"],
+        input="A\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        env=env,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("crate-digger: cannot use the database: cannot connect to PostgreSQL")
+    assert "Traceback" not in result.stderr
+    assert "db-password-xyz" not in result.stderr + result.stdout
