@@ -1,6 +1,7 @@
 """The one entry point: `crate-digger` (or `python -m bot`).
 
-Subcommands: run, sync, commands (Discord); play (terminal game); packs check/list/show; fact.
+Subcommands: run, sync, commands (Discord); play (terminal game); packs check/list/show; fact;
+db check/backup.
 Every error a user can cause ends in one clear line and a non-zero exit, never a traceback.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.storage.errors import StoreError
 from bot.trivia.catalog import Catalog
 from bot.trivia.facts import EntityFacts
 from bot.trivia.model import Entity, Pack
@@ -56,6 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
     fact = commands.add_parser("fact", help="look up what an artist, song or film sampled or inspired")
     fact.add_argument("name", nargs="+")
     fact.add_argument("--json", action="store_true", help="print as JSON")
+
+    db = commands.add_parser("db", help="check or back up the database")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("check", help="integrity checks and the schema version; exit 1 on any problem")
+    backup = db_commands.add_parser(
+        "backup", help="a consistent copy of the SQLite database, safe while the bot is running"
+    )
+    backup.add_argument("path", type=Path, metavar="PATH", help="file to write the copy to")
+    backup.add_argument("--force", action="store_true", help="replace PATH if it already exists")
     return parser
 
 
@@ -80,6 +91,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return show_pack(settings, args.pack, as_json=args.json)
     if args.command == "fact":
         return look_up_fact(settings, " ".join(args.name), as_json=args.json)
+    if args.command == "db":
+        if args.db_command == "check":
+            return check_database(settings)
+        return backup_database(settings, args.path, replace=args.force)
     if args.command == "play":
         from bot.console import play_in_terminal
 
@@ -91,6 +106,51 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "sync":
         return launcher.sync(settings, args.guild)
     return launcher.print_commands(settings)
+
+
+def check_database(settings: Settings) -> int:
+    import asyncio
+
+    from bot.storage.maintenance import check_postgres, check_sqlite
+
+    try:
+        if settings.database_url is not None:
+            report = asyncio.run(check_postgres(settings.database_url))
+        else:
+            report = check_sqlite(settings.database_path)
+    except StoreError as error:
+        print(f"crate-digger: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"database: {report.database}")
+    print(f"schema version: {report.schema_version} (this Crate Digger knows {report.known_version})")
+    for note in report.notes:
+        print(f"note: {note}")
+    for problem in report.problems:
+        print(f"problem: {problem}")
+    print("ok" if report.ok else f"{len(report.problems)} problem(s) found")
+    return EXIT_OK if report.ok else EXIT_INVALID
+
+
+def backup_database(settings: Settings, path: Path, *, replace: bool) -> int:
+    from bot.storage.maintenance import backup_sqlite
+
+    if settings.database_url is not None:
+        print(
+            "crate-digger: db backup copies the SQLite database; with DATABASE_URL set, back PostgreSQL up "
+            "with its own tools (pg_dump)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        report = backup_sqlite(settings.database_path, path, replace=replace)
+    except StoreError as error:
+        print(f"crate-digger: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(
+        f"backed up {settings.database_path} to {report.path}: {report.size_bytes} bytes, "
+        f"schema version {report.schema_version}, integrity ok, {report.seconds:.2f} s"
+    )
+    return EXIT_OK
 
 
 def _catalog(settings: Settings) -> Catalog:
