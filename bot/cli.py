@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ from bot.trivia.packs import PackError, load_pack_file, load_packs
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what `yes | head` reports for `yes`, so pipelines read it the same way
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,12 +76,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        return _dispatch(args, settings)
-    except ConfigError as error:
+        code = _dispatch(args, settings)
+        # Flush here so that a reader that went away (`| head`) is noticed inside the handler below,
+        # not at interpreter exit where it would print "Exception ignored".
+        sys.stdout.flush()
+        return code
+    except (ConfigError, StoreError) as error:
+        # A StoreError that gets this far means the database could not be opened at all (a bad
+        # DATABASE_PATH or DATABASE_URL, a newer schema), or `db check`/`db backup` could not read it:
+        # once open, storage failures are reported where they happen.
         print(f"crate-digger: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _silence_stdout() -> None:
+    """The reader of stdout is gone: send what is still buffered to /dev/null (the Python docs' recipe)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -113,14 +132,11 @@ def check_database(settings: Settings) -> int:
 
     from bot.storage.maintenance import check_postgres, check_sqlite
 
-    try:
-        if settings.database_url is not None:
-            report = asyncio.run(check_postgres(settings.database_url))
-        else:
-            report = check_sqlite(settings.database_path)
-    except StoreError as error:
-        print(f"crate-digger: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    # A database that cannot be read at all is a StoreError, reported by main() like any other.
+    if settings.database_url is not None:
+        report = asyncio.run(check_postgres(settings.database_url))
+    else:
+        report = check_sqlite(settings.database_path)
     print(f"database: {report.database}")
     print(f"schema version: {report.schema_version} (this Crate Digger knows {report.known_version})")
     for note in report.notes:
@@ -141,11 +157,7 @@ def backup_database(settings: Settings, path: Path, *, replace: bool) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    try:
-        report = backup_sqlite(settings.database_path, path, replace=replace)
-    except StoreError as error:
-        print(f"crate-digger: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    report = backup_sqlite(settings.database_path, path, replace=replace)
     print(
         f"backed up {settings.database_path} to {report.path}: {report.size_bytes} bytes, "
         f"schema version {report.schema_version}, integrity ok, {report.seconds:.2f} s"

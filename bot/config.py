@@ -7,31 +7,59 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from bot.storage.urls import POSTGRES_SCHEMES, is_postgres_url, redact_url
 from bot.trivia.packs import BUILTIN_PACKS_DIR
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_FETCH_MAX_BYTES = 2 * 1024 * 1024  # a long article's HTML is a few hundred KB
+DEFAULT_FETCH_TIMEOUT_SECONDS = 15.0
 
 
 class ConfigError(Exception):
-    """A setting that is missing or malformed; the message says which and what it should be."""
+    """A setting that is missing or malformed; the message says which and what it should be.
+
+    It never quotes the value: a token pasted into the wrong variable would otherwise be printed.
+    """
+
+
+def _redact(value: object) -> str | None:
+    return None if value is None else "<redacted>"
+
+
+# Fields whose values must never reach a log, a traceback or a terminal; each maps to how it is shown.
+SECRET_FIELDS: dict[str, Callable[[object], object]] = {
+    "discord_token": _redact,
+    "database_url": lambda url: None if url is None else redact_url(str(url)),
+}
 
 
 @dataclass(frozen=True)
 class Settings:
-    # Secrets stay out of the repr, so logging or printing the settings cannot leak them.
-    discord_token: str | None = field(repr=False)
+    discord_token: str | None
     database_path: Path
     # postgresql://... when set: scores and packs go to PostgreSQL instead of the SQLite file.
-    database_url: str | None = field(repr=False)
+    database_url: str | None
     dev_guild_id: int | None
     log_level: str
     packs_dir: Path
     message_content: bool
+    fetch_max_bytes: int
+    fetch_timeout_seconds: float
+    fetch_refuse_private_addresses: bool
+
+    def __repr__(self) -> str:
+        shown = []
+        for field in fields(self):
+            value = getattr(self, field.name)
+            redact = SECRET_FIELDS.get(field.name)
+            shown.append(f"{field.name}={(redact(value) if redact else value)!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    __str__ = __repr__
 
     def require_token(self) -> str:
         if not self.discord_token:
@@ -62,6 +90,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         log_level=_choice(environ, "LOG_LEVEL", LOG_LEVELS, "INFO"),
         packs_dir=_path(environ, "PACKS_DIR") or BUILTIN_PACKS_DIR,
         message_content=_flag(environ, "MESSAGE_CONTENT_INTENT", default=False),
+        fetch_max_bytes=_positive_int(environ, "FETCH_MAX_BYTES", DEFAULT_FETCH_MAX_BYTES),
+        fetch_timeout_seconds=_positive_number(environ, "FETCH_TIMEOUT_SECONDS", DEFAULT_FETCH_TIMEOUT_SECONDS),
+        fetch_refuse_private_addresses=_flag(environ, "FETCH_REFUSE_PRIVATE_ADDRESSES", default=True),
     )
 
 
@@ -76,9 +107,12 @@ def _database_url(environ: Mapping[str, str], name: str) -> str | None:
         return None
     if not is_postgres_url(value):
         schemes = " or ".join(f"{scheme}://" for scheme in POSTGRES_SCHEMES)
+        # Never the value itself (see ConfigError): at most the scheme it starts with.
+        scheme, separator, _ = value.partition("://")
+        found = f"a {scheme}:// URL" if separator and scheme.isalnum() else "something that is not a URL"
         raise ConfigError(
             f"{name} must be a PostgreSQL URL starting with {schemes} (leave it empty to use the SQLite file "
-            f"DATABASE_PATH), got {redact_url(value)!r}"
+            f"DATABASE_PATH); it is {found}"
         )
     return value
 
@@ -88,8 +122,32 @@ def _snowflake(environ: Mapping[str, str], name: str) -> int | None:
     if not value:
         return None
     if not value.isdigit() or not 15 <= len(value) <= 20:
-        raise ConfigError(f"{name} must be a Discord server id (a number of 15 to 20 digits), got {value!r}")
+        raise ConfigError(
+            f"{name} must be a Discord server id (a number of 15 to 20 digits); the value set ({_size(value)}) is not"
+        )
     return int(value)
+
+
+def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    value = (environ.get(name) or "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) <= 0:
+        raise ConfigError(f"{name} must be a whole number above 0; the value set ({_size(value)}) is not")
+    return int(value)
+
+
+def _positive_number(environ: Mapping[str, str], name: str, default: float) -> float:
+    value = (environ.get(name) or "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number > 0 or number == float("inf"):
+        raise ConfigError(f"{name} must be a number of seconds above 0; the value set ({_size(value)}) is not")
+    return number
 
 
 def _choice(environ: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
@@ -97,7 +155,7 @@ def _choice(environ: Mapping[str, str], name: str, allowed: tuple[str, ...], def
     if not value:
         return default
     if value.upper() not in allowed:
-        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}; the value set ({_size(value)}) is none of them")
     return value.upper()
 
 
@@ -109,7 +167,12 @@ def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
         return True
     if value in ("0", "false", "no", "off"):
         return False
-    raise ConfigError(f"{name} must be true or false, got {value!r}")
+    raise ConfigError(f"{name} must be true or false (or 1/0, yes/no, on/off); the value set ({_size(value)}) is not")
+
+
+def _size(value: str) -> str:
+    """Describe a bad value without quoting it: it may be a secret pasted into the wrong variable."""
+    return f"{len(value)} character{'s' if len(value) != 1 else ''}"
 
 
 def log_level_number(settings: Settings) -> int:

@@ -19,7 +19,7 @@ from typing import TextIO
 from bot.config import Settings
 from bot.storage import store_for
 from bot.storage.base import Store
-from bot.storage.errors import StoreError
+from bot.trivia.answers import option_labels
 from bot.trivia.catalog import Catalog, pick_questions
 from bot.trivia.game import (
     AnswerLocked,
@@ -33,6 +33,7 @@ from bot.trivia.game import (
     Player,
     QuestionAsked,
     QuestionClosed,
+    RejectReason,
     RoundSettings,
     WrongAnswer,
 )
@@ -77,6 +78,7 @@ class TerminalRenderer:
         self.player = player
         self.out = out
         self.question_open = asyncio.Event()
+        self.options = 0  # how many options the open question has, for the refusal message
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
@@ -88,6 +90,7 @@ class TerminalRenderer:
                 self.say(event.question.prompt)
                 for letter, choice in zip(LETTERS, event.choices, strict=False):
                     self.say(f"  {letter}) {choice}")
+                self.options = len(event.choices)
                 prompt = "Your answer (letter or text)" if event.mode is AnswerMode.CHOICES else "Your answer"
                 self.say(f"{prompt}:")
                 self.question_open.set()
@@ -95,6 +98,8 @@ class TerminalRenderer:
                 self.say(f"Hint: {event.text}")
             case WrongAnswer():
                 self.say("Not quite; try again.")
+            case AnswerRejected() if event.reason is RejectReason.NOT_AN_OPTION:
+                self.say(f"Not an option: {option_labels(self.options)}.")
             case AnswerRejected():
                 self.say(f"({event.reason}: {event.text!r})")
             case AnswerLocked():
@@ -102,6 +107,10 @@ class TerminalRenderer:
             case QuestionClosed():
                 self.question_open.clear()
                 self._render_closed(event)
+            case StorageFailed(question=QuestionClosed() as unsaved):
+                self.question_open.clear()
+                self.say(f"Could not save your answer ({event.detail}), so question {unsaved.number} does not count.")
+                self.say(f"The answer is: {unsaved.answer}")
             case StorageFailed():
                 self.say(f"Could not save scores ({event.operation}): {event.detail}")
             case GameOver():
@@ -130,6 +139,8 @@ class TerminalRenderer:
         mine = next((s for s in event.standings if s.player.id == self.player.id), None)
         points, correct = (mine.points, mine.correct) if mine else (0, 0)
         self.say(f"Final score: {points} points, {correct} of {event.questions_asked} right.")
+        if event.not_counted is not None:
+            self.say(f"Question {event.not_counted} did not count: its answers could not be saved.")
 
 
 async def _feed_answers(session: GameSession, renderer: TerminalRenderer, feed: _LineFeed, player: Player) -> None:
@@ -144,7 +155,11 @@ async def _feed_answers(session: GameSession, renderer: TerminalRenderer, feed: 
         await renderer.question_open.wait()
         if session.is_over:
             return
-        await session.submit(player, line)
+        events = await session.submit(player, line)
+        if any(isinstance(event, (QuestionClosed, StorageFailed, GameOver)) for event in events):
+            # Rendering trails the game; the next line must wait for the next question, not for
+            # the renderer to catch up with this close.
+            renderer.question_open.clear()
 
 
 async def play_round(
@@ -221,11 +236,8 @@ def play_in_terminal(settings: Settings, args: argparse.Namespace, stdin: TextIO
     store = store_for(settings)
 
     async def main() -> int:
-        try:
-            await store.open()
-        except StoreError as error:
-            print(f"crate-digger: cannot use the database: {error}", file=sys.stderr)
-            return 2
+        # A database that cannot be opened raises StoreError, which the CLI turns into one line.
+        await store.open()
         try:
             return await play_round(
                 catalog,

@@ -11,12 +11,12 @@ import json
 import logging
 import sys
 
+import aiohttp
 import discord
 
 from bot.client import CrateDigger
 from bot.config import ConfigError, Settings, log_level_number
 from bot.storage import store_for
-from bot.storage.errors import StoreError
 from bot.trivia.catalog import Catalog
 
 EXIT_CONFIG = 2
@@ -63,15 +63,29 @@ def run(settings: Settings) -> int:
             "the Message Content intent is not enabled for this bot: turn it on in the Developer Portal "
             "(Bot > Privileged Gateway Intents) or set MESSAGE_CONTENT_INTENT=false"
         )
-    except StoreError as error:
-        return _fail(f"cannot use the database: {error}")
+    except UNREACHABLE as error:
+        return _fail(_unreachable(error))
+    except discord.HTTPException as error:
+        return _fail(f"Discord refused to log in ({error.status}): try again later")
     except KeyboardInterrupt:
         pass
     return 0
 
 
+# What a login raises when Discord cannot be reached at all: no network, a DNS failure, a refused
+# connection, a proxy or firewall that never answers.
+UNREACHABLE = (aiohttp.ClientConnectionError, OSError, asyncio.TimeoutError)
+
+
+def _unreachable(error: BaseException) -> str:
+    reason = " ".join(str(error).split())[:200] or type(error).__name__
+    return f"cannot reach Discord ({reason}): check this machine's network connection, then try again"
+
+
 async def _run_bot(bot: CrateDigger, token: str) -> None:
     async with bot:
+        # A database that cannot be used is found out before going online (and without a network).
+        await bot.store.open()
         await bot.start(token)
 
 
@@ -86,8 +100,10 @@ def sync(settings: Settings, guild_id: int | None) -> int:
         count = asyncio.run(_sync(bot, token, guild_id))
     except discord.LoginFailure:
         return _fail("Discord rejected DISCORD_TOKEN: copy a fresh token from the Developer Portal (Bot > Reset Token)")
+    except UNREACHABLE as error:
+        return _fail(_unreachable(error))
     except discord.HTTPException as error:
-        return _fail(f"Discord refused the sync: {error.status} {error.text}")
+        return _fail(f"Discord refused the sync: {error.status} {error.text[:200]}")
     where = f"server {guild_id} (available now)" if guild_id else "every server (may take up to an hour to appear)"
     print(f"synced {count} commands to {where}")
     return 0

@@ -36,13 +36,70 @@ def test_values_are_read():
 
 
 @pytest.mark.parametrize(
-    ("variable", "value"),
-    [("DEV_GUILD_ID", "my-server"), ("DEV_GUILD_ID", "12"), ("LOG_LEVEL", "loud"), ("MESSAGE_CONTENT_INTENT", "maybe")],
+    ("variable", "value", "expected"),
+    [
+        ("DEV_GUILD_ID", "my-server", "a number of 15 to 20 digits"),
+        ("DEV_GUILD_ID", "12", "a number of 15 to 20 digits"),
+        ("LOG_LEVEL", "loud", "DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+        ("MESSAGE_CONTENT_INTENT", "maybe", "true or false"),
+        ("FETCH_MAX_BYTES", "2MB", "a whole number above 0"),
+        ("FETCH_MAX_BYTES", "0", "a whole number above 0"),
+        ("FETCH_TIMEOUT_SECONDS", "soon", "a number of seconds above 0"),
+        ("FETCH_TIMEOUT_SECONDS", "-1", "a number of seconds above 0"),
+        ("FETCH_TIMEOUT_SECONDS", "nan", "a number of seconds above 0"),
+        ("FETCH_REFUSE_PRIVATE_ADDRESSES", "sometimes", "true or false"),
+    ],
 )
-def test_a_bad_value_names_the_variable(variable, value):
+def test_a_bad_value_names_the_variable_and_what_it_expects(variable, value, expected):
     with pytest.raises(ConfigError, match=variable) as raised:
         load_settings({variable: value})
-    assert repr(value) in str(raised.value)
+    assert expected in str(raised.value)
+
+
+# A token pasted into the wrong variable: the error must say what is wrong without printing it.
+PASTED_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gabcde.pasted-secret-token-part"
+
+
+@pytest.mark.reliability
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "DEV_GUILD_ID",
+        "LOG_LEVEL",
+        "MESSAGE_CONTENT_INTENT",
+        "FETCH_MAX_BYTES",
+        "FETCH_TIMEOUT_SECONDS",
+        "FETCH_REFUSE_PRIVATE_ADDRESSES",
+    ],
+)
+def test_a_setting_error_never_echoes_the_value(variable):
+    with pytest.raises(ConfigError, match=variable) as raised:
+        load_settings({variable: PASTED_TOKEN})
+    message = str(raised.value)
+    assert "pasted-secret" not in message and "MTIzNDU2" not in message
+    assert f"{len(PASTED_TOKEN)} characters" in message  # enough to spot a paste, nothing to leak
+
+
+@pytest.mark.reliability
+def test_settings_repr_and_str_redact_the_token():
+    settings = load_settings({"DISCORD_TOKEN": PASTED_TOKEN, "LOG_LEVEL": "debug"})
+    for shown in (repr(settings), str(settings), f"{settings}", f"{settings!r}"):
+        assert "pasted-secret" not in shown and "MTIzNDU2" not in shown
+        assert "discord_token='<redacted>'" in shown
+        assert "log_level='DEBUG'" in shown  # everything else stays readable for debugging
+    assert settings.discord_token == PASTED_TOKEN  # redaction is for display only
+    assert "discord_token=None" in repr(load_settings({}))  # "not set" stays distinguishable
+
+
+def test_fetch_settings():
+    defaults = load_settings({})
+    assert (defaults.fetch_max_bytes, defaults.fetch_timeout_seconds) == (2 * 1024 * 1024, 15.0)
+    assert defaults.fetch_refuse_private_addresses is True
+    chosen = load_settings(
+        {"FETCH_MAX_BYTES": "50000", "FETCH_TIMEOUT_SECONDS": "2.5", "FETCH_REFUSE_PRIVATE_ADDRESSES": "false"}
+    )
+    assert (chosen.fetch_max_bytes, chosen.fetch_timeout_seconds) == (50000, 2.5)
+    assert chosen.fetch_refuse_private_addresses is False
 
 
 def test_missing_token_says_what_to_do():
@@ -57,20 +114,28 @@ def test_env_file_is_read(tmp_path, monkeypatch):
     assert load_settings(env_file=str(env_file)).log_level == "WARNING"
 
 
-def test_database_url_selects_postgres_and_stays_out_of_the_repr():
+def test_database_url_selects_postgres_and_its_password_stays_out_of_the_repr():
     url = "postgresql://crate:hunter2@db:5432/crate"
-    settings = load_settings({"DATABASE_URL": f" {url} ", "DISCORD_TOKEN": "token-secret"})
+    settings = load_settings({"DATABASE_URL": f" {url} "})
     assert settings.database_url == url
-    assert "hunter2" not in repr(settings)
-    assert "token-secret" not in repr(settings)
+    for shown in (repr(settings), str(settings)):
+        assert "hunter2" not in shown
+        assert "database_url='postgresql://crate:***@db:5432/crate'" in shown
 
 
 def test_database_url_is_optional():
     assert load_settings({}).database_url is None
 
 
-def test_a_database_url_that_is_not_postgres_is_refused_without_its_password():
+@pytest.mark.parametrize(
+    ("value", "described"),
+    [
+        ("mysql://crate:hunter2@db/crate", "it is a mysql:// URL"),
+        ("hunter2-token", "it is something that is not a URL"),
+    ],
+)
+def test_a_database_url_that_is_not_postgres_is_refused_without_quoting_it(value, described):
     with pytest.raises(ConfigError, match="DATABASE_URL must be a PostgreSQL URL") as raised:
-        load_settings({"DATABASE_URL": "mysql://crate:hunter2@db/crate"})
+        load_settings({"DATABASE_URL": value})
     assert "hunter2" not in str(raised.value)
-    assert "mysql://crate:***@db/crate" in str(raised.value)
+    assert str(raised.value).endswith(described)

@@ -78,7 +78,7 @@ async def test_a_wrong_answer_shows_the_answer_and_the_quote(catalog, tmp_path):
 
 async def test_an_invalid_option_is_refused_and_end_of_input_stops(catalog, tmp_path):
     output, stats = await play(catalog, tmp_path, ["nonsense that matches nothing"], questions=2)
-    assert "not a valid option" in output
+    assert "Not an option: type A-D, 1-4 or the option's full text." in output
     assert "Game stopped." in output
     assert stats.games == 1 and stats.answered == 0
 
@@ -122,20 +122,3 @@ def test_the_readme_play_command_plays_a_round_with_piped_input(tmp_path):
     assert "Question 3/3" in result.stdout
     assert "Final score:" in result.stdout
     assert "All-time for ci:" in result.stdout
-
-
-def test_play_with_an_unreachable_database_says_so_in_one_line(tmp_path):
-    env = {**os.environ, "DATABASE_URL": "postgresql://crate:db-password-xyz@127.0.0.1:1/crate"}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "play", "--questions", "1", "--seed", "1"],
-        input="A\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=REPO,
-        env=env,
-    )
-    assert result.returncode == 2
-    assert result.stderr.startswith("crate-digger: cannot use the database: cannot connect to PostgreSQL")
-    assert "Traceback" not in result.stderr
-    assert "db-password-xyz" not in result.stderr + result.stdout

@@ -57,7 +57,11 @@ def player_of(user: discord.abc.User) -> Player:
 
 
 class ChoiceButtons(discord.ui.View):
-    """The options of one question. Presses go to the session; the reply is private ("locked in")."""
+    """The options of one question. Presses go to the session; the reply is private ("locked in").
+
+    Each button's ``custom_id`` carries the game, the question number and the option
+    (``crate-digger:<game>:<question>:<option>``), and a press only counts for that question.
+    """
 
     def __init__(self, session: GameSession, number: int, choices: tuple[str, ...]):
         super().__init__(timeout=None)
@@ -68,17 +72,20 @@ class ChoiceButtons(discord.ui.View):
             button = discord.ui.Button(
                 label=clip(f"{LETTERS[index]} · {choice}", BUTTON_LABEL),
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"crate-digger:{session.channel_id}:{number}:{index}",
+                custom_id=f"crate-digger:{session.game_id}:{number}:{index}",
             )
             button.callback = self._pressed(choice)
             self.add_item(button)
 
     def _pressed(self, choice: str):
         async def callback(interaction: discord.Interaction) -> None:
-            if self.session.game.number != self.number or self.session.game.current is None:
-                await send_private(interaction, "That question has closed.")
-                return
-            events = await self.session.submit(player_of(interaction.user), choice)
+            # Acknowledge first: saving a close can wait on the database and rendering on Discord,
+            # and Discord forgets an interaction that is not acknowledged within 3 seconds.
+            try:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            except discord.HTTPException as error:
+                log.warning("could not acknowledge a button press: %s", error)
+            events = await self.session.submit(player_of(interaction.user), choice, question=self.number)
             await send_private(interaction, _private_reply(events, interaction.user.id))
 
         return callback
@@ -136,6 +143,8 @@ class ChannelRenderer:
                 await self._closed(event)
             case GameOver():
                 await self._over(event)
+            case StorageFailed(question=QuestionClosed() as unsaved):
+                await self._not_counted(unsaved)
             case StorageFailed():
                 await self.send(content="⚠️ I couldn't save the scores, so this game stops here. Sorry!")
 
@@ -170,14 +179,28 @@ class ChannelRenderer:
             await self.question_message.edit(view=self.buttons, allowed_mentions=NO_MENTIONS)
         await self.send(content=clip(f"💡 Hint: {discord.utils.escape_markdown(event.text)}", MESSAGE_CONTENT))
 
-    async def _closed(self, event: QuestionClosed) -> None:
+    async def _settle_buttons(self, right: str) -> None:
         if self.buttons is not None and self.question_message is not None:
             self.buttons.stop()
             try:
-                await self.question_message.edit(view=self.buttons.settled(event.answer), allowed_mentions=NO_MENTIONS)
+                await self.question_message.edit(view=self.buttons.settled(right), allowed_mentions=NO_MENTIONS)
             except discord.HTTPException as error:
                 log.warning("could not close the buttons of a question: %s", error)
         self.buttons = None
+
+    async def _not_counted(self, event: QuestionClosed) -> None:
+        """The close whose answers could not be saved: reveal the answer, show nobody as scored."""
+        await self._settle_buttons(event.answer)
+        embed = discord.Embed(
+            title=clip(f"⚠️ The answer: {event.answer}", 256),
+            description="I couldn't save the scores for this question, so it doesn't count and the game "
+            "stops here. Sorry!",
+            colour=WRONG_COLOUR,
+        )
+        await self.send(embed=embed)
+
+    async def _closed(self, event: QuestionClosed) -> None:
+        await self._settle_buttons(event.answer)
         heading = {
             "timeout": "⏰ Time's up!",
             "skipped": "⏭️ Skipped.",
@@ -209,6 +232,8 @@ class ChannelRenderer:
             lines.append(f"**{standing.rank}.** {clip(standing.player.name, 80)} · {standing.points} points")
         if not event.standings:
             lines.append("Nobody played.")
+        if event.not_counted is not None:
+            lines += ["", f"Question {event.not_counted} didn't count: its scores couldn't be saved."]
         if event.winners:
             names = ", ".join(clip(winner.name, 80) for winner in event.winners)
             lines += ["", f"🏆 {names}"]

@@ -44,6 +44,12 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[A-Za-z0-9_]+\.sql$")
 # lock shows up as an error instead of a silently frozen game.
 BUSY_TIMEOUT_MS = 5_000
 
+# Stamped into every database file Crate Digger creates (``PRAGMA application_id``, "CrDg" in ASCII), so
+# that a DATABASE_PATH pointing at another program's SQLite file is refused instead of migrated into.
+APPLICATION_ID = 0x43724467
+# Tables the first migration creates; an unstamped file with a schema version and all of these is ours.
+OWN_TABLES = frozenset({"games", "answers", "players", "guild_packs"})
+
 
 def _on_the_board(table: str) -> str:
     """Who appears on a leaderboard, stated once so the leaderboard and a player's rank agree.
@@ -142,8 +148,9 @@ def _strip_sql_comments(sql: str) -> str:
 class SqliteStore:
     """``Store`` on a SQLite file (or ``":memory:"`` for tests)."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self._path = os.fspath(path)
+        self._busy_timeout_ms = int(busy_timeout_ms)
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
 
@@ -158,22 +165,106 @@ class SqliteStore:
     # -- lifecycle -----------------------------------------------------------------------------
 
     async def open(self) -> None:
+        """Open (creating if needed) and migrate; any reason it cannot becomes a ``StoreError`` saying what to do."""
         if self._conn is not None:
             return
         if not self._in_memory:
-            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+            self._check_path()
+            try:
+                # aiosqlite mishandles a failed connect (its thread later calls into a closed event
+                # loop and prints a traceback), so a file SQLite cannot open is found out here first.
+                await asyncio.to_thread(_try_connect, self._path)
+            except sqlite3.Error as exc:
+                raise self._unusable(exc) from exc
         # isolation_level=None: the sqlite3 module must not open transactions behind our back;
         # every transaction here is begun and ended explicitly.
         conn = await aiosqlite.connect(self._path, isolation_level=None)
         try:
             conn.row_factory = aiosqlite.Row
+            await conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms:d}")
+            # Before anything writes (even the switch to WAL): never change another program's database.
+            await self._refuse_foreign_database(conn)
             await self._configure(conn)
             await self._migrate(conn)
-        except BaseException:
+            await self._claim(conn)
+        except BaseException as exc:
             await conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise self._unusable(exc) from exc
             raise
         self._conn = conn
         log.debug("opened store %s", self._path)
+
+    def _check_path(self) -> None:
+        path = Path(self._path)
+        if path.is_dir():
+            raise StoreError(
+                f"the database path {path} is a folder: point DATABASE_PATH at a file, "
+                f"e.g. {path / 'crate-digger.sqlite3'}"
+            )
+        if path.exists() and not path.is_file():
+            raise StoreError(f"the database path {path} is not a regular file: point DATABASE_PATH at a file")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the folder {path.parent} for the database ({exc.strerror or exc}): "
+                "point DATABASE_PATH at a file in a folder you can write to"
+            ) from exc
+
+    def _unusable(self, exc: sqlite3.Error) -> StoreError:
+        """What SQLite's terse errors mean for someone choosing a DATABASE_PATH."""
+        reason = str(exc)
+        if isinstance(exc, sqlite3.DatabaseError) and "not a database" in reason:
+            return StoreError(
+                f"{self._path} is not a SQLite database (SQLite says: {reason}): "
+                "point DATABASE_PATH at Crate Digger's database or at a new file"
+            )
+        if "readonly" in reason or "unable to open" in reason or "disk I/O" in reason:
+            return StoreError(
+                f"cannot write the database {self._path} (SQLite says: {reason}): point DATABASE_PATH at "
+                "a file in a folder you can write to"
+            )
+        return StoreError(f"cannot use the database {self._path} (SQLite says: {reason})")
+
+    async def _refuse_foreign_database(self, conn: aiosqlite.Connection) -> None:
+        """Refuse a SQLite file that belongs to another program, before anything is written to it.
+
+        Crate Digger stamps its files with ``PRAGMA application_id`` (SQLite's own way of saying
+        whose file it is). Files from before the stamp are recognised by their schema: a version
+        set by our migrations and our tables.
+        """
+        application_id = await _pragma_int(conn, "application_id")
+        if application_id == APPLICATION_ID:
+            return
+        if application_id != 0:
+            raise self._foreign(f"its application id is {application_id:#x}, not Crate Digger's")
+        async with conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        ) as cursor:
+            tables = {row[0] for row in await cursor.fetchall()}
+        if not tables:
+            return  # a new, empty file: ours to set up
+        if await _user_version(conn) == 0 or not OWN_TABLES <= tables:
+            shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+            raise self._foreign(f"it has tables Crate Digger did not create ({shown})")
+
+    def _foreign(self, why: str) -> StoreError:
+        return StoreError(
+            f"{self._path} is another program's SQLite database ({why}); Crate Digger left it untouched: "
+            "point DATABASE_PATH at a new file"
+        )
+
+    async def _claim(self, conn: aiosqlite.Connection) -> None:
+        if await _pragma_int(conn, "application_id") == APPLICATION_ID:
+            return
+        try:
+            await conn.execute("BEGIN IMMEDIATE")
+            await conn.execute(f"PRAGMA application_id = {APPLICATION_ID:d}")
+            await conn.execute("COMMIT")
+        except BaseException:
+            await _rollback_quietly(conn)
+            raise
 
     async def close(self) -> None:
         conn, self._conn = self._conn, None
@@ -196,7 +287,6 @@ class SqliteStore:
         await self.close()
 
     async def _configure(self, conn: aiosqlite.Connection) -> None:
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await conn.execute("PRAGMA foreign_keys = ON")
         if not self._in_memory:
             async with conn.execute("PRAGMA journal_mode = WAL") as cursor:
@@ -476,8 +566,16 @@ def _stored_pack(row: aiosqlite.Row) -> StoredPack:
     )
 
 
+def _try_connect(path: str) -> None:
+    sqlite3.connect(path).close()
+
+
 async def _user_version(conn: aiosqlite.Connection) -> int:
-    async with conn.execute("PRAGMA user_version") as cursor:
+    return await _pragma_int(conn, "user_version")
+
+
+async def _pragma_int(conn: aiosqlite.Connection, name: str) -> int:
+    async with conn.execute(f"PRAGMA {name}") as cursor:
         row = await cursor.fetchone()
     return int(row[0]) if row else 0
 

@@ -63,6 +63,39 @@ def _normalise_bounded(text: str) -> str:
     return unicodedata.normalize("NFC", " ".join(spaced.split()))
 
 
+def named_option(typed: str, options: Sequence[str]) -> int | None:
+    """The index of the option ``typed`` names, or None: its full text (in normal form), its number
+    (1-based) or its letter, and nothing else.
+
+    The rule reads only the typed text and the options, never which option is right, so a refusal
+    tells a player nothing: with forgiving matching (aliases, surnames, typos) applied to the right
+    answer alone, every refused probe would rule an option out for free. An option's own text wins
+    over reading it as a number or letter, so an option "2" is never option 2.
+    """
+    if len(typed) > MAX_INPUT_CHARS:
+        return None
+    normal = normalise(typed)
+    if not normal:
+        return None
+    by_text = [index for index, option in enumerate(options) if normalise(option) == normal]
+    if by_text:
+        # Two options with the same normal form cannot be told apart by typing; only their labels can.
+        return by_text[0] if len(by_text) == 1 else None
+    # Labels are read from the raw text: normal form would turn "-1" into "1".
+    label = typed.strip().strip("().:[]").strip().casefold()
+    if label.isdecimal() and 1 <= int(label) <= len(options):
+        return int(label) - 1
+    if len(label) == 1 and "a" <= label <= "z" and ord(label) - ord("a") < len(options):
+        return ord(label) - ord("a")
+    return None
+
+
+def option_labels(count: int) -> str:
+    """How to name one of ``count`` options, for the message that refuses anything else."""
+    last_letter = chr(ord("A") + count - 1)
+    return f"type A-{last_letter}, 1-{count} or the option's full text"
+
+
 def matches(guess: str, accepted: Sequence[str], wrong: Sequence[str] = ()) -> bool:
     """True if ``guess`` names one of ``accepted`` and is closer to it than to every ``wrong`` option."""
     if len(guess) > MAX_INPUT_CHARS:

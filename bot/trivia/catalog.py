@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 from bot.trivia.facts import FactIndex
-from bot.trivia.generate import generate_questions
+from bot.trivia.generate import distractor_names, generate_catalog
 from bot.trivia.model import Pack, Question
 from bot.trivia.packs import LoadResult, load_packs
 
@@ -34,9 +34,8 @@ class Catalog:
         self._base = base
         self._packs = {pack.id: pack for pack in packs}
         distractor_sources = [*self._packs.values(), *(base.packs() if base else ())]
-        self._questions = {
-            pack.id: tuple(generate_questions(pack, distractor_sources)) for pack in self._packs.values()
-        }
+        generated = generate_catalog(list(self._packs.values()), distractor_names(distractor_sources))
+        self._questions = {pack_id: tuple(questions) for pack_id, questions in generated.items()}
 
     @classmethod
     def from_folder(cls, folder: Path) -> tuple[Catalog, LoadResult]:

@@ -61,7 +61,7 @@ class EndReason(StrEnum):
 class RejectReason(StrEnum):
     NO_QUESTION_OPEN = "no question open"
     ALREADY_ANSWERED = "already answered"
-    NOT_AN_OPTION = "not a valid option"
+    NOT_AN_OPTION = "not an option"
     GAME_OVER = "game over"
 
 
@@ -239,12 +239,17 @@ class QuestionClosed(Event):
 
 @dataclass(frozen=True)
 class GameOver(Event):
-    """Always the last event. ``winners`` are everyone ranked first with more than 0 points."""
+    """Always the last event. ``winners`` are everyone ranked first with more than 0 points.
+
+    ``not_counted`` is set by whoever stores the game (the session runner), never by the game: the
+    number of a question whose answers could not be saved, so its points are left out of
+    ``standings`` and front ends say that it did not count."""
 
     reason: EndReason
     standings: tuple[Standing, ...]
     winners: tuple[Player, ...]
     questions_asked: int
+    not_counted: int | None = None
 
 
 class _Phase(Enum):
@@ -381,7 +386,8 @@ class Game:
         return [GameStarted(self._settings, self.total_questions), *self._ask(now)]
 
     def answer(self, player: Player, text: str, now: float | None = None) -> list[Event]:
-        """Text mode: ``text`` is a chat message. Choices mode: the option, its number (1-based) or letter.
+        """Text mode: ``text`` is a chat message. Choices mode: the option's full text, its number
+        (1-based) or its letter (``answers.named_option``); anything else is refused, whichever option is right.
 
         Never raises on bad input. In text mode, messages with no question open are chat and give
         no events; in choices mode they give ``AnswerRejected`` so a button press gets a reply.
@@ -502,30 +508,10 @@ class Game:
         return events
 
     def _resolve_choice(self, question: Question, text: str) -> str | None:
-        typed = " ".join(text[:_MAX_ECHO_CHARS].split())
-        if not typed:
-            return None
-        choices = question.choices
-        # The option's own text wins over reading it as a number, so an option "2" is never option 2.
-        for choice in choices:
-            if " ".join(choice.split()).casefold() == typed.casefold():
-                return choice
-        label = typed.strip("().:").casefold()
-        if label.isdecimal() and 1 <= int(label) <= len(choices):
-            return choices[int(label) - 1]
-        if len(label) == 1 and "a" <= label <= "z" and ord(label) - ord("a") < len(choices):
-            return choices[ord(label) - ord("a")]
-        # Typed (terminal) answers get the forgiving matcher, but only if it points at exactly one option.
-        candidates = [
-            choice
-            for choice in choices
-            if self._matcher(
-                typed,
-                question.answers if choice in question.answers else (choice,),
-                tuple(other for other in choices if other != choice),
-            )
-        ]
-        return candidates[0] if len(candidates) == 1 else None
+        from bot.trivia.answers import named_option  # imported here for the reason default_matcher gives
+
+        index = named_option(text, question.choices)
+        return None if index is None else question.choices[index]
 
     def _settle_locked(self) -> tuple[Score, ...]:
         """Score the locked-in choices: a right answer earns from all the base points (instantly) down

@@ -3,6 +3,10 @@
 Generation is deterministic: the same packs always give the same questions, options and ids, because
 scores and statistics refer to question ids and must survive a regeneration. Ids hash the fact and the
 template's direction, not its wording, so rewording a template keeps every id.
+
+Generation is linear in the size of the packs: facts are indexed by (entity, relation) and by entity
+once, every distractor name is normalised once, and a question draws its wrong options by sampling a
+pool and skipping what it must exclude, instead of scanning the whole pool.
 """
 
 from __future__ import annotations
@@ -10,15 +14,36 @@ from __future__ import annotations
 import hashlib
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.trivia.answers import normalise
-from bot.trivia.model import Entity, Fact, Pack, Question
+from bot.trivia.model import Fact, Pack, Question
 from bot.trivia.relations import RELATIONS, display_name, kind_noun
 
 OPTIONS_PER_QUESTION = 4
 YEAR_SPREAD = 6
+# A pool this small is filtered and shuffled whole, which also keeps small packs' options exactly as
+# they were before sampling existed; a larger pool is sampled, so a question costs the same at any size.
+SMALL_POOL = 64
+SAMPLE_ATTEMPTS = 32
+YEAR_KIND = "year"
+
+
+@dataclass(frozen=True)
+class DistractorName:
+    """A name a pack lends to other packs as a wrong option: all generation needs, cheap to pickle."""
+
+    pack_id: str
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    pack_id: str
+    name: str
+    key: str  # the normalised name, computed once
 
 
 @dataclass(frozen=True)
@@ -34,98 +59,196 @@ def question_id(pack_id: str, key: str) -> str:
     return f"{pack_id}/{digest}"
 
 
+def distractor_names(packs: Iterable[Pack]) -> list[DistractorName]:
+    return [DistractorName(pack.id, entity.kind, entity.name) for pack in packs for entity in pack.entities]
+
+
 def generate_questions(pack: Pack, other_packs: Sequence[Pack] = ()) -> list[Question]:
     """Every question a pack yields: generated ones in fact order, then the hand-written ones."""
-    entities = {entity.id: entity for entity in pack.entities}
-    pools = _DistractorPools(pack, other_packs)
-    questions: list[Question] = []
-    for fact in pack.facts:
-        relation = RELATIONS[fact.relation]
-        if relation.ask_object:
-            questions.append(_question(pack, _Ask(fact, True), entities, pools))
-        if relation.ask_subject:
-            questions.append(_question(pack, _Ask(fact, False), entities, pools))
-    for written in pack.questions:
-        questions.append(
-            Question(
-                id=f"{pack.id}/{written.id}",
-                prompt=written.prompt,
-                answers=written.answers,
-                choices=written.choices,
-                fact_id=None,
-                quote=written.quote,
-                source_title=pack.source.title,
-                pack_id=pack.id,
-            )
+    return generate_catalog([pack], distractor_names(other_packs))[pack.id]
+
+
+def generate_catalog(packs: Sequence[Pack], lent: Iterable[DistractorName]) -> dict[str, list[Question]]:
+    """Each pack's questions. ``lent`` names may come from any pack; a pack never borrows its own."""
+    lent_by_kind = _pool_by_kind((name.kind, name.pack_id, name.name) for name in lent)
+    return {pack.id: _PackGenerator(pack, lent_by_kind).questions() for pack in packs}
+
+
+def _pool_by_kind(names: Iterable[tuple[str, str, str]]) -> dict[str, list[_Candidate]]:
+    by_kind: dict[str, list[_Candidate]] = defaultdict(list)
+    for kind, pack_id, name in names:
+        by_kind[kind].append(_Candidate(pack_id, name, normalise(name)))
+    return by_kind
+
+
+class _PackGenerator:
+    def __init__(self, pack: Pack, lent_by_kind: dict[str, list[_Candidate]]):
+        self.pack = pack
+        self.entities = {entity.id: entity for entity in pack.entities}
+        self.objects_of: dict[tuple[str, str], list[str]] = defaultdict(list)
+        self.subjects_of: dict[tuple[str, str], list[str]] = defaultdict(list)
+        self.linked: dict[str, list[str]] = defaultdict(list)
+        for fact in pack.facts:
+            self.objects_of[fact.subject, fact.relation].append(fact.object)
+            self.subjects_of[fact.object, fact.relation].append(fact.subject)
+            self.linked[fact.subject].append(fact.object)
+            if fact.object != fact.subject:
+                self.linked[fact.object].append(fact.subject)
+        # Wrong options by kind: this pack's entities first, then other packs', then the pack's own lists.
+        self.tiers = (
+            _pool_by_kind((entity.kind, pack.id, entity.name) for entity in pack.entities),
+            lent_by_kind,
+            _pool_by_kind((kind, pack.id, name) for kind, names in pack.distractors.items() for name in names),
         )
-    return questions
+        self._names_cache: dict[tuple[str, ...], frozenset[str]] = {}
+
+    def questions(self) -> list[Question]:
+        pack = self.pack
+        questions: list[Question] = []
+        for fact in pack.facts:
+            relation = RELATIONS[fact.relation]
+            if relation.ask_object:
+                questions.append(self.question(_Ask(fact, True)))
+            if relation.ask_subject:
+                questions.append(self.question(_Ask(fact, False)))
+        for written in pack.questions:
+            questions.append(
+                Question(
+                    id=f"{pack.id}/{written.id}",
+                    prompt=written.prompt,
+                    answers=written.answers,
+                    choices=written.choices,
+                    fact_id=None,
+                    quote=written.quote,
+                    source_title=pack.source.title,
+                    pack_id=pack.id,
+                    note=written.note,
+                )
+            )
+        return questions
+
+    def question(self, ask: _Ask) -> Question:
+        pack, entities, fact = self.pack, self.entities, ask.fact
+        relation = RELATIONS[fact.relation]
+        subject = entities[fact.subject]
+        obj = None if relation.object_is_year else entities[fact.object]
+        template = relation.ask_object if ask.asks_for_object else relation.ask_subject
+        assert template is not None
+        direction = "object" if ask.asks_for_object else "subject"
+        qid = question_id(pack.id, f"{fact.id}|{direction}")
+        rng = random.Random(qid)
+        asks_for_year = relation.object_is_year and ask.asks_for_object
+
+        # Other true answers to the same question: named in the prompt ("Besides X, ...") so the question
+        # has exactly one answer, and kept out of the options.
+        if ask.asks_for_object:
+            siblings = self.objects_of[fact.subject, fact.relation]
+            right_id, named = fact.object, fact.subject
+        else:
+            siblings = self.subjects_of[fact.object, fact.relation]
+            right_id, named = fact.subject, fact.object
+        if asks_for_year:
+            others = [year for year in siblings if year != right_id]
+            other_names = others
+        else:
+            right_kind = entities[right_id].kind
+            others = [s for s in siblings if s != right_id and s in entities and entities[s].kind == right_kind]
+            other_names = [display_name(entities[other]) for other in others]
+
+        prompt = template.format(
+            subject=display_name(subject),
+            object=display_name(obj) if obj else fact.object,
+            subject_kind=kind_noun(subject.kind),
+            object_kind=kind_noun(obj.kind) if obj else YEAR_KIND,
+        )
+        if others:
+            prompt = f"Besides {_list_names(other_names)}, {prompt[0].lower()}{prompt[1:]}"
+        prompt = prompt[0].upper() + prompt[1:]
+
+        if asks_for_year:
+            answers: tuple[str, ...] = (fact.object,)
+            distractors = _year_distractors(int(fact.object), rng, set(siblings))
+        else:
+            right = entities[right_id]
+            answers = right.names
+            # Anything the pack links to the entity the prompt names could be argued right ("Who is
+            # "Stronger" by?" must not offer Daft Punk, whom it samples), so none of it is a wrong option.
+            sibling_keys = self._names_of(("siblings", direction, named, fact.relation), siblings)
+            linked_keys = self._names_of(("linked", named), [*self.linked[named], named])
+            distractors = self._pick(right.kind, lambda key: key in sibling_keys or key in linked_keys, rng)
+        choices: tuple[str, ...] = ()
+        if distractors:
+            options = [answers[0], *distractors]
+            rng.shuffle(options)
+            choices = tuple(options)
+        return Question(
+            id=qid,
+            prompt=prompt,
+            answers=answers,
+            choices=choices,
+            fact_id=fact.id,
+            quote=fact.quote,
+            source_title=pack.source.title,
+            pack_id=pack.id,
+            note=fact.note,
+        )
+
+    def _names_of(self, cache_key: tuple[str, ...], entity_ids: Iterable[str]) -> frozenset[str]:
+        """Every normalised name of these entities, computed once per prompt entity (hubs stay linear)."""
+        names = self._names_cache.get(cache_key)
+        if names is None:
+            names = frozenset(
+                normalise(name)
+                for entity_id in entity_ids
+                if entity_id in self.entities
+                for name in self.entities[entity_id].names
+            )
+            self._names_cache[cache_key] = names
+        return names
+
+    def _pick(self, kind: str, excluded: Callable[[str], bool], rng: random.Random) -> list[str]:
+        wanted = OPTIONS_PER_QUESTION - 1
+        chosen: list[str] = []
+        chosen_keys: set[str] = set()
+        for tier_number, tier in enumerate(self.tiers):
+            # Only other packs' tier holds this pack's names too, and those it must skip.
+            own_pack = self.pack.id if tier_number == 1 else None
+            _draw(tier.get(kind, ()), own_pack, excluded, wanted, chosen, chosen_keys, rng)
+            if len(chosen) == wanted:
+                break
+        return chosen
 
 
-def _question(pack: Pack, ask: _Ask, entities: dict[str, Entity], pools: _DistractorPools) -> Question:
-    fact = ask.fact
-    relation = RELATIONS[fact.relation]
-    subject = entities[fact.subject]
-    obj = None if relation.object_is_year else entities[fact.object]
-    template = relation.ask_object if ask.asks_for_object else relation.ask_subject
-    assert template is not None
-    direction = "object" if ask.asks_for_object else "subject"
-    qid = question_id(pack.id, f"{fact.id}|{direction}")
-    rng = random.Random(qid)
+def _draw(
+    pool: Sequence[_Candidate],
+    skip_pack: str | None,
+    excluded: Callable[[str], bool],
+    wanted: int,
+    chosen: list[str],
+    chosen_keys: set[str],
+    rng: random.Random,
+) -> None:
+    """Add distinct, allowed names from ``pool`` to ``chosen`` until it holds ``wanted``."""
 
-    # Other true answers to the same question: named in the prompt ("Besides X, ...") so the question
-    # has exactly one answer, and kept out of the options.
-    if ask.asks_for_object:
-        siblings = [f.object for f in pack.facts if f.subject == fact.subject and f.relation == fact.relation]
-        right_id = fact.object
-    else:
-        siblings = [f.subject for f in pack.facts if f.object == fact.object and f.relation == fact.relation]
-        right_id = fact.subject
-    right_kind = "year" if relation.object_is_year and ask.asks_for_object else entities[right_id].kind
-    others = [s for s in siblings if s != right_id and entities[s].kind == right_kind]
+    def usable(candidate: _Candidate) -> bool:
+        return candidate.pack_id != skip_pack and candidate.key not in chosen_keys and not excluded(candidate.key)
 
-    prompt = template.format(
-        subject=display_name(subject),
-        object=display_name(obj) if obj else fact.object,
-        subject_kind=kind_noun(subject.kind),
-        object_kind=kind_noun(obj.kind) if obj else "year",
-    )
-    if others:
-        named = _list_names([display_name(entities[other]) for other in others])
-        prompt = f"Besides {named}, {prompt[0].lower()}{prompt[1:]}"
-    prompt = prompt[0].upper() + prompt[1:]
+    def take(candidate: _Candidate) -> bool:
+        chosen.append(candidate.name)
+        chosen_keys.add(candidate.key)
+        return len(chosen) == wanted
 
-    if relation.object_is_year and ask.asks_for_object:
-        answers: tuple[str, ...] = (fact.object,)
-        distractors = _year_distractors(int(fact.object), rng)
-    else:
-        right = entities[right_id]
-        answers = right.names
-        named = fact.subject if ask.asks_for_object else fact.object
-        # Anything the pack links to the entity the prompt names could be argued right ("Who is
-        # "Stronger" by?" must not offer Daft Punk, whom it samples), so none of it is a wrong option.
-        linked = {f.object if f.subject == named else f.subject for f in pack.facts if named in (f.subject, f.object)}
-        excluded = {
-            normalise(name)
-            for other in (*siblings, *linked, named)
-            if other in entities
-            for name in entities[other].names
-        }
-        distractors = pools.pick(right.kind, excluded, rng)
-    choices: tuple[str, ...] = ()
-    if distractors:
-        options = [answers[0], *distractors]
-        rng.shuffle(options)
-        choices = tuple(options)
-    return Question(
-        id=qid,
-        prompt=prompt,
-        answers=answers,
-        choices=choices,
-        fact_id=fact.id,
-        quote=fact.quote,
-        source_title=pack.source.title,
-        pack_id=pack.id,
-    )
+    if len(pool) > SMALL_POOL:
+        for _ in range(SAMPLE_ATTEMPTS):
+            candidate = pool[rng.randrange(len(pool))]
+            if usable(candidate) and take(candidate):
+                return
+    # A small pool, or a large one mostly excluded (rare: sampling failed many times): go through it all.
+    candidates = [candidate for candidate in pool if usable(candidate)]
+    rng.shuffle(candidates)
+    for candidate in candidates:
+        if candidate.key not in chosen_keys and take(candidate):
+            return
 
 
 def _list_names(names: Sequence[str]) -> str:
@@ -134,45 +257,6 @@ def _list_names(names: Sequence[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _year_distractors(year: int, rng: random.Random) -> list[str]:
-    nearby = [y for y in range(year - YEAR_SPREAD, year + YEAR_SPREAD + 1) if y != year]
-    return [str(y) for y in rng.sample(nearby, OPTIONS_PER_QUESTION - 1)]
-
-
-class _DistractorPools:
-    """Wrong options by kind: this pack's entities first, then other packs', then the pack's own lists.
-
-    A name that is true anywhere in this pack for the same question never gets in, because callers
-    exclude the answer's siblings; a name equal to the prompt's own entity is excluded too.
-    """
-
-    def __init__(self, pack: Pack, other_packs: Iterable[Pack]):
-        self._tiers: list[dict[str, list[str]]] = []
-        self._tiers.append(_names_by_kind(pack.entities))
-        others = [entity for other in other_packs if other.id != pack.id for entity in other.entities]
-        self._tiers.append(_names_by_kind(others))
-        self._tiers.append({kind: list(names) for kind, names in pack.distractors.items()})
-
-    def pick(self, kind: str, excluded: set[str], rng: random.Random) -> list[str]:
-        wanted = OPTIONS_PER_QUESTION - 1
-        chosen: list[str] = []
-        seen = set(excluded)
-        for tier in self._tiers:
-            candidates = [name for name in tier.get(kind, []) if normalise(name) not in seen]
-            rng.shuffle(candidates)
-            for name in candidates:
-                key = normalise(name)
-                if key in seen:
-                    continue
-                seen.add(key)
-                chosen.append(name)
-                if len(chosen) == wanted:
-                    return chosen
-        return chosen
-
-
-def _names_by_kind(entities: Iterable[Entity]) -> dict[str, list[str]]:
-    by_kind: dict[str, list[str]] = defaultdict(list)
-    for entity in entities:
-        by_kind[entity.kind].append(entity.name)
-    return by_kind
+def _year_distractors(year: int, rng: random.Random, true_years: set[str]) -> list[str]:
+    nearby = [y for y in range(year - YEAR_SPREAD, year + YEAR_SPREAD + 1) if y != year and str(y) not in true_years]
+    return [str(y) for y in rng.sample(nearby, min(len(nearby), OPTIONS_PER_QUESTION - 1))]

@@ -11,13 +11,20 @@ from functools import cached_property
 
 @dataclass(frozen=True)
 class Source:
-    """The article a pack was written from; ``text`` is the local copy that quotes are checked against."""
+    """Where a pack's content comes from; ``text`` is the local copy that quotes are checked against.
+
+    ``text`` is empty for a pack with no quotes at all (hand-written questions imported from a trivia
+    list have no article). ``license`` and ``attribution`` are shown with the pack's questions, e.g.
+    Open Trivia DB's CC BY-SA 4.0 credit.
+    """
 
     title: str
-    text: str
+    text: str = ""
     file: str | None = None
     url: str | None = None
     publisher: str | None = None
+    license: str | None = None
+    attribution: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,9 @@ class Fact:
     """One claim from the article: ``subject`` ``relation`` ``object``, backed by ``quote``.
 
     ``object`` is an entity id, except for relations whose object is a year (then it is the year as text).
+    ``note`` corrects or qualifies the article and is shown wherever the quote is ("The article says
+    2008; the tweet is from 2018."). ``context`` marks a quote that backs the fact without naming either
+    entity (the sentence before names them), so the validator does not ask for a name in it.
     """
 
     id: str
@@ -48,6 +58,8 @@ class Fact:
     quote: str
     via: str | None = None
     line: int | None = None
+    note: str | None = None
+    context: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,7 @@ class Question:
     quote: str | None = None
     source_title: str | None = None
     pack_id: str | None = None
+    note: str | None = None  # a correction shown next to the quote when the answer is revealed
 
     @property
     def answer(self) -> str:
@@ -86,6 +99,7 @@ class HandWrittenQuestion:
     choices: tuple[str, ...] = ()
     quote: str | None = None
     line: int | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)

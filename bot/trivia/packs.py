@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from bot.trivia.model import Entity, Fact, HandWrittenQuestion, Pack, Source
-from bot.trivia.relations import KINDS, RELATIONS
+from bot.trivia.relations import KINDS, RELATIONS, Relation
 
 # The C loader is several times faster; both are "safe" loaders that never build arbitrary objects.
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -37,15 +37,18 @@ MAX_NAME = 80
 MAX_PROMPT = 300
 MAX_QUOTE = 1000
 MAX_DESCRIPTION = 300
+MAX_NOTE = 300
+MAX_LICENSE = 100
+MAX_ATTRIBUTION = 500
 MAX_CHOICES = 5
 ID_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 YEAR_RANGE = (1000, 2100)
 
 _TOP_KEYS = {"id", "title", "description", "source", "entities", "facts", "questions", "distractors"}
-_SOURCE_KEYS = {"title", "file", "text", "url", "publisher"}
+_SOURCE_KEYS = {"title", "file", "text", "url", "publisher", "license", "attribution"}
 _ENTITY_KEYS = {"id", "name", "kind", "aliases", "year", "description"}
-_FACT_KEYS = {"subject", "relation", "object", "quote", "via"}
-_QUESTION_KEYS = {"id", "prompt", "answers", "choices", "quote"}
+_FACT_KEYS = {"subject", "relation", "object", "quote", "via", "note", "context"}
+_QUESTION_KEYS = {"id", "prompt", "answers", "choices", "quote", "note"}
 # Explicit tags a pack may use: the plain JSON-like types. Anything else (!!python/..., !!timestamp,
 # !!binary, local !tags) is refused rather than silently read as text.
 _CORE_TAG_PREFIX = "tag:yaml.org,2002:"
@@ -222,6 +225,8 @@ class _Validator:
         # Ids of entities that are declared but invalid: their own problem is reported, so facts naming
         # them are dropped quietly instead of claiming the id was never declared.
         self.broken_entity_ids: set[str] = set()
+        # Set when the source gives no article text: any quote then has nothing to be checked against.
+        self.source_without_text: _Node | None = None
 
     def problem(self, node: _Node, field: str, message: str) -> None:
         self.reader.problem(node.line, field, message)
@@ -278,6 +283,15 @@ class _Validator:
             self.problem(node, field, f"expected a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}, got {value!r}")
             return None
         return value
+
+    def flag(self, parent: dict[str, _Node], key: str, field: str) -> bool:
+        node = parent.get(key)
+        if node is None:
+            return False
+        if not isinstance(node.value, bool):
+            self.problem(node, _join(field, key), f"expected true or false, got {_describe(node.value)}")
+            return False
+        return node.value
 
     def text_list(self, parent: dict[str, _Node], key: str, field: str, limit: int, most: int) -> list[str] | None:
         node = parent.get(key)
@@ -348,20 +362,35 @@ class _Validator:
         title = self.text(fields, "title", "source", MAX_TITLE * 3)
         url = self.text(fields, "url", "source", 500, required=False)
         publisher = self.text(fields, "publisher", "source", MAX_NAME, required=False)
+        license_name = self.text(fields, "license", "source", MAX_LICENSE, required=False)
+        attribution = self.text(fields, "attribution", "source", MAX_ATTRIBUTION, required=False)
         file_name = self.text(fields, "file", "source", 200)
         inline = fields.get("text")
-        if (file_name is None) == (inline is None):
-            self.problem(
-                node, "source", "give the article's text either as source.file or as source.text (one of them)"
-            )
+        if file_name is not None and inline is not None:
+            self.problem(node, "source", "give the article's text either as source.file or as source.text, not both")
             return None
         if inline is not None:
             text = self.text(fields, "text", "source", MAX_SOURCE_CHARS)
-        else:
+        elif file_name is not None:
             text = self.read_source_file(fields["file"], file_name)
+        elif "file" in fields:
+            return None  # source.file was given but unusable; its own problem is reported
+        else:
+            # Hand-written questions imported from a trivia list have no article; quotes then cannot be
+            # checked, so each quote is refused where it stands.
+            self.source_without_text = node
+            text = ""
         if text is None or title is None:
             return None
-        return Source(title=title, text=text, file=file_name, url=url or None, publisher=publisher or None)
+        return Source(
+            title=title,
+            text=text,
+            file=file_name,
+            url=url or None,
+            publisher=publisher or None,
+            license=license_name or None,
+            attribution=attribution or None,
+        )
 
     def read_source_file(self, node: _Node, file_name: str) -> str | None:
         if self.base_dir is None:
@@ -443,15 +472,64 @@ class _Validator:
                     obj = self.entity_reference(fields, "object", field, entities)
             quote = self.quote(fields, field, source_text)
             via = self.text(fields, "via", field, MAX_NAME, required=False)
-            if subject is None or relation is None or obj is None or quote is None:
+            note = self.text(fields, "note", field, MAX_NOTE, required=False)
+            context = self.flag(fields, "context", field)
+            if subject is None or relation is None or obj is None:
+                continue
+            if not self.kinds_fit(fields, field, relation, entities[subject], obj, entities.get(obj)):
+                continue
+            if quote is None:
                 continue
             triple = (subject, relation.name, obj)
             if triple in seen:
                 self.problem(node, field, f"duplicate fact: {subject} {relation.name} {obj} is stated twice")
                 continue
             seen.add(triple)
-            facts.append(Fact(fact_id(*triple), subject, relation.name, obj, quote, via or None, node.line))
+            facts.append(
+                Fact(
+                    fact_id(*triple),
+                    subject,
+                    relation.name,
+                    obj,
+                    quote,
+                    via or None,
+                    node.line,
+                    note=note or None,
+                    context=context,
+                )
+            )
         return facts
+
+    def kinds_fit(
+        self,
+        fields: dict[str, _Node],
+        field: str,
+        relation: Relation,
+        subject: Entity,
+        obj: str,
+        obj_entity: Entity | None,
+    ) -> bool:
+        """A fact's two ends must be kinds its relation takes, and two different things."""
+        if obj_entity is not None and obj_entity.id == subject.id:
+            self.problem(fields["object"], f"{field}.object", f"a fact cannot relate `{subject.id}` to itself")
+            return False
+        subject_fits = subject.kind in relation.subject_kinds
+        object_fits = relation.object_is_year or (obj_entity is not None and obj_entity.kind in relation.object_kinds)
+        if subject_fits and object_fits:
+            return True
+        ends = f"subject `{subject.id}` is {_a(subject.kind)}"
+        if obj_entity is not None:
+            ends += f", object `{obj_entity.id}` is {_a(obj_entity.kind)}"
+        message = f"`{relation.name}` takes {relation.takes}: {ends}"
+        if (
+            obj_entity is not None
+            and obj_entity.kind in relation.subject_kinds
+            and subject.kind in relation.object_kinds
+        ):
+            message += "; is the fact backwards? swap subject and object"
+        key = "subject" if not subject_fits else "object"
+        self.problem(fields[key], f"{field}.{key}", message)
+        return False
 
     def entity_reference(
         self, fields: dict[str, _Node], key: str, field: str, entities: dict[str, Entity]
@@ -466,6 +544,13 @@ class _Validator:
 
     def quote(self, fields: dict[str, _Node], field: str, source_text: str | None) -> str | None:
         quote = self.text(fields, "quote", field, MAX_QUOTE)
+        if quote is not None and self.source_without_text is not None:
+            self.problem(
+                fields["quote"],
+                f"{field}.quote",
+                "a quote needs the article's text to be checked against: add source.text or source.file",
+            )
+            return None
         if quote is not None and source_text is not None and normalise_quote_text(quote) not in source_text:
             self.problem(fields["quote"], f"{field}.quote", "this quote is not in the source article")
             return None
@@ -498,13 +583,18 @@ class _Validator:
                 self.problem(fields["choices"], f"{field}.choices", "the same choice is listed twice")
                 answers = None
             quote = self.quote(fields, field, source_text) if "quote" in fields else None
+            note = self.text(fields, "note", field, MAX_NOTE, required=False)
             if question_id is not None and question_id in seen:
                 self.problem(fields["id"], f"{field}.id", f"duplicate question id {question_id!r}")
                 continue
             if question_id is None or prompt is None or answers is None:
                 continue
             seen.add(question_id)
-            questions.append(HandWrittenQuestion(question_id, prompt, tuple(answers), tuple(choices), quote, node.line))
+            questions.append(
+                HandWrittenQuestion(
+                    question_id, prompt, tuple(answers), tuple(choices), quote, node.line, note=note or None
+                )
+            )
         return questions
 
     def distractors(self, top: dict[str, _Node]) -> dict[str, tuple[str, ...]]:
@@ -536,6 +626,10 @@ def _describe(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value}"
     return type(value).__name__
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
 def fact_id(subject: str, relation: str, obj: str) -> str:

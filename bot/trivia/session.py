@@ -6,12 +6,15 @@ the terminal front end and the tests drive exactly the code the bot runs.
 
 A score is committed before it is announced: a question's answers are stored before its
 ``QuestionClosed`` is rendered, and the game is finished in storage before ``GameOver`` is rendered,
-so players are never shown points that a crash a moment later would lose. If storage fails, the
-players are told (``StorageFailed``) and the game stops rather than carrying on with scores that
-will not count.
+so players are never shown points that a crash a moment later would lose. If saving a question's
+answers fails, that question is not shown as scored: the players are told (``StorageFailed``
+carrying the question), the game stops, and the final standings are the stored ones, saying which
+question did not count.
 
-Everything that touches the game happens under one lock, so a tick and an answer never interleave
-and events reach the front end in the order the game produced them.
+Everything that touches the game (and storage) happens under one lock, so a tick and an answer
+never interleave. Rendering does not: events go to an outbox that one courier task renders in
+order, so a slow or rate-limited send never holds up an answer, and the front end never waits on
+its own sends to get a reply.
 """
 
 from __future__ import annotations
@@ -21,10 +24,21 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.storage.base import PlayerResult, ScoredAnswer, Store
-from bot.trivia.game import Clock, EndReason, Event, Game, GameOver, Player, QuestionClosed
+from bot.trivia.game import (
+    AnswerRejected,
+    Clock,
+    EndReason,
+    Event,
+    Game,
+    GameOver,
+    Player,
+    QuestionClosed,
+    RejectReason,
+    Standing,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +49,15 @@ Sleep = Callable[[float], Awaitable[object]]
 @dataclass(frozen=True)
 class StorageFailed(Event):
     """Saving failed; ``operation`` is the ``Store`` method ("start_game", "record_answers" or
-    "finish_game"). After a failed ``start_game`` the game never starts; after a failed
-    ``record_answers`` the game stops (its ``GameOver`` follows); after a failed ``finish_game``
-    the ``GameOver`` is still shown."""
+    "finish_game"). After a failed ``start_game`` the game never starts. After a failed
+    ``record_answers``, ``question`` is the close whose answers were not saved: it takes the place
+    of that ``QuestionClosed`` (reveal the answer, score nobody), the game stops, and the
+    ``GameOver`` that follows has the stored standings and ``not_counted`` set. After a failed
+    ``finish_game`` the ``GameOver`` is still shown."""
 
     operation: str
     detail: str
+    question: QuestionClosed | None = None
 
 
 class GameSession:
@@ -48,8 +65,10 @@ class GameSession:
     ``submit``, ``skip`` and ``stop`` from its own handlers while ``run`` is going.
 
     ``render`` receives every event, including ``AnswerLocked``, ``AnswerRejected`` and
-    ``WrongAnswer``; ``submit``/``skip``/``stop`` also return the events they caused, so a front end
-    that answers an interaction privately can use the return value and ignore those in ``render``.
+    ``WrongAnswer``, in order, from a task of its own; ``submit``/``skip``/``stop`` return the
+    events they caused as soon as they are stored, without waiting for them to be rendered, so a
+    front end that answers an interaction privately can use the return value and ignore those in
+    ``render``. ``run()`` returns once everything has been rendered.
     ``clock`` must be the clock the game uses (it defaults to it); ``sleep`` waits that clock's
     seconds; ``wall_clock`` stamps what is stored.
     """
@@ -83,7 +102,10 @@ class GameSession:
         self._wall_offset = 0.0
         self._storage_broken = False
         self._storage_error = ""
+        self._not_counted: QuestionClosed | None = None
         self._ran = False
+        self._outbox: asyncio.Queue[Event] = asyncio.Queue()
+        self._courier: asyncio.Task[None] | None = None
 
     @property
     def game_id(self) -> int | None:
@@ -102,8 +124,15 @@ class GameSession:
         if self._ran:
             raise RuntimeError("a GameSession runs only once")
         self._ran = True
+        try:
+            await self._play()
+        finally:
+            # Whatever ended the game, what it said is delivered before run() returns.
+            await self._outbox.join()
+
+    async def _play(self) -> None:
         async with self._lock:
-            if self.game.is_over:  # stopped before it began; stop() already rendered the GameOver
+            if self.game.is_over:  # stopped before it began; stop() already published the GameOver
                 return
             try:
                 self._game_id = await self._store.start_game(
@@ -112,7 +141,7 @@ class GameSession:
             except Exception as error:
                 log.exception("could not record the start of a game in channel %s", self.channel_id)
                 self.game.stop()  # so late answers and commands are refused rather than queued
-                await self._render_safely(StorageFailed("start_game", _describe(error)))
+                self._send(StorageFailed("start_game", _describe(error)))
                 return
             self._wall_offset = self._wall_clock() - self._clock()
             await self._publish(self.game.start())
@@ -121,9 +150,18 @@ class GameSession:
             async with self._lock:
                 await self._publish(self.game.tick())
 
-    async def submit(self, player: Player, text: str) -> list[Event]:
-        """Feed one answer (a chat message or a chosen option) and render what it caused."""
-        return await self._command(lambda: self.game.answer(player, text))
+    async def submit(self, player: Player, text: str, *, question: int | None = None) -> list[Event]:
+        """Feed one answer (a chat message or a chosen option). With ``question`` (its number), the
+        answer only counts while that very question is open: a button press that waited behind a
+        skip is refused as "no question open" rather than landing on the next question."""
+
+        def answer() -> list[Event]:
+            if question is not None and (question != self.game.number or self.game.current is None):
+                reason = RejectReason.GAME_OVER if self.game.is_over else RejectReason.NO_QUESTION_OPEN
+                return [AnswerRejected(player, reason, text[:200])]
+            return self.game.answer(player, text)
+
+        return await self._command(answer)
 
     async def skip(self) -> list[Event]:
         return await self._command(self.game.skip)
@@ -156,23 +194,43 @@ class GameSession:
             changed.cancel()
 
     async def _publish(self, events: Iterable[Event]) -> list[Event]:
-        """Store, then render, each event in order; returns what was rendered."""
+        """Store each event's consequences, then hand it to the courier, in order; returns what was sent."""
         published: list[Event] = []
         pending = deque(events)
         while pending:
             event = pending.popleft()
             if isinstance(event, QuestionClosed) and not await self._record(event):
-                published.append(StorageFailed("record_answers", self._storage_error))
-                await self._render_safely(published[-1])
-                # Its answer is still revealed, but the game goes no further: whatever else this batch
-                # held (a next question) gives way to a stop.
+                # Shown instead of the close: the answer is revealed, nobody is shown as scored.
+                self._not_counted = event
+                event = StorageFailed("record_answers", self._storage_error, event)
+                # The game goes no further: whatever else this batch held (a next question) gives
+                # way to a stop.
                 leftovers = [*pending, *self.game.stop()]
                 pending = deque(e for e in leftovers if isinstance(e, GameOver))
             elif isinstance(event, GameOver):
+                if self._not_counted is not None:
+                    event = _without_unsaved(event, self._not_counted)
                 await self._finish(event)
-            await self._render_safely(event)
+            self._send(event)
             published.append(event)
         return published
+
+    def _send(self, event: Event) -> None:
+        self._outbox.put_nowait(event)
+        # The courier stops when the outbox runs dry; it cannot be between its last look and its
+        # end here (no await in between), so a new one is started only when needed.
+        if self._courier is None or self._courier.done():
+            self._courier = asyncio.get_running_loop().create_task(
+                self._deliver(), name=f"trivia-render-{self.channel_id}"
+            )
+
+    async def _deliver(self) -> None:
+        while not self._outbox.empty():
+            event = self._outbox.get_nowait()
+            try:
+                await self._render_safely(event)
+            finally:
+                self._outbox.task_done()
 
     async def _record(self, closed: QuestionClosed) -> bool:
         if not closed.answers or self._game_id is None or self._storage_broken:
@@ -218,7 +276,7 @@ class GameSession:
         except Exception as error:
             log.exception("could not record the end of a game in channel %s", self.channel_id)
             if not self._storage_broken:  # players were already told once
-                await self._render_safely(StorageFailed("finish_game", _describe(error)))
+                self._send(StorageFailed("finish_game", _describe(error)))
 
     async def _render_safely(self, event: Event) -> None:
         # One message that fails to send (a Discord hiccup, a deleted channel) must not kill the game
@@ -227,6 +285,32 @@ class GameSession:
             await self._render(event)
         except Exception:
             log.exception("rendering %s failed in channel %s", type(event).__name__, self.channel_id)
+
+
+def _without_unsaved(over: GameOver, unsaved: QuestionClosed) -> GameOver:
+    """``over`` as storage has it: without the points of the question that could not be saved.
+
+    Every earlier question was saved (the game stops at the first failure), so the stored totals are
+    the game's totals less that question's answers. A win that rested on those points is no win.
+    """
+    lost = {score.player.id: score for score in unsaved.answers}
+    totals = [
+        (
+            standing.player,
+            standing.points - (lost[standing.player.id].points if standing.player.id in lost else 0),
+            standing.correct - (lost[standing.player.id].correct if standing.player.id in lost else 0),
+        )
+        for standing in over.standings
+    ]
+    # A stable sort keeps the game's own order among players who are still equal.
+    totals.sort(key=lambda total: (-total[1], -total[2]))
+    standings: list[Standing] = []
+    for position, (player, points, correct) in enumerate(totals, start=1):
+        shares_rank = standings and (standings[-1].points, standings[-1].correct) == (points, correct)
+        standings.append(Standing(standings[-1].rank if shares_rank else position, player, points, correct))
+    reason = EndReason.STOPPED if over.reason is EndReason.POINTS_REACHED else over.reason
+    winners = tuple(standing.player for standing in standings if standing.rank == 1 and standing.points > 0)
+    return replace(over, reason=reason, standings=tuple(standings), winners=winners, not_counted=unsaved.number)
 
 
 def _describe(error: BaseException) -> str:

@@ -177,6 +177,7 @@ class DiscordDouble:
         self._tokens: dict[str, InteractionRecord] = {}
         self._uploads: dict[int, AttachmentUpload] = {}
         self._failures: list[dict[str, Any]] = []
+        self._slow_routes: list[dict[str, Any]] = []
         self._connections: set[_GatewayConnection] = set()
         # Intent bits the "Developer Portal" has not enabled: an IDENTIFY asking for any of them
         # is closed with 4014, as Discord does.
@@ -833,11 +834,13 @@ class DiscordDouble:
         values: list[str] | None = None,
         wait: bool = True,
         timeout: float = 5.0,
+        settle: bool = True,
     ) -> InteractionRecord:
         """Press the button (or pick ``values`` in the select) ``custom_id`` on a bot message.
 
         Raises ``KeyError`` if the message has no such component and ``ValueError`` if it is
-        disabled, since a real user could not click it either.
+        disabled, since a real user could not click it either. ``settle=False`` presses without
+        first waiting for the bot's REST calls to finish (a user does not wait for a slow edit).
         """
         msg = self._message_or_error(message)
         component = msg.component(custom_id)
@@ -850,10 +853,17 @@ class DiscordDouble:
         if component["type"] != 2:
             data["values"] = list(values or [])
         record = await self._dispatch_interaction(
-            INTERACTION_MESSAGE_COMPONENT, user, guild, channel, data, source_message=msg, custom_id=custom_id
+            INTERACTION_MESSAGE_COMPONENT,
+            user,
+            guild,
+            channel,
+            data,
+            source_message=msg,
+            custom_id=custom_id,
+            settle=settle,
         )
         if wait:
-            await self._wait_response(record, timeout)
+            await self._wait_response(record, timeout, settle=settle)
         return record
 
     async def click_button(self, message: Message | int, label: str, user: User, **kwargs: Any) -> InteractionRecord:
@@ -937,6 +947,23 @@ class DiscordDouble:
                 "left": times,
             }
         )
+
+    def slow_next(self, method: str, path_pattern: str, *, seconds: float, times: int = 1) -> None:
+        """Make the next ``times`` matching REST calls take ``seconds`` before they are answered,
+        as a rate-limited or overloaded Discord does. The request is recorded on arrival, so
+        ``wait_for_request`` sees it while it is still pending."""
+        self._slow_routes.append(
+            {"method": method.upper(), "pattern": re.compile(path_pattern), "seconds": seconds, "left": times}
+        )
+
+    def _take_slowness(self, record: RecordedRequest) -> float:
+        for slow in self._slow_routes:
+            if slow["method"] == record.method and slow["pattern"].search(record.path):
+                slow["left"] -= 1
+                if slow["left"] <= 0:
+                    self._slow_routes.remove(slow)
+                return slow["seconds"]
+        return 0.0
 
     # ------------------------------------------------------------------ query helpers
 
@@ -1104,8 +1131,10 @@ class DiscordDouble:
         source_message: Message | None = None,
         command_name: str | None = None,
         custom_id: str | None = None,
+        settle: bool = True,
     ) -> InteractionRecord:
-        await self.settle()
+        if settle:
+            await self.settle()
         iid = next_snowflake()
         token = f"double-{iid}-{secrets.token_urlsafe(16)}"
         app_perms = self._permissions_in(guild, self.bot_user) if guild else 0
@@ -1156,12 +1185,13 @@ class DiscordDouble:
         await self._send_dispatch("INTERACTION_CREATE", payload)
         return record
 
-    async def _wait_response(self, record: InteractionRecord, timeout: float) -> None:
+    async def _wait_response(self, record: InteractionRecord, timeout: float, *, settle: bool = True) -> None:
         await self.wait_for(lambda: record.responded or record.rejected, timeout, what=f"a response to {record!r}")
         if not record.responded:
             status, body = record.rejected[0]
             raise AssertionError(f"Discord would have refused the response to {record!r}: {status} {body}")
-        await self.settle(timeout)
+        if settle:
+            await self.settle(timeout)
 
     # ------------------------------------------------------------------ REST plumbing
 
@@ -1247,6 +1277,10 @@ class DiscordDouble:
         }
         record = RecordedRequest(request.method, path, dict(request.query), body, files, headers)
         self.requests.append(record)
+        delay = self._take_slowness(record)
+        if delay:
+            await self._notify()
+            await asyncio.sleep(delay)
         try:
             injected = self._take_failure(record)
             if injected is not None:

@@ -102,6 +102,15 @@ def final_standings(double: DiscordDouble, channel):
     return double.wait_for(found, timeout=15, what="final standings")
 
 
+def private_reply(double: DiscordDouble, press) -> str:
+    """The text of the private reply to a button press: pressed are acknowledged at once ("thinking")
+    and answered by a followup that replaces that placeholder."""
+    return double.wait_for(
+        lambda: press.message is not None and not press.message.loading and press.content,
+        what=f"the private reply to {press!r}",
+    )
+
+
 def button_for(message, text: str) -> str:
     for button in message.buttons:
         if button["label"].split(" · ", 1)[1] == text:
@@ -147,10 +156,10 @@ async def test_button_game_scores_the_right_player_and_shows_the_leaderboard(
         wrong = next(choice for choice in question.choices if choice != question.answer)
 
         locked = await double.click(asked, button_for(asked, question.answer), ann)
-        assert locked.ephemeral and "Locked in" in locked.content
+        assert locked.ephemeral and "Locked in" in await private_reply(double, locked)
         await double.click(asked, button_for(asked, wrong), bob)
         again = await double.click(asked, button_for(asked, wrong), ann)
-        assert "already answered" in again.content
+        assert "already answered" in await private_reply(double, again)
 
         result = await result_message(double, channel, 1)
         result_embed = result.embeds[0]

@@ -88,20 +88,6 @@ def test_a_privileged_intent_the_portal_refuses_ends_with_one_line_and_exit_2(tm
     assert "secret-part" not in captured.err + captured.out
 
 
-def test_a_database_that_cannot_be_reached_ends_with_one_line_and_exit_2(tmp_path, capsys, restore_logging):
-    # Port 1 on loopback: nothing listens, so PostgreSQL is refused at once when the bot opens its store.
-    url = "postgresql://crate:db-password-xyz@127.0.0.1:1/crate"
-    with double_on_its_own_loop():
-        code = launcher.run(settings_for(tmp_path, DATABASE_URL=url))
-    captured = capsys.readouterr()
-    assert code == 2
-    line = the_exit_line(captured.err)
-    assert line.startswith("crate-digger: cannot use the database: cannot connect to PostgreSQL at ")
-    assert "postgresql://crate:***@127.0.0.1:1/crate" in line
-    assert "Traceback" not in captured.err + captured.out
-    assert "db-password-xyz" not in captured.err + captured.out
-
-
 def test_sync_registers_the_commands_with_one_server(tmp_path, capsys, restore_logging):
     with double_on_its_own_loop() as double:
         code = launcher.sync(settings_for(tmp_path), double.guild.id)

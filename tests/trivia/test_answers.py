@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.trivia.answers import matches, normalise, typo_budget
+from bot.trivia.answers import MAX_INPUT_CHARS, matches, named_option, normalise, option_labels, typo_budget
 
 HBFS = "Harder, Better, Faster, Stronger"
 
@@ -188,3 +188,48 @@ def test_huge_guess_refused(guess: str) -> None:
 )
 def test_typo_budget(letters: int, budget: int) -> None:
     assert typo_budget(letters) == budget
+
+
+# -- naming an option in choices mode ---------------------------------------------------------------
+
+OPTIONS = ("Hype Williams", "Hayao Miyazaki", "Katsuhiro Otomo", "Takashi Murakami")
+
+
+@pytest.mark.parametrize(
+    ("typed", "index"),
+    [
+        ("Takashi Murakami", 3),
+        ("  takashi   MURAKAMI! ", 3),
+        ("Katsuhiró Ótomo", 2),
+        ("a", 0),
+        ("(B)", 1),
+        ("c)", 2),
+        ("4", 3),
+        ("1.", 0),
+    ],
+)
+def test_an_option_is_named_by_its_full_text_letter_or_number(typed: str, index: int) -> None:
+    assert named_option(typed, OPTIONS) == index
+
+
+@pytest.mark.parametrize(
+    "typed", ["Murakami", "Williams", "Takashi Murakam", "E", "5", "0", "", "   ", "AB", "x" * (MAX_INPUT_CHARS + 1)]
+)
+def test_anything_else_names_no_option(typed: str) -> None:
+    assert named_option(typed, OPTIONS) is None
+
+
+def test_an_option_that_looks_like_a_label_is_taken_literally() -> None:
+    assert named_option("1", ("2", "1", "3")) == 1
+    assert named_option("b", ("a", "b")) == 1
+
+
+def test_options_that_fold_to_the_same_text_are_named_only_by_label() -> None:
+    options = ("Daft Punk", "daft-punk", "Justice")
+    assert named_option("Daft Punk", options) is None
+    assert named_option("B", options) == 1
+
+
+def test_option_labels() -> None:
+    assert option_labels(4) == "type A-D, 1-4 or the option's full text"
+    assert option_labels(3) == "type A-C, 1-3 or the option's full text"

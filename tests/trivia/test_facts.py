@@ -213,7 +213,7 @@ entities:
   - {id: geinoh-yamashirogumi, name: Geinoh Yamashirogumi, kind: musician}
 facts:
   - subject: akira
-    relation: collaborated_with
+    relation: score_by
     object: geinoh-yamashirogumi
     quote: Its soundtrack was by Geinoh Yamashirogumi
 """

@@ -6,6 +6,8 @@ import random
 from collections.abc import Sequence
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.trivia.game import (
     AnswerLocked,
@@ -354,7 +356,7 @@ def test_the_first_answer_of_a_game_does_not_close_the_question_on_everyone_else
         ("(B)", "Right 1"),
         ("1.", "Wrong 1a"),
         ("D", "Wrong 1c"),
-        ("R1", "Right 1"),  # an accepted alias of the right option, through the matcher
+        ("wrong-1A!", "Wrong 1a"),  # the full text in normal form: case and punctuation fold
     ],
 )
 def test_choice_by_text_number_or_letter(typed: str, choice: str) -> None:
@@ -363,7 +365,8 @@ def test_choice_by_text_number_or_letter(typed: str, choice: str) -> None:
     assert game.answer(ALICE, typed, clock.advance(1))[0] == AnswerLocked(1, ALICE, choice, 1, 1)
 
 
-@pytest.mark.parametrize("typed", ["", "   ", "0", "5", "E", "Z", "Right", "-1", "x" * 5000])
+# "R1" is an alias of the right option: accepting it while refusing "Wrong" would tell them apart.
+@pytest.mark.parametrize("typed", ["", "   ", "0", "5", "E", "Z", "Right", "-1", "R1", "Wrong", "x" * 5000])
 def test_invalid_choice_is_rejected_and_the_player_may_try_again(typed: str) -> None:
     game, clock = make_game()
     game.start()
@@ -671,3 +674,44 @@ def test_an_answer_after_the_deadline_but_before_the_tick_is_too_late() -> None:
     assert [type(e) for e in events] == [QuestionClosed, AnswerRejected]
     assert closed(events).reason is CloseReason.TIMEOUT and closed(events).answers == ()
     assert events[1].reason is RejectReason.NO_QUESTION_OPEN
+
+
+# -- probe-free multiple choice ----------------------------------------------------------------------
+
+_WORDS = st.sampled_from(["Daft", "Punk", "Kanye", "West", "Akira", "Otomo", "Stronger", "1988", "2", "B", "the", "Á"])
+_NAMES = st.lists(_WORDS, min_size=1, max_size=3).map(" ".join)
+
+
+@st.composite
+def _options_and_guess(draw: st.DrawFn) -> tuple[list[str], list[str], str]:
+    options = draw(st.lists(_NAMES, min_size=2, max_size=5, unique_by=str.casefold))
+    extra_alias = draw(_NAMES)
+    typed = draw(
+        st.one_of(
+            st.sampled_from(options),
+            st.sampled_from(options).map(lambda option: option.split()[-1]),  # a surname
+            st.sampled_from(options).map(lambda option: option.upper() + "!"),
+            st.sampled_from("ABCDEabcde12345"),
+            st.just(extra_alias),
+            _NAMES,
+            st.text(max_size=12),
+        )
+    )
+    return options, [extra_alias], typed
+
+
+@settings(max_examples=300, deadline=None)
+@given(_options_and_guess())
+def test_whether_a_typed_option_is_refused_never_depends_on_which_option_is_right(
+    case: tuple[list[str], list[str], str],
+) -> None:
+    options, extra_aliases, typed = case
+    refused = set()
+    for right in options:
+        # The right answer carries aliases (its last word, another name); wrong options carry none.
+        question = Question("q", "Which?", (right, right.split()[-1], *extra_aliases), tuple(options))
+        game = Game([question], RoundSettings(questions=1, hints=False), FakeClock(), rng=random.Random(1))
+        game.start()
+        (event,) = game.answer(ALICE, typed)
+        refused.add(isinstance(event, AnswerRejected))
+    assert len(refused) == 1, f"{typed!r} among {options}: refused for some right answers only"

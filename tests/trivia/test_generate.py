@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.trivia.answers import normalise
 from bot.trivia.generate import OPTIONS_PER_QUESTION, generate_questions
-from bot.trivia.model import Pack, Question
+from bot.trivia.model import Entity, Fact, Pack, Question, Source
 from bot.trivia.packs import BUILTIN_PACKS_DIR, load_pack_file, parse_pack
 from bot.trivia.relations import RELATIONS
 
@@ -254,3 +256,93 @@ def test_ids_depend_on_the_fact_not_its_position() -> None:
     reordered = dataclasses.replace(pack, facts=tuple(reversed(pack.facts)))
     ids = {question.fact_id: question.id for question in generate_questions(pack)}
     assert {question.fact_id: question.id for question in generate_questions(reordered)} == ids
+
+
+def test_notes_travel_from_facts_and_written_questions_to_questions() -> None:
+    pack = parse_pack(
+        """\
+id: noted
+title: Noted
+source:
+  title: An article
+  text: As recently as 2008, he tweeted that it was like Akira.
+entities:
+  - {id: kanye, name: Kanye West, kind: musician}
+  - {id: akira, name: Akira, kind: film}
+facts:
+  - subject: kanye
+    relation: likened_work_to
+    object: akira
+    quote: As recently as 2008, he tweeted that it was like Akira.
+    note: The article says 2008; the tweet is from 2018.
+questions:
+  - id: q1
+    prompt: Which film?
+    answers: [Akira]
+    note: A written note.
+""",
+        "noted.yaml",
+    )
+    notes = {question.fact_id: question.note for question in generate_questions(pack)}
+    assert notes == {
+        "kanye:likened_work_to:akira": "The article says 2008; the tweet is from 2018.",
+        None: "A written note.",
+    }
+
+
+PINNED = Path(__file__).with_name("seed_questions_pinned.json")
+
+
+def test_the_seed_packs_questions_are_pinned(questions: list[Question]) -> None:
+    """Ids, prompts, answers and options as generated before generation became linear. If you change the
+    seed pack or a template on purpose, regenerate the file and review the diff."""
+    pinned = json.loads(PINNED.read_text(encoding="utf-8"))
+    now = {
+        question.id: {"prompt": question.prompt, "answers": list(question.answers), "choices": list(question.choices)}
+        for question in generated(questions)
+    }
+    assert len(set(now) & set(pinned)) >= 40
+    for question_id in set(now) & set(pinned):
+        assert now[question_id] == pinned[question_id], question_id
+
+
+def test_two_release_years_for_one_subject_generate_without_offering_either_as_wrong() -> None:
+    pack = parse_pack(
+        TINY.replace(
+            "  - {subject: akira, relation: released_in, object: 1988, quote: classic 1988 film}\n",
+            "  - {subject: akira, relation: released_in, object: 1988, quote: classic 1988 film}\n"
+            "  - {subject: akira, relation: released_in, object: 1990, quote: classic 1988 film}\n",
+        ),
+        "tiny.yaml",
+    )
+    by_fact = {question.fact_id: question for question in generate_questions(pack)}
+    first, second = by_fact["akira:released_in:1988"], by_fact["akira:released_in:1990"]
+    assert first.prompt.startswith("Besides 1990, ")
+    assert second.prompt.startswith("Besides 1988, ")
+    assert "1990" not in first.choices and "1988" not in second.choices
+    assert len(first.choices) == OPTIONS_PER_QUESTION
+
+
+def test_large_pools_are_sampled_deterministically_and_never_offer_a_true_answer() -> None:
+    songs = [Entity(f"song-{n}", f"Song {n}", "song") for n in range(500)]
+    hub = Entity("hub", "Hub", "musician")
+    facts = tuple(
+        Fact(f"song-{n}:samples:song-{n + 1}", f"song-{n}", "samples", f"song-{n + 1}", "q") for n in range(499)
+    ) + tuple(Fact(f"song-{n}:by:hub", f"song-{n}", "by", "hub", "q") for n in range(0, 500, 5))
+    pack = Pack("big", "Big", Source("S", "q"), (*songs, hub), facts)
+    first, second = generate_questions(pack), generate_questions(pack)
+    assert [(q.id, q.choices) for q in first] == [(q.id, q.choices) for q in second]
+    for question in first:
+        fact = next(fact for fact in facts if fact.id == question.fact_id)
+        if fact.relation != "samples":
+            continue
+        assert len(question.choices) == OPTIONS_PER_QUESTION
+        asks_object = question.answer == pack.entity(fact.object).name
+        named = fact.subject if asks_object else fact.object
+        if asks_object:
+            true = {f.object for f in facts if f.subject == fact.subject and f.relation == "samples"}
+        else:
+            true = {f.subject for f in facts if f.object == fact.object and f.relation == "samples"}
+        linked = {end for f in facts if named in (f.subject, f.object) for end in (f.subject, f.object)}
+        for wrong in question.wrong:
+            assert wrong.replace("Song ", "song-") not in true | linked, (question.prompt, wrong)

@@ -148,7 +148,7 @@ async def test_text_game_scripted_players_store_before_announcing() -> None:
         PlayerResult(BOB.id, "Bob", 10, 1, True),
     )
     assert finish[5] is False
-    assert table.log[-2:] == [finish, ("render", "GameOver")]
+    assert table.log[-1] == ("render", "GameOver") and table.log.index(finish) < len(table.log) - 1
     over = table.rendered[-1]
     assert isinstance(over, GameOver) and over.reason is EndReason.FINISHED and over.winners == (ALICE, BOB)
     assert isinstance(table.rendered[0], GameStarted)
@@ -284,9 +284,11 @@ async def test_failed_recording_is_reported_and_stops_the_game() -> None:
     await table.session.run()
 
     kinds = [type(e).__name__ for e in table.rendered]
-    assert kinds == ["GameStarted", "QuestionAsked", "StorageFailed", "QuestionClosed", "GameOver"]
+    # The failure takes the place of the close: the answer is revealed, nobody is shown as scored.
+    assert kinds == ["GameStarted", "QuestionAsked", "StorageFailed", "GameOver"]
     failure = table.of(StorageFailed)[0]
     assert failure.operation == "record_answers" and "RuntimeError" in failure.detail
+    assert failure.question is not None and failure.question.number == 1
     over = table.rendered[-1]
     assert over.reason is EndReason.STOPPED
     (finish,) = table.calls("finish_game")
@@ -372,3 +374,135 @@ async def test_registry_stop_all_finishes_every_game_cleanly() -> None:
 
 async def _never(delay: float) -> None:
     await asyncio.Event().wait()
+
+
+# -- reliability: nothing unsaved is shown as scored ------------------------------------------------
+
+
+def shown_as_scored(rendered: list[Event]) -> set[tuple[int, int]]:
+    """(player id, question number) of every score a front end was asked to announce."""
+    closes = [event for event in rendered if isinstance(event, QuestionClosed)]
+    return {(score.player.id, event.number) for event in closes for score in event.scorers}
+
+
+@pytest.mark.reliability
+async def test_a_question_whose_answers_were_not_saved_is_not_shown_as_scored() -> None:
+    table = Table(AnswerMode.TEXT, questions=3, pause_seconds=1)
+    table.answers(1, (1, ALICE, "Right 1"))
+    table.answers(2, (1, BOB, "Right 2"))
+    original = table.render
+
+    async def break_storage_at_question_2(event: Event) -> None:
+        await original(event)
+        if isinstance(event, QuestionAsked) and event.number == 2:
+            table.store.fail.add("record_answers")
+
+    table.session._render = break_storage_at_question_2
+    await table.session.run()
+
+    assert shown_as_scored(table.rendered) == {(ALICE.id, 1)}  # never "Bob +10"
+    (failure,) = table.of(StorageFailed)
+    assert failure.operation == "record_answers" and failure.question is not None
+    assert failure.question.number == 2 and failure.question.answer == "Right 2"  # still revealed
+    over = table.rendered[-1]
+    assert isinstance(over, GameOver) and over.not_counted == 2
+    # The standings shown are the stored ones: Bob's unsaved 10 points would have tied him first.
+    assert [(s.rank, s.player, s.points, s.correct) for s in over.standings] == [(1, ALICE, 10, 1), (2, BOB, 0, 0)]
+    assert over.winners == (ALICE,)
+    # The game and the win are counted on the stored totals, not on the game's.
+    (finish,) = table.calls("finish_game")
+    assert finish[4] == (PlayerResult(ALICE.id, "Alice", 10, 1, True), PlayerResult(BOB.id, "Bob", 0, 0, False))
+    stored = {user_id: totals for (_, user_id), totals in table.store.totals.items()}
+    assert (stored[ALICE.id].points, stored[ALICE.id].wins) == (10, 1)
+    assert (stored[BOB.id].points, stored[BOB.id].wins, stored[BOB.id].games) == (0, 0, 1)
+
+
+@pytest.mark.reliability
+async def test_points_that_reached_the_target_but_were_not_saved_win_nothing() -> None:
+    table = Table(AnswerMode.TEXT, questions=3, points_to_win=10)
+    table.store.fail.add("record_answers")
+    table.answers(1, (1, BOB, "Right 1"))
+    await table.session.run()
+
+    assert shown_as_scored(table.rendered) == set()
+    over = table.rendered[-1]
+    assert isinstance(over, GameOver) and over.not_counted == 1
+    assert over.reason is EndReason.STOPPED and over.winners == ()  # not "We have a winner!"
+    assert [(s.player, s.points) for s in over.standings] == [(BOB, 0)]
+    assert table.calls("finish_game")[0][4] == (PlayerResult(BOB.id, "Bob", 0, 0, False),)
+
+
+@pytest.mark.reliability
+async def test_sqlite_write_lock_held_by_another_connection_shows_only_stored_scores(tmp_path) -> None:
+    """The fault as it happens: another process holds SQLite's write lock past busy_timeout."""
+    import sqlite3
+
+    from bot.storage.sqlite import SqliteStore
+
+    path = tmp_path / "scores.sqlite3"
+    table = Table(AnswerMode.TEXT, questions=3, pause_seconds=1)
+    intruder = sqlite3.connect(path, isolation_level=None, timeout=0)
+    async with SqliteStore(path, busy_timeout_ms=100) as store:
+        table.session = GameSession(
+            table.game,
+            store,
+            guild_id=GUILD,
+            channel_id=CHANNEL,
+            pack_id="pack",
+            render=table.render,
+            sleep=table.time.sleep,
+            wall_clock=lambda: WALL_START + table.time.clock.now,
+        )
+        table.answers(1, (1, ALICE, "Right 1"))
+        table.answers(2, (1, BOB, "Right 2"))
+        original = table.render
+
+        async def lock_the_database_at_question_2(event: Event) -> None:
+            await original(event)
+            if isinstance(event, QuestionAsked) and event.number == 2:
+                intruder.execute("BEGIN IMMEDIATE")
+
+        table.session._render = lock_the_database_at_question_2
+        try:
+            await table.session.run()
+        finally:
+            intruder.execute("ROLLBACK")
+        over = table.rendered[-1]
+        assert isinstance(over, GameOver) and over.not_counted == 2
+        assert shown_as_scored(table.rendered) == {(ALICE.id, 1)}
+        (failure,) = table.of(StorageFailed)  # one message: the failed finish is not announced twice
+        assert "locked" in failure.detail
+        shown = {s.player.id: s.points for s in over.standings}
+        assert shown == {ALICE.id: 10, BOB.id: 0}
+        # What was shown is what is stored.
+        for player_id, points in shown.items():
+            stats = await store.player_stats(GUILD, player_id)
+            assert (stats.points if stats else 0) == points
+    intruder.close()
+
+
+@pytest.mark.reliability
+async def test_a_press_on_a_question_that_closed_while_it_waited_is_refused_not_moved() -> None:
+    """A press for question 1 that queued behind two skips must not count for question 2."""
+    table = Table(AnswerMode.CHOICES, questions=3, seconds=20)
+    table.session.join(ALICE)
+    table.session.join(BOB)
+    press: list[list[Event]] = []
+
+    async def skip_skip_then_the_late_press() -> None:
+        # Queued in this order on the session's lock, as Discord delivers them.
+        skips = [asyncio.create_task(table.session.skip()), asyncio.create_task(table.session.skip())]
+        late = asyncio.create_task(table.session.submit(ALICE, "Right 1", question=1))
+        await asyncio.gather(*skips)
+        press.append(await late)
+
+    table.time.after(1, skip_skip_then_the_late_press)
+    table.time.after(2, table.session.stop)
+    await table.session.run()
+
+    assert [type(event).__name__ for event in press[0]] == ["AnswerRejected"]
+    assert press[0][0].reason == "no question open"
+    assert not table.of(AnswerLocked)
+    assert table.calls("record_answers") == []  # nothing stored against question 2 (or 1)
+    asked = table.of(QuestionAsked)
+    assert [event.number for event in asked] == [1, 2]

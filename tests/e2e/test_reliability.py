@@ -1,0 +1,129 @@
+"""Faults a running game must survive on Discord: a slow Discord, a failed save, a channel the bot
+cannot post in. The real bot, over real sockets, against the Discord double."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from bot.client import CrateDigger
+from bot.storage.sqlite import SqliteStore
+from bot.trivia.catalog import Catalog
+from bot.trivia.packs import BUILTIN_PACKS_DIR
+from tests.discord_double import User, connected_bot
+from tests.e2e.test_bot import (
+    FastTime,
+    assert_nothing_pings,
+    button_for,
+    final_standings,
+    private_reply,
+    question_message,
+    sync,
+)
+
+pytestmark = pytest.mark.reliability
+
+
+def make_bot(store_path, catalog, *, busy_timeout_ms: int = 5_000):
+    fast = FastTime()
+
+    def factory() -> CrateDigger:
+        return CrateDigger(
+            store=SqliteStore(store_path, busy_timeout_ms=busy_timeout_ms),
+            catalog=catalog,
+            monotonic=fast.monotonic,
+            sleep=fast.sleep,
+        )
+
+    return factory
+
+
+@pytest.fixture(scope="module")
+def builtin_catalog():
+    return Catalog.from_folder(BUILTIN_PACKS_DIR)[0]
+
+
+@pytest.fixture
+def store_path(tmp_path):
+    return tmp_path / "scores.sqlite3"
+
+
+async def test_presses_are_acknowledged_in_time_while_discord_is_slow_on_an_edit(
+    discord_double, store_path, builtin_catalog
+):
+    double = discord_double
+    channel = double.channel("trivia")
+    players = [User.member(name) for name in ("ann", "bob", "cy")]
+    async with connected_bot(make_bot(store_path, builtin_catalog), double) as bot:
+        await sync(bot, double)
+        await double.slash(
+            double.guild,
+            channel,
+            players[0],
+            "trivia",
+            subcommand="start",
+            options={"questions": 1, "seconds": 40, "hints": True},
+        )
+        asked = await question_message(double, channel, 1)
+        question = bot.get_cog("TriviaCog").sessions.get(channel.id).game.current
+        # The 50:50 hint edits the question's buttons; Discord sits on that edit for 4 seconds.
+        edit = rf"/channels/{channel.id}/messages/{asked.id}$"
+        double.slow_next("PATCH", edit, seconds=4)
+        await double.wait_for_request("PATCH", edit, timeout=10)
+
+        presses = [
+            await double.click(asked, button_for(asked, question.answer), player, wait=False, settle=False)
+            for player in players
+        ]
+        await double.wait_for(lambda: all(p.responded or p.rejected for p in presses), timeout=5, what="acks")
+        assert [press.rejected for press in presses] == [[], [], []]
+        assert all(press.latency is not None and press.latency < 3 for press in presses)
+        for press in presses:
+            assert "Locked in" in await private_reply(double, press)
+
+        standings = await final_standings(double, channel)
+        for player in players:
+            assert player.name in standings.embeds[0]["description"]
+            assert (await bot.store.player_stats(double.guild.id, player.id)).correct == 1
+    assert_nothing_pings(double)
+
+
+async def test_a_save_that_fails_shows_no_score_and_the_stored_standings(discord_double, store_path, builtin_catalog):
+    double = discord_double
+    channel = double.channel("trivia")
+    ann = User.member("ann")
+    async with connected_bot(make_bot(store_path, builtin_catalog, busy_timeout_ms=300), double) as bot:
+        await sync(bot, double)
+        await double.slash(
+            double.guild,
+            channel,
+            ann,
+            "trivia",
+            subcommand="start",
+            options={"questions": 2, "seconds": 10, "hints": False},
+        )
+        asked = await question_message(double, channel, 1)
+        question = bot.get_cog("TriviaCog").sessions.get(channel.id).game.current
+        press = await double.click(asked, button_for(asked, question.answer), ann)
+        assert "Locked in" in await private_reply(double, press)
+        # Another process takes SQLite's write lock until after the game: the close cannot be saved.
+        intruder = sqlite3.connect(store_path, isolation_level=None, timeout=0)
+        intruder.execute("BEGIN IMMEDIATE")
+        try:
+            standings = await final_standings(double, channel)
+        finally:
+            intruder.execute("ROLLBACK")
+            intruder.close()
+
+        texts = [message.text for message in double.messages_in(channel)]
+        assert not any("Scored" in text for text in texts)  # never "Scored: ann +10"
+        (not_counted,) = [message for message in double.messages_in(channel) if "⚠️ The answer" in message.text]
+        assert question.answer in not_counted.text and "doesn't count" in not_counted.text
+        description = standings.embeds[0]["description"]
+        assert "ann · 0 points" in description and "Question 1 didn't count" in description
+        assert "🏆" not in description
+        settled = asked.component(button_for(asked, question.answer))
+        assert settled["disabled"] is True
+        assert await bot.store.player_stats(double.guild.id, ann.id) is None  # nothing was saved for ann
+    assert_nothing_pings(double)
