@@ -17,10 +17,10 @@ from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.storage.errors import StoreError
-from bot.trivia.catalog import Catalog
+from bot.trivia.catalog import Catalog, UnknownPack, resolve_pack
 from bot.trivia.facts import EntityFacts
 from bot.trivia.model import Entity, Pack
-from bot.trivia.packs import PackError, load_pack_file, load_packs
+from bot.trivia.packs import PackError, load_packs
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     dump.add_argument("--json", action="store_true", required=True, help="print as JSON")
 
     play = commands.add_parser("play", help="play a round in this terminal (no Discord needed)")
-    play.add_argument("--pack", help="pack id (default: the first built-in pack)")
+    play.add_argument("--pack", metavar="ID_OR_FILE", help="pack id or pack file (default: the first built-in pack)")
     play.add_argument("--questions", type=int, default=5, metavar="N", help="number of questions (default 5)")
     play.add_argument("--seconds", type=float, default=30, metavar="S", help="seconds per question (default 30)")
     play.add_argument("--seed", type=int, help="shuffle seed, for a repeatable round")
@@ -52,13 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
     pack_commands = packs.add_subparsers(dest="packs_command", required=True, metavar="ACTION")
     check = pack_commands.add_parser("check", help="validate pack files or folders; exit 1 on any problem")
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    pack_commands.add_parser("list", help="list the built-in packs with their counts")
+    pack_commands.add_parser("list", help="list the built-in packs and those PACKS_DIR adds, with their counts")
     show = pack_commands.add_parser("show", help="show a pack with its facts and questions")
     show.add_argument("pack", metavar="ID_OR_FILE")
     show.add_argument("--json", action="store_true", help="print as JSON")
 
     fact = commands.add_parser("fact", help="look up what an artist, song or film sampled or inspired")
     fact.add_argument("name", nargs="+")
+    fact.add_argument("--pack", metavar="ID_OR_FILE", help="also look in this pack file (or check this pack id)")
     fact.add_argument("--json", action="store_true", help="print as JSON")
 
     db = commands.add_parser("db", help="check or back up the database")
@@ -109,15 +110,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return list_packs(settings)
         return show_pack(settings, args.pack, as_json=args.json)
     if args.command == "fact":
-        return look_up_fact(settings, " ".join(args.name), as_json=args.json)
+        return look_up_fact(settings, " ".join(args.name), as_json=args.json, pack_ref=args.pack)
     if args.command == "db":
         if args.db_command == "check":
             return check_database(settings)
         return backup_database(settings, args.path, replace=args.force)
     if args.command == "play":
-        from bot.console import play_in_terminal
-
-        return play_in_terminal(settings, args)
+        return play(settings, args)
     from bot import launcher
 
     if args.command == "run":
@@ -166,10 +165,44 @@ def backup_database(settings: Settings, path: Path, *, replace: bool) -> int:
 
 
 def _catalog(settings: Settings) -> Catalog:
-    catalog, result = Catalog.from_folder(settings.packs_dir)
+    catalog, result = Catalog.from_folders(settings.pack_folders)
     for issue in result.issues:
-        print(f"warning: skipped a built-in pack: {issue}", file=sys.stderr)
+        print(f"warning: skipped a pack: {issue}", file=sys.stderr)
     return catalog
+
+
+def _chosen_pack(catalog: Catalog, pack_ref: str) -> tuple[Pack, Catalog] | None:
+    """The pack ``--pack`` names (an id or a file), or None after saying why there is none."""
+    try:
+        return resolve_pack(catalog, pack_ref)
+    except UnknownPack as error:
+        print(f"crate-digger: {error}", file=sys.stderr)
+    except PackError as error:
+        print(error, file=sys.stderr)
+    return None
+
+
+def _no_packs(settings: Settings) -> int:
+    print(f"crate-digger: no packs found in {', '.join(map(str, settings.pack_folders))}", file=sys.stderr)
+    return EXIT_INVALID
+
+
+# ---------------------------------------------------------------- play
+
+
+def play(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.console import play_in_terminal
+
+    catalog = _catalog(settings)
+    if args.pack:
+        chosen = _chosen_pack(catalog, args.pack)
+        if chosen is None:
+            return EXIT_INVALID
+    elif catalog.packs():
+        chosen = catalog.packs()[0], catalog
+    else:
+        return _no_packs(settings)
+    return play_in_terminal(settings, args, *chosen)
 
 
 # ---------------------------------------------------------------- packs
@@ -198,8 +231,7 @@ def list_packs(settings: Settings) -> int:
     catalog = _catalog(settings)
     packs = catalog.packs()
     if not packs:
-        print(f"no packs in {settings.packs_dir}")
-        return EXIT_OK
+        return _no_packs(settings)
     for pack in packs:
         summary = catalog.summary(pack.id)
         assert summary is not None
@@ -211,21 +243,10 @@ def list_packs(settings: Settings) -> int:
 
 
 def show_pack(settings: Settings, pack_ref: str, as_json: bool) -> int:
-    catalog = _catalog(settings)
-    path = Path(pack_ref)
-    if path.suffix in (".yaml", ".yml") or path.is_file():
-        try:
-            pack = load_pack_file(path)
-        except PackError as error:
-            print(error, file=sys.stderr)
-            return EXIT_INVALID
-        catalog = Catalog([pack], base=catalog)
-    else:
-        pack = catalog.pack(pack_ref)
-        if pack is None:
-            known = ", ".join(p.id for p in catalog.packs()) or "none"
-            print(f"crate-digger: no pack {pack_ref!r}; built-in packs: {known}", file=sys.stderr)
-            return EXIT_INVALID
+    chosen = _chosen_pack(_catalog(settings), pack_ref)
+    if chosen is None:
+        return EXIT_INVALID
+    pack, catalog = chosen
     document = pack_document(pack, catalog)
     if as_json:
         print(json.dumps(document, indent=2, ensure_ascii=False))
@@ -285,8 +306,14 @@ def pack_document(pack: Pack, catalog: Catalog) -> dict[str, Any]:
 # ---------------------------------------------------------------- facts
 
 
-def look_up_fact(settings: Settings, name: str, as_json: bool) -> int:
-    index = _catalog(settings).index
+def look_up_fact(settings: Settings, name: str, as_json: bool, pack_ref: str | None = None) -> int:
+    catalog = _catalog(settings)
+    if pack_ref is not None:
+        chosen = _chosen_pack(catalog, pack_ref)
+        if chosen is None:
+            return EXIT_INVALID
+        _, catalog = chosen
+    index = catalog.index
     entity = index.find(name)
     if entity is None:
         suggestions = [candidate.name for candidate in index.suggest(name)]

@@ -20,6 +20,9 @@ from bot.trivia.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
+# Docker gives a container 10 seconds after SIGTERM before it kills it; systemd gives 90.
+SHUTDOWN_GRACE_SECONDS = 8
+
 
 def build_intents(message_content: bool) -> discord.Intents:
     # Guilds and guild messages are all the bot needs; message content is privileged and only
@@ -63,6 +66,11 @@ class CrateDigger(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.store.open()
+        # Games a crash (SIGKILL, power cut) left open: nothing of this run has started yet.
+        now = self.wall_clock()
+        closed = await self.store.close_interrupted_games(finished_at=now, started_before=now)
+        if closed:
+            log.warning("closed %d game(s) the last run left unfinished (scores kept, marked interrupted)", closed)
         await self.add_commands()
         if self.dev_guild_id and self.sync_on_start:
             guild = discord.Object(self.dev_guild_id)
@@ -84,7 +92,12 @@ class CrateDigger(commands.Bot):
         try:
             trivia = self.get_cog("TriviaCog")
             if trivia is not None:
-                await trivia.stop_all()  # type: ignore[attr-defined]
+                # Games are finished in storage at once; posting their standings waits on Discord,
+                # which must not outlast what a service manager allows before it kills the process.
+                async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
+                    await trivia.stop_all()  # type: ignore[attr-defined]
+        except TimeoutError:
+            log.warning("gave up posting final standings after %s s; closing anyway", SHUTDOWN_GRACE_SECONDS)
         finally:
             await super().close()
             await self.store.close()

@@ -45,7 +45,8 @@ class Settings:
     database_url: str | None
     dev_guild_id: int | None
     log_level: str
-    packs_dir: Path
+    # The built-in packs first, then every folder PACKS_DIR adds.
+    pack_folders: tuple[Path, ...]
     message_content: bool
     fetch_max_bytes: int
     fetch_timeout_seconds: float
@@ -88,7 +89,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         database_url=_database_url(environ, "DATABASE_URL"),
         dev_guild_id=_snowflake(environ, "DEV_GUILD_ID"),
         log_level=_choice(environ, "LOG_LEVEL", LOG_LEVELS, "INFO"),
-        packs_dir=_path(environ, "PACKS_DIR") or BUILTIN_PACKS_DIR,
+        pack_folders=_pack_folders(environ, "PACKS_DIR"),
         message_content=_flag(environ, "MESSAGE_CONTENT_INTENT", default=False),
         fetch_max_bytes=_positive_int(environ, "FETCH_MAX_BYTES", DEFAULT_FETCH_MAX_BYTES),
         fetch_timeout_seconds=_positive_number(environ, "FETCH_TIMEOUT_SECONDS", DEFAULT_FETCH_TIMEOUT_SECONDS),
@@ -115,6 +116,27 @@ def _database_url(environ: Mapping[str, str], name: str) -> str | None:
             f"DATABASE_PATH); it is {found}"
         )
     return value
+
+
+def _pack_folders(environ: Mapping[str, str], name: str) -> tuple[Path, ...]:
+    """The built-in packs plus the folders (or single pack files) listed, separated by os.pathsep."""
+    folders = [BUILTIN_PACKS_DIR]
+    entries = (environ.get(name) or "").split(os.pathsep)
+    for number, entry in enumerate(entries, start=1):
+        entry = entry.strip()
+        if not entry:
+            continue
+        path = Path(entry).expanduser()
+        if not path.exists():
+            # The value is not echoed (a token pasted into the wrong variable must not be printed back).
+            raise ConfigError(
+                f"{name} lists folders of packs separated by {os.pathsep!r}; entry {number} of {len(entries)} "
+                f"({_size(entry)}) does not exist"
+            )
+        # The same folder named twice (or the built-in one named again) would report every pack as a duplicate.
+        if all(path.resolve() != known.resolve() for known in folders):
+            folders.append(path)
+    return tuple(folders)
 
 
 def _snowflake(environ: Mapping[str, str], name: str) -> int | None:

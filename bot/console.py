@@ -19,6 +19,7 @@ from typing import TextIO
 from bot.config import Settings
 from bot.storage import store_for
 from bot.storage.base import Store
+from bot.text import plural
 from bot.trivia.answers import option_labels
 from bot.trivia.catalog import Catalog, pick_questions
 from bot.trivia.game import (
@@ -37,6 +38,7 @@ from bot.trivia.game import (
     RoundSettings,
     WrongAnswer,
 )
+from bot.trivia.model import Pack
 from bot.trivia.session import GameSession, StorageFailed
 
 LOCAL_GUILD_ID = 0  # the terminal's own "server" in the scores table
@@ -135,7 +137,7 @@ class TerminalRenderer:
             EndReason.IDLE: "Game over: nobody answered for a while.",
             EndReason.POINTS_REACHED: "Game over: the winning score was reached.",
         }.get(event.reason, "Game over.")
-        self.say(f"\n{ending} {event.questions_asked} question(s) asked.")
+        self.say(f"\n{ending} {plural(event.questions_asked, 'question')} asked.")
         mine = next((s for s in event.standings if s.player.id == self.player.id), None)
         points, correct = (mine.points, mine.correct) if mine else (0, 0)
         self.say(f"Final score: {points} points, {correct} of {event.questions_asked} right.")
@@ -190,7 +192,8 @@ async def play_round(
         pack_id=pack_id,
         render=renderer.render,
     )
-    renderer.say(f"Crate Digger: {pack.title}. {len(questions)} questions; end of input or Ctrl-D stops the game.")
+    count = plural(len(questions), "question")
+    renderer.say(f"Crate Digger: {pack.title}. {count}; end of input or Ctrl-D stops the game.")
     feed = _LineFeed(stdin, asyncio.get_running_loop())
     feeder = asyncio.create_task(_feed_answers(session, renderer, feed, player))
     try:
@@ -200,25 +203,19 @@ async def play_round(
     stats = await store.player_stats(LOCAL_GUILD_ID, player.id)
     if stats is not None:
         renderer.say(
-            f"All-time for {stats.display_name}: {stats.points} points, {stats.correct} correct answers, "
-            f"{stats.games} games, {stats.wins} wins, best streak {stats.best_streak}."
+            f"All-time for {stats.display_name}: {plural(stats.points, 'point')}, "
+            f"{plural(stats.correct, 'correct answer')}, {plural(stats.games, 'game')}, {plural(stats.wins, 'win')}, "
+            f"streak {stats.current_streak} (best {stats.best_streak})."
         )
     return 0
 
 
-def play_in_terminal(settings: Settings, args: argparse.Namespace, stdin: TextIO | None = None) -> int:
+def play_in_terminal(
+    settings: Settings, args: argparse.Namespace, pack: Pack, catalog: Catalog, stdin: TextIO | None = None
+) -> int:
+    """Play ``pack`` (already chosen by the CLI) with the questions ``catalog`` generated for it."""
     stdin = stdin or sys.stdin
-    catalog, result = Catalog.from_folder(settings.packs_dir)
-    for issue in result.issues:
-        print(f"warning: skipped a built-in pack: {issue}", file=sys.stderr)
-    packs = catalog.packs()
-    if not packs:
-        print(f"crate-digger: no question packs found in {settings.packs_dir}", file=sys.stderr)
-        return 2
-    pack_id = args.pack or packs[0].id
-    if catalog.pack(pack_id) is None:
-        print(f"crate-digger: no pack {pack_id!r}; try one of: {', '.join(p.id for p in packs)}", file=sys.stderr)
-        return 2
+    pack_id = pack.id
     interactive = stdin.isatty()
     try:
         round_settings = RoundSettings(

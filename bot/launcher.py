@@ -7,8 +7,10 @@ line saying what to do and exit code 2, never a traceback.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import signal
 import sys
 
 import aiohttp
@@ -21,6 +23,8 @@ from bot.trivia.catalog import Catalog
 
 EXIT_CONFIG = 2
 log = logging.getLogger(__name__)
+# What systemd and Docker send (SIGTERM) and what Ctrl-C sends (SIGINT) close the bot the same way.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def _fail(message: str) -> int:
@@ -35,9 +39,9 @@ def _setup_logging(settings: Settings) -> None:
 
 
 def build_bot(settings: Settings, *, sync_on_start: bool = True) -> CrateDigger:
-    catalog, result = Catalog.from_folder(settings.packs_dir)
+    catalog, result = Catalog.from_folders(settings.pack_folders)
     for issue in result.issues:
-        log.warning("skipped a built-in pack: %s", issue)
+        log.warning("skipped a pack: %s", issue)
     return CrateDigger(
         store=store_for(settings),
         catalog=catalog,
@@ -83,6 +87,33 @@ def _unreachable(error: BaseException) -> str:
 
 
 async def _run_bot(bot: CrateDigger, token: str) -> None:
+    loop = asyncio.get_running_loop()
+    closing: list[asyncio.Task[None]] = []
+
+    def close_gracefully(signal_name: str) -> None:
+        # The same path as Ctrl-C: every game stopped with its final standings posted and stored,
+        # its buttons disabled. A second signal gets the default behaviour (an immediate stop).
+        log.info("%s received: finishing the games in progress, then closing", signal_name)
+        for number in STOP_SIGNALS:
+            loop.remove_signal_handler(number)
+        closing.append(loop.create_task(bot.close()))
+
+    try:
+        for number in STOP_SIGNALS:
+            loop.add_signal_handler(number, close_gracefully, signal.Signals(number).name)
+    except NotImplementedError:  # Windows: Ctrl-C still stops the bot, through KeyboardInterrupt
+        pass
+    try:
+        await _serve(bot, token)
+    finally:
+        for number in STOP_SIGNALS:
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(number)
+        if closing:
+            await closing[0]
+
+
+async def _serve(bot: CrateDigger, token: str) -> None:
     async with bot:
         # A database that cannot be used is found out before going online (and without a network).
         await bot.store.open()

@@ -117,8 +117,13 @@ class FakeStore:
         }
         return game_id
 
-    async def record_answers(self, game_id: int, guild_id: int, answers: Sequence[ScoredAnswer]) -> None:
-        self._call("record_answers", game_id, guild_id, tuple(answers))
+    async def record_answers(
+        self, game_id: int, guild_id: int, answers: Sequence[ScoredAnswer], missed: Sequence[int] = ()
+    ) -> None:
+        self._call("record_answers", game_id, guild_id, tuple(answers), tuple(missed))
+        for user_id in missed:
+            if (guild_id, user_id) in self.totals:
+                self.totals[(guild_id, user_id)].current_streak = 0
         for answer in answers:
             self.answers.append((game_id, guild_id, answer))
             totals = self._totals(guild_id, answer.user_id, answer.display_name)
@@ -136,11 +141,24 @@ class FakeStore:
     ) -> None:
         self._call("finish_game", game_id, guild_id, finished_at, tuple(results), stopped)
         game = self.games[game_id]
+        if game["finished_at"] is not None:  # as the contract says: never counted twice
+            return
         game.update(finished_at=finished_at, stopped=stopped, results=tuple(results))
         for result in results:
             totals = self._totals(guild_id, result.user_id, result.display_name)
             totals.games += 1
             totals.wins += result.won
+
+    async def close_interrupted_games(self, finished_at: float, started_before: float) -> int:
+        self._call("close_interrupted_games", finished_at, started_before)
+        closed = 0
+        for game_id, game in self.games.items():
+            if game["finished_at"] is None and game["started_at"] < started_before:
+                game.update(finished_at=finished_at, interrupted=True)
+                closed += 1
+                for guild_id, user_id in {(g, a.user_id) for gid, g, a in self.answers if gid == game_id}:
+                    self.totals[(guild_id, user_id)].games += 1
+        return closed
 
     async def leaderboard(self, guild_id: int, limit: int = 10) -> list[LeaderboardRow]:
         self._call("leaderboard", guild_id, limit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -14,7 +15,7 @@ import pytest
 
 from bot.cli import main
 from bot.trivia.packs import BUILTIN_PACKS_DIR
-from tests.packs_for_tests import TINY_PACK, TINY_SOURCE
+from tests.packs_for_tests import TINY_PACK, TINY_SOURCE, uploaded_pack_yaml
 
 SEED = BUILTIN_PACKS_DIR / "kanye-stronger-akira.yaml"
 SEED_ID = "kanye-stronger-akira"
@@ -188,16 +189,58 @@ def test_packs_list_skips_and_warns_about_a_broken_pack(
     monkeypatch.setenv("PACKS_DIR", str(folder))
     code, out, err = run(capsys, "packs", "list")
     assert code == 0
-    assert out.startswith("tiny: Tiny (2 entities, 1 facts,")
+    assert "tiny: Tiny (2 entities, 1 facts," in out
     assert "other" not in out
     assert "bad.yaml:9: entities[0].kind" in err
 
 
-def test_packs_list_with_no_packs(capsys: pytest.CaptureFixture[str], tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("PACKS_DIR", str(tmp_path / "nothing-here"))
-    code, out, _ = run(capsys, "packs", "list")
+def test_packs_dir_adds_folders_to_the_built_in_packs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_pack(tmp_path / "one", "tiny.yaml", GOOD)
+    (tmp_path / "two").mkdir()
+    (tmp_path / "two" / "amen.yaml").write_text(uploaded_pack_yaml(), encoding="utf-8")
+    monkeypatch.setenv("PACKS_DIR", os.pathsep.join([str(tmp_path / "one"), "", str(tmp_path / "two")]))
+    code, out, err = run(capsys, "packs", "list")
+    assert code == 0, err
+    listed = [line.split(":")[0] for line in out.splitlines()]
+    assert listed == ["amen-break", SEED_ID, "tiny"]
+    assert err == ""
+
+
+def test_a_pack_id_defined_twice_is_reported_once_with_both_places(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = write_pack(tmp_path / "one", "tiny.yaml", GOOD)
+    second = write_pack(tmp_path / "two", "tiny-again.yaml", GOOD)
+    monkeypatch.setenv("PACKS_DIR", os.pathsep.join([str(tmp_path / "one"), str(tmp_path / "two")]))
+    code, out, err = run(capsys, "packs", "list")
     assert code == 0
-    assert out.startswith("no packs in ")
+    assert out.count("tiny: Tiny") == 1
+    (warning,) = err.splitlines()
+    assert str(first) in warning and str(second) in warning and "'tiny'" in warning
+
+
+def test_packs_dir_that_does_not_exist_names_the_setting(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PACKS_DIR", str(tmp_path / "nothing-here"))
+    code, out, err = run(capsys, "packs", "list")
+    assert code == 2 and out == ""
+    assert err.startswith("crate-digger: PACKS_DIR lists folders of packs") and "does not exist" in err
+
+
+def test_no_packs_found_is_an_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An install without its packs used to print "no packs" and exit 0, so nothing noticed."""
+    monkeypatch.setattr("bot.config.BUILTIN_PACKS_DIR", tmp_path / "empty-install")
+    monkeypatch.delenv("PACKS_DIR")
+    for command in (["packs", "list"], ["play"]):
+        code, out, err = run(capsys, *command)
+        assert code == 1 and out == ""
+        (line,) = err.splitlines()
+        assert line == f"crate-digger: no packs found in {tmp_path / 'empty-install'}"
 
 
 def show_json(capsys: pytest.CaptureFixture[str], ref: str) -> dict:
@@ -327,3 +370,64 @@ def test_fact_json_unknown(capsys: pytest.CaptureFixture[str]) -> None:
     document = json.loads(out)
     assert document["found"] is None
     assert isinstance(document["suggestions"], list)
+
+
+# ---------------------------------------------------------------- packs that play anywhere
+
+
+@pytest.fixture
+def my_pack(tmp_path: Path) -> Path:
+    """A moderator's own pack, written in the folder they work in (the working folder of these tests)."""
+    path = tmp_path / "my-pack.yaml"
+    path.write_text(uploaded_pack_yaml("my-pack", "My own pack"), encoding="utf-8")
+    return path
+
+
+def play_piped(capsys, monkeypatch, tmp_path: Path, *argv: str) -> tuple[int, str, str]:
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "scores.sqlite3"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("A\nA\n"))
+    return run(capsys, "play", "--questions", "2", "--seed", "3", "--name", "tester", *argv)
+
+
+@pytest.mark.parametrize("ref", ["my-pack.yaml", "my-pack", "{tmp}/my-pack.yaml"])
+def test_play_a_pack_file(capsys, monkeypatch, tmp_path: Path, my_pack: Path, ref: str) -> None:
+    """`play --pack my-pack.yaml` and `play --pack my-pack` both used to say "no pack"."""
+    code, out, err = play_piped(capsys, monkeypatch, tmp_path, "--pack", ref.format(tmp=tmp_path))
+    assert code == 0, err
+    assert out.startswith("Crate Digger: My own pack. 2 questions;")
+    assert "Question 2/2" in out and "Final score:" in out
+
+
+def test_play_an_unknown_pack_lists_the_known_ids(capsys, monkeypatch, tmp_path: Path) -> None:
+    code, out, err = play_piped(capsys, monkeypatch, tmp_path, "--pack", "no-such-pack")
+    assert code == 1 and out == ""
+    assert err == f"crate-digger: no pack 'no-such-pack': not a known pack id ({SEED_ID}) nor a pack file\n"
+
+
+def test_play_a_bad_pack_file_shows_where(capsys, monkeypatch, tmp_path: Path) -> None:
+    bad = write_pack(tmp_path, "bad.yaml", BAD_FILES["unknown relation"][0])
+    code, out, err = play_piped(capsys, monkeypatch, tmp_path, "--pack", str(bad))
+    assert code == 1 and out == ""
+    assert err.startswith(f"{bad}:15: facts[0].relation: ")
+
+
+def test_packs_show_a_file_in_the_working_folder_by_its_name(capsys, my_pack: Path) -> None:
+    assert show_json(capsys, "my-pack")["id"] == "my-pack"
+
+
+def test_fact_sees_a_pack_file(capsys, my_pack: Path) -> None:
+    """`fact` could not see a user's pack; with --pack it looks in the built-in packs plus that file."""
+    code, _, _ = run(capsys, "fact", "the", "winstons")
+    assert code == 1
+    code, out, _ = run(capsys, "fact", "--pack", str(my_pack), "the", "winstons")
+    assert code == 0
+    assert out.startswith("The Winstons (musician)")
+    assert "made: Amen, Brother" in out
+    code, out, _ = run(capsys, "fact", "--pack", str(my_pack), "akira")
+    assert code == 0 and out.startswith("Akira (film, 1988)")
+
+
+def test_fact_with_an_unknown_pack_fails(capsys) -> None:
+    code, out, err = run(capsys, "fact", "--pack", "no-such-pack", "akira")
+    assert code == 1 and out == ""
+    assert "no pack 'no-such-pack'" in err

@@ -1,8 +1,10 @@
+import os
 from pathlib import Path
 
 import pytest
 
 from bot.config import ConfigError, default_database_path, load_settings
+from bot.trivia.packs import BUILTIN_PACKS_DIR
 
 
 def test_defaults_need_no_token():
@@ -11,7 +13,7 @@ def test_defaults_need_no_token():
     assert settings.log_level == "INFO"
     assert settings.message_content is False
     assert settings.dev_guild_id is None
-    assert settings.packs_dir.name == "questions"
+    assert settings.pack_folders == (BUILTIN_PACKS_DIR,)
 
 
 def test_default_database_path_follows_xdg():
@@ -139,3 +141,18 @@ def test_a_database_url_that_is_not_postgres_is_refused_without_quoting_it(value
         load_settings({"DATABASE_URL": value})
     assert "hunter2" not in str(raised.value)
     assert str(raised.value).endswith(described)
+
+
+def test_packs_dir_adds_folders_after_the_built_in_ones(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    value = os.pathsep.join([str(one), "", f" {two} ", str(one), str(BUILTIN_PACKS_DIR)])
+    settings = load_settings({"PACKS_DIR": value}, env_file=None)
+    assert settings.pack_folders == (BUILTIN_PACKS_DIR, one, two)
+
+
+def test_packs_dir_that_does_not_exist_names_the_variable(tmp_path):
+    missing = str(tmp_path / "missing")
+    with pytest.raises(ConfigError, match=r"^PACKS_DIR lists .* entry 2 of 2 \(\d+ characters\) does not exist"):
+        load_settings({"PACKS_DIR": os.pathsep.join([str(tmp_path), missing])}, env_file=None)

@@ -64,6 +64,7 @@ async def test_right_answers_score_and_are_stored(catalog, tmp_path):
     assert output.count("Right! +") == 3
     assert "Final score:" in output and "3 of 3 right" in output
     assert stats.correct == 3 and stats.games == 1 and stats.wins == 1 and stats.best_streak == 3
+    assert "3 correct answers, 1 game, 1 win, streak 3 (best 3)." in output
 
 
 async def test_a_wrong_answer_shows_the_answer_and_the_quote(catalog, tmp_path):
@@ -91,7 +92,7 @@ async def test_letters_and_numbers_pick_options(catalog, tmp_path):
 
 async def test_end_of_input_ends_the_game_cleanly(catalog, tmp_path):
     output, stats = await play(catalog, tmp_path, [], questions=5)
-    assert "Game stopped. 1 question(s) asked." in output
+    assert "Game stopped. 1 question asked." in output
     assert stats.games == 1
 
 

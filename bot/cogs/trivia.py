@@ -311,7 +311,7 @@ class TriviaCommands(app_commands.Group, name="trivia", description="Trivia abou
         embed = discord.Embed(title="Leaderboard", description=clip("\n".join(lines), EMBED_DESCRIPTION), colour=COLOUR)
         await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
 
-    @app_commands.command(name="stats", description="A player's points, right answers, games, wins and best streak")
+    @app_commands.command(name="stats", description="A player's points, right answers, games, wins and streaks")
     @app_commands.describe(member="Whose stats (default: yours)")
     async def stats(self, interaction: discord.Interaction, member: discord.User | None = None) -> None:
         assert interaction.guild_id is not None
@@ -329,6 +329,7 @@ class TriviaCommands(app_commands.Group, name="trivia", description="Trivia abou
             ("Right answers", f"{stats.correct} of {stats.answered}"),
             ("Games", stats.games),
             ("Wins", stats.wins),
+            ("Streak", stats.current_streak),
             ("Best streak", stats.best_streak),
         ):
             embed.add_field(name=name, value=str(value))

@@ -75,14 +75,28 @@ class Store(Protocol):
         """Record a new game and return its id."""
         ...
 
-    async def record_answers(self, game_id: int, guild_id: int, answers: Sequence[ScoredAnswer]) -> None:
-        """Add the answers and their points to the players' totals and streaks, in one transaction."""
+    async def record_answers(
+        self, game_id: int, guild_id: int, answers: Sequence[ScoredAnswer], missed: Sequence[int] = ()
+    ) -> None:
+        """Add the answers and their points to the players' totals and streaks, in one transaction.
+
+        A streak is the number of questions in a row a player answered right in this server, across
+        games. ``missed`` are user ids whose streak ends before ``answers`` apply: players who were in
+        the game and let the question pass, or guessed wrong in text mode (``QuestionClosed.missed``).
+        """
         ...
 
     async def finish_game(
         self, game_id: int, guild_id: int, finished_at: float, results: Sequence[PlayerResult], stopped: bool
     ) -> None:
         """Close the game, count a game for every player in ``results`` and a win where ``won``."""
+        ...
+
+    async def close_interrupted_games(self, finished_at: float, started_before: float) -> int:
+        """Close every game started before ``started_before`` that never finished (its process
+        died), marked interrupted; return how many. Their answers and points stay, every player who
+        answered in one is counted a game, nobody a win. A game closed here is never counted
+        again by a late ``finish_game``."""
         ...
 
     async def leaderboard(self, guild_id: int, limit: int = 10) -> list[LeaderboardRow]: ...

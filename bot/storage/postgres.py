@@ -121,6 +121,29 @@ _ADD_GAME_TO_PLAYER_SQL = """
         wins = p.wins + EXCLUDED.wins
 """
 
+# ORDER BY before FOR UPDATE: rows are locked as they come out of the sort, i.e. in user_id order.
+_LOCK_PLAYERS_SQL = """
+    SELECT 1 FROM players WHERE guild_id = $1 AND user_id = ANY($2::bigint[]) ORDER BY user_id FOR UPDATE
+"""
+
+# Everyone who answered in a closed game is counted one game per such game; nobody gets a win.
+_CLOSE_INTERRUPTED_SQL = """
+    WITH closed AS (
+        UPDATE games SET finished_at = $1, interrupted = TRUE
+        WHERE finished_at IS NULL AND started_at < $2
+        RETURNING id, guild_id
+    ), played AS (
+        SELECT answers.guild_id, answers.user_id, COUNT(DISTINCT answers.game_id) AS games
+        FROM answers JOIN closed ON answers.game_id = closed.id AND answers.guild_id = closed.guild_id
+        GROUP BY answers.guild_id, answers.user_id
+    ), counted AS (
+        UPDATE players SET games = players.games + played.games
+        FROM played
+        WHERE players.guild_id = played.guild_id AND players.user_id = played.user_id
+    )
+    SELECT COUNT(*) FROM closed
+"""
+
 _SAVE_PACK_SQL = """
     INSERT INTO guild_packs (guild_id, pack_id, yaml_text, uploaded_by, uploaded_at)
     VALUES ($1, $2, $3, $4, $5)
@@ -295,17 +318,33 @@ class PostgresStore:
 
         return await self._write(insert)
 
-    async def record_answers(self, game_id: int, guild_id: int, answers: Sequence[ScoredAnswer]) -> None:
+    async def record_answers(
+        self, game_id: int, guild_id: int, answers: Sequence[ScoredAnswer], missed: Sequence[int] = ()
+    ) -> None:
         """Store the answers and fold them into the players' totals, all or nothing.
 
-        Each player's answers are applied in the order given (streaks depend on it); players are
-        visited in ``user_id`` order, which a stable sort gives without reordering any one player's.
+        Misses end streaks first; then each player's answers are applied in the order given
+        (streaks depend on it). Players are visited in ``user_id`` order, which a stable sort gives
+        without reordering any one player's answers.
         """
-        if not answers:
+        if not answers and not missed:
             return
         by_player = sorted(answers, key=lambda answer: answer.user_id)
+        involved = sorted({answer.user_id for answer in answers} | set(missed))
 
         async def insert(conn: asyncpg.Connection) -> None:
+            if missed:
+                # Misses and answers are two statements; locking every row they touch first, in
+                # user_id order, keeps the one lock order across both.
+                await conn.execute(_LOCK_PLAYERS_SQL, guild_id, involved)
+                # No row means no streak to end, so a miss never creates a player.
+                await conn.execute(
+                    "UPDATE players SET current_streak = 0 WHERE guild_id = $1 AND user_id = ANY($2::bigint[])",
+                    guild_id,
+                    sorted(set(missed)),
+                )
+            if not answers:
+                return
             await conn.executemany(
                 _INSERT_ANSWER_SQL,
                 [
@@ -375,6 +414,21 @@ class PostgresStore:
                 )
 
         await self._write(close_and_count)
+
+    async def close_interrupted_games(self, finished_at: float, started_before: float) -> int:
+        """Close the games a dead process left open, counting one game per player who answered in each.
+
+        One statement: the games closed here are exactly the ones whose rows this UPDATE changed,
+        so two processes starting at once never both count the same game.
+        """
+
+        async def close(conn: asyncpg.Connection) -> int:
+            return int(await conn.fetchval(_CLOSE_INTERRUPTED_SQL, finished_at, started_before))
+
+        closed = await self._write(close)
+        if closed:
+            log.info("closed %d game(s) left unfinished, marked interrupted", closed)
+        return closed
 
     # -- leaderboard and stats -----------------------------------------------------------------
 

@@ -307,6 +307,7 @@ class SqliteStore:
                 f"database schema version {current} is newer than this Crate Digger knows ({known}); "
                 "upgrade Crate Digger"
             )
+        applied: list[str] = []
         for migration in migrations:
             if migration.number <= current:
                 continue
@@ -327,7 +328,10 @@ class SqliteStore:
                 if isinstance(exc, sqlite3.Error):
                     raise StoreError(f"migration {migration.name} failed: {exc}") from exc
                 raise
-            log.info("applied migration %s to %s", migration.name, self._path)
+            applied.append(migration.name)
+        if applied:
+            # One line however many there are: a fresh database gets them all.
+            log.info("applied migrations %s to %s", ", ".join(applied), self._path)
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -381,15 +385,22 @@ class SqliteStore:
                 raise StoreError("inserting the game did not produce an id")
         return game_id
 
-    async def record_answers(self, game_id: int, guild_id: int, answers: Sequence[ScoredAnswer]) -> None:
+    async def record_answers(
+        self, game_id: int, guild_id: int, answers: Sequence[ScoredAnswer], missed: Sequence[int] = ()
+    ) -> None:
         """Store the answers and fold them into the players' totals, all or nothing.
 
-        Answers are applied in the order given, which matters for streaks when one batch holds
-        several answers by the same player.
+        Misses end streaks first; answers are then applied in the order given, which matters for
+        streaks when one batch holds several answers by the same player.
         """
-        if not answers:
+        if not answers and not missed:
             return
         async with self._write() as conn:
+            # No row means no streak to end, so a miss never creates a player.
+            await conn.executemany(
+                "UPDATE players SET current_streak = 0 WHERE guild_id = ? AND user_id = ?",
+                [(guild_id, user_id) for user_id in missed],
+            )
             for answer in answers:
                 await conn.execute(
                     "INSERT INTO answers"
@@ -475,6 +486,32 @@ class SqliteStore:
                 """,
                 [(guild_id, result.user_id, result.display_name, int(bool(result.won))) for result in results],
             )
+
+    async def close_interrupted_games(self, finished_at: float, started_before: float) -> int:
+        async with self._write() as conn:
+            games = list(
+                await conn.execute_fetchall(
+                    "SELECT id FROM games WHERE finished_at IS NULL AND started_at < ?", (started_before,)
+                )
+            )
+            for (game_id,) in games:
+                # One game for everyone who answered in it, under the name of their latest answer
+                # there (the players row already exists: record_answers created it).
+                await conn.execute(
+                    """
+                    UPDATE players SET games = games + 1
+                    WHERE (guild_id, user_id) IN (
+                        SELECT DISTINCT guild_id, user_id FROM answers WHERE game_id = ?
+                    )
+                    """,
+                    (game_id,),
+                )
+                await conn.execute(
+                    "UPDATE games SET finished_at = ?, interrupted = 1 WHERE id = ?", (finished_at, game_id)
+                )
+        if games:
+            log.info("closed %d game(s) left unfinished, marked interrupted", len(games))
+        return len(games)
 
     # -- leaderboard and stats -----------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.trivia.facts import FactIndex
 from bot.trivia.generate import distractor_names, generate_catalog
 from bot.trivia.model import Pack, Question
-from bot.trivia.packs import LoadResult, load_packs
+from bot.trivia.packs import LoadResult, load_pack_file, load_packs
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,12 @@ class Catalog:
 
     @classmethod
     def from_folder(cls, folder: Path) -> tuple[Catalog, LoadResult]:
-        result = load_packs([folder]) if folder.is_dir() else LoadResult((), ())
+        return cls.from_folders([folder])
+
+    @classmethod
+    def from_folders(cls, folders: Iterable[Path]) -> tuple[Catalog, LoadResult]:
+        """Every pack in these folders (or pack files); a pack id defined twice is reported, not loaded twice."""
+        result = load_packs(folder for folder in folders if folder.exists())
         return cls(result.packs), result
 
     def packs(self) -> list[Pack]:
@@ -74,6 +79,32 @@ class Catalog:
     @cached_property
     def index(self) -> FactIndex:
         return FactIndex(self.packs())
+
+
+class UnknownPack(Exception):
+    """A ``--pack`` value that is neither a known pack id nor a pack file; the message lists the ids."""
+
+
+def resolve_pack(catalog: Catalog, ref: str) -> tuple[Pack, Catalog]:
+    """The pack a user named, by id or by file, and the catalog to play or look it up in.
+
+    A ``.yaml``/``.yml`` path is always a file; otherwise a known id wins over a file of that name, and
+    ``my-pack`` also finds ``my-pack.yaml`` in the working folder, because that is what its author just
+    wrote. A file's pack is layered over ``catalog``, so it draws distractors from the other packs and
+    its facts join theirs. Raises PackError for a bad file, UnknownPack when nothing matches.
+    """
+    path: Path | None = Path(ref).expanduser()
+    if path.suffix not in (".yaml", ".yml"):
+        known = catalog.pack(ref)
+        if known is not None:
+            return known, catalog
+        candidates = [path, *(path.with_name(path.name + suffix) for suffix in (".yaml", ".yml") if path.name)]
+        path = next((candidate for candidate in candidates if candidate.is_file()), None)
+    if path is None:
+        known_ids = ", ".join(pack.id for pack in catalog.packs()) or "none"
+        raise UnknownPack(f"no pack {ref!r}: not a known pack id ({known_ids}) nor a pack file")
+    pack = load_pack_file(path)
+    return pack, Catalog([pack], base=catalog)
 
 
 def pick_questions(

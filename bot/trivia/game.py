@@ -218,7 +218,12 @@ class WrongAnswer(Event):
 class QuestionClosed(Event):
     """A question ended. ``answers`` are every answer that counts, right or wrong, in the order given,
     and are what gets stored; skipped and stopped questions count nobody's. ``next_in`` is the pause
-    before the next question, or ``None`` when ``GameOver`` follows."""
+    before the next question, or ``None`` when ``GameOver`` follows.
+
+    ``missed`` are the players whose streak this question ends without a wrong answer in ``answers``:
+    they were in the game when it was asked and did not answer it right (they let it pass, or in text
+    mode someone else was first), or in text mode they guessed wrong, even if they then got it right.
+    A streak ends at every miss before ``answers`` apply. Skipped and stopped questions miss nobody."""
 
     number: int
     total: int
@@ -226,6 +231,7 @@ class QuestionClosed(Event):
     reason: CloseReason
     answers: tuple[Score, ...]
     next_in: float | None
+    missed: tuple[Player, ...] = ()
 
     @property
     def answer(self) -> str:
@@ -303,6 +309,8 @@ class Game:
         self._resume_at = 0.0
         self._locked: dict[int, _Locked] = {}
         self._anyone_tried = False
+        # Text-mode players who guessed the open question wrong: a wrong guess ends a streak.
+        self._guessed_wrong: dict[int, Player] = {}
         self._idle_streak = 0
         # Every known player, in the order first seen: joined, or answered something that counted.
         self._tallies: dict[int, _Tally] = {}
@@ -476,6 +484,7 @@ class Game:
         self._locked = {}
         self._expected = set(self._tallies)
         self._anyone_tried = False
+        self._guessed_wrong = {}
         hint_possible = _hint_possible(question, mode)
         self._hint_at = now + seconds / 2 if self._settings.hints and hint_possible else None
         choices = question.choices if mode is AnswerMode.CHOICES else ()
@@ -486,7 +495,8 @@ class Game:
             return []
         self._anyone_tried = True
         if not self._matcher(text, question.answers, question.wrong):
-            # Chat noise as far as scoring goes: no penalty, not stored, but it proves someone is there.
+            # No penalty and not stored as an answer, but it proves someone is there and ends a streak.
+            self._guessed_wrong.setdefault(player.id, player)
             return [WrongAnswer(self.number, player, _echo(text))]
         self._remember(player)
         points = self._settings.base_points
@@ -537,6 +547,7 @@ class Game:
 
     def _close(self, reason: CloseReason, now: float, answers: tuple[Score, ...]) -> list[Event]:
         question = self._questions[self._index]
+        missed = self._missed(reason, answers)
         self._locked = {}
         self._hint_at = None
         for score in answers:
@@ -554,12 +565,25 @@ class Game:
 
         end = self._end_reason(reason)
         next_in = None if end else self._settings.pause_seconds
-        closed = QuestionClosed(self.number, self.total_questions, question, reason, answers, next_in)
+        closed = QuestionClosed(self.number, self.total_questions, question, reason, answers, next_in, missed)
         if end:
             return [closed, self._finish(end)]
         self._phase = _Phase.PAUSED
         self._resume_at = now + self._settings.pause_seconds
         return [closed]
+
+    def _missed(self, reason: CloseReason, answers: tuple[Score, ...]) -> tuple[Player, ...]:
+        if reason in (CloseReason.SKIPPED, CloseReason.STOPPED):
+            return ()  # a moderator's call, not the player's: it counts for nobody
+        answered = {score.player.id for score in answers}
+        missed = {
+            player_id: tally.player
+            for player_id, tally in self._tallies.items()
+            if (player_id in self._expected and player_id not in answered) or player_id in self._guessed_wrong
+        }
+        for player_id, player in self._guessed_wrong.items():
+            missed.setdefault(player_id, player)  # a newcomer whose only tries were wrong
+        return tuple(missed.values())
 
     def _end_reason(self, reason: CloseReason) -> EndReason | None:
         target = self._settings.points_to_win

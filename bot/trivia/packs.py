@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -715,4 +716,13 @@ def load_packs(paths: Iterable[Path]) -> LoadResult:
     return LoadResult(tuple(packs), tuple(issues))
 
 
-BUILTIN_PACKS_DIR = Path(__file__).resolve().parents[2] / "questions"
+def _builtin_packs_dir() -> Path:
+    # Installed (wheel, container) or editable, questions/ is the package data of ``bot.questions``
+    # (see setup.py); a bare checkout on PYTHONPATH, never installed, still finds it beside bot/.
+    try:
+        return Path(str(resources.files("bot.questions")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[2] / "questions"
+
+
+BUILTIN_PACKS_DIR = _builtin_packs_dir()

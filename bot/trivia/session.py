@@ -233,7 +233,7 @@ class GameSession:
                 self._outbox.task_done()
 
     async def _record(self, closed: QuestionClosed) -> bool:
-        if not closed.answers or self._game_id is None or self._storage_broken:
+        if not (closed.answers or closed.missed) or self._game_id is None or self._storage_broken:
             return True
         answers = [
             ScoredAnswer(
@@ -247,7 +247,8 @@ class GameSession:
             for score in closed.answers
         ]
         try:
-            await self._store.record_answers(self._game_id, self.guild_id, answers)
+            missed = [player.id for player in closed.missed]
+            await self._store.record_answers(self._game_id, self.guild_id, answers, missed)
         except Exception as error:
             log.exception("could not record answers in channel %s; stopping the game", self.channel_id)
             self._storage_broken = True

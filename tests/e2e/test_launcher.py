@@ -8,6 +8,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import signal
+import sqlite3
 import threading
 
 import discord
@@ -19,7 +22,7 @@ from bot.config import load_settings
 from bot.storage.sqlite import SqliteStore
 from bot.trivia.catalog import Catalog
 from bot.trivia.packs import BUILTIN_PACKS_DIR
-from tests.discord_double import DiscordDouble, connected_bot
+from tests.discord_double import DiscordDouble, User, connected_bot
 from tests.discord_double.fixtures import patch_discord_urls
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret-part.of-the-token"
@@ -27,6 +30,12 @@ TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret-part.of-the-token"
 
 @contextlib.contextmanager
 def double_on_its_own_loop():
+    with double_and_its_loop() as (double, _):
+        yield double
+
+
+@contextlib.contextmanager
+def double_and_its_loop():
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
@@ -34,7 +43,7 @@ def double_on_its_own_loop():
     asyncio.run_coroutine_threadsafe(double.start(), loop).result(10)
     try:
         with patch_discord_urls(double):
-            yield double
+            yield double, loop
     finally:
         asyncio.run_coroutine_threadsafe(double.stop(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
@@ -109,3 +118,55 @@ async def test_run_syncs_to_the_development_server_at_start(discord_double, tmp_
     async with connected_bot(factory, double):
         assert set(double.commands.get(double.guild.id, {})) == {"trivia", "fact", "pack"}
         assert None not in double.commands  # nothing global: sync is on demand
+
+
+@pytest.mark.reliability
+def test_sigterm_stops_as_gracefully_as_ctrl_c(tmp_path, restore_logging):
+    """What systemd and Docker send: the game in progress is stopped with its final standings posted,
+    finished in storage and its buttons disabled, and `run` exits 0."""
+    done: dict[str, object] = {}
+    with double_and_its_loop() as (double, loop):
+        channel = double.channel("trivia")
+
+        def on_double(coroutine, timeout: float = 20):
+            return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout)
+
+        def play_then_terminate() -> None:
+            try:
+                on_double(double.wait_for(lambda: double.commands.get(double.guild.id), timeout=20, what="sync"))
+                on_double(double.wait_until_ready(timeout=20))
+                on_double(
+                    double.slash(
+                        double.guild,
+                        channel,
+                        User.member("ann"),
+                        "trivia",
+                        subcommand="start",
+                        options={"questions": 3, "seconds": 60, "hints": False},
+                    )
+                )
+                done["asked"] = on_double(
+                    double.wait_for_message(
+                        lambda m: bool(m.embeds) and m.embeds[0].get("title", "").startswith("Question 1"),
+                        channel=channel,
+                        timeout=20,
+                    )
+                )
+            except BaseException as error:  # reported below; the bot must still be told to stop
+                done["error"] = error
+            finally:
+                os.kill(os.getpid(), signal.SIGTERM)
+
+        driver = threading.Thread(target=play_then_terminate)
+        driver.start()
+        code = launcher.run(settings_for(tmp_path, DEV_GUILD_ID=str(double.guild.id)))
+        driver.join(30)
+        assert "error" not in done, done.get("error")
+        standings = [m for m in double.messages_in(channel) if m.embeds and m.embeds[0]["title"] == "Final standings"]
+    assert code == 0
+    assert len(standings) == 1 and "stopped" in standings[0].embeds[0]["description"]
+    asked = done["asked"]
+    assert asked.buttons and all(button.get("disabled") for button in asked.buttons)
+    with contextlib.closing(sqlite3.connect(tmp_path / "db.sqlite3")) as db:
+        games = db.execute("SELECT finished_at IS NOT NULL, stopped, interrupted FROM games").fetchall()
+    assert games == [(1, 1, 0)]

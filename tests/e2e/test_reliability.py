@@ -4,10 +4,12 @@ cannot post in. The real bot, over real sockets, against the Discord double."""
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 
 import pytest
 
 from bot.client import CrateDigger
+from bot.storage.base import ScoredAnswer
 from bot.storage.sqlite import SqliteStore
 from bot.trivia.catalog import Catalog
 from bot.trivia.packs import BUILTIN_PACKS_DIR
@@ -127,3 +129,17 @@ async def test_a_save_that_fails_shows_no_score_and_the_stored_standings(discord
         assert settled["disabled"] is True
         assert await bot.store.player_stats(double.guild.id, ann.id) is None  # nothing was saved for ann
     assert_nothing_pings(double)
+
+
+async def test_games_a_crash_left_open_are_closed_at_the_next_start(discord_double, store_path, builtin_catalog):
+    async with SqliteStore(store_path) as before_the_crash:
+        game = await before_the_crash.start_game(discord_double.guild.id, 1, "pack", "choices", 1_000.0)
+        await before_the_crash.record_answers(
+            game, discord_double.guild.id, [ScoredAnswer(7, "ann", "q1", True, 10, 1_001.0)]
+        )
+        # ...and the process dies here: no finish_game.
+    async with connected_bot(make_bot(store_path, builtin_catalog), discord_double) as bot:
+        stats = await bot.store.player_stats(discord_double.guild.id, 7)
+        assert stats is not None and (stats.points, stats.games, stats.wins) == (10, 1, 0)
+    with closing(sqlite3.connect(store_path)) as db:
+        assert db.execute("SELECT finished_at IS NOT NULL, stopped, interrupted FROM games").fetchall() == [(1, 0, 1)]

@@ -142,6 +142,42 @@ async def test_streak_survives_across_games(store: Store) -> None:
     assert stats is not None and stats.current_streak == 2
 
 
+async def test_a_miss_ends_a_streak_but_keeps_the_best_and_the_totals(store: Store) -> None:
+    game = await new_game(store)
+    await store.record_answers(game, GUILD, [answer(1, True), answer(1, True, question="q2")])
+    await store.record_answers(game, GUILD, [], missed=[1])
+    stats = await store.player_stats(GUILD, 1)
+    assert stats is not None
+    assert (stats.current_streak, stats.best_streak, stats.answered, stats.points) == (0, 2, 2, 20)
+
+
+async def test_misses_apply_before_the_answers_of_the_same_question(store: Store) -> None:
+    """A wrong typed guess followed by the right answer: the streak starts again at 1."""
+    game = await new_game(store)
+    await store.record_answers(game, GUILD, [answer(1, True), answer(2, True)])
+    await store.record_answers(game, GUILD, [answer(1, True, question="q2")], missed=[1, 2])
+    alice, bob = await store.player_stats(GUILD, 1), await store.player_stats(GUILD, 2)
+    assert alice is not None and bob is not None
+    assert (alice.current_streak, alice.best_streak) == (1, 1)
+    assert (bob.current_streak, bob.best_streak) == (0, 1)
+
+
+async def test_a_miss_by_an_unknown_player_creates_nobody(store: Store) -> None:
+    game = await new_game(store)
+    await store.record_answers(game, GUILD, [], missed=[99])
+    assert await store.player_stats(GUILD, 99) is None
+    assert await store.leaderboard(GUILD) == []
+
+
+async def test_a_miss_stays_in_its_guild(store: Store) -> None:
+    here, there = await new_game(store), await new_game(store, OTHER_GUILD)
+    await store.record_answers(here, GUILD, [answer(1, True)])
+    await store.record_answers(there, OTHER_GUILD, [answer(1, True)])
+    await store.record_answers(there, OTHER_GUILD, [], missed=[1])
+    stats = await store.player_stats(GUILD, 1)
+    assert stats is not None and stats.current_streak == 1
+
+
 async def test_record_answers_is_all_or_nothing(store: Store) -> None:
     game = await new_game(store)
     await store.record_answers(game, GUILD, [answer(1, True, 10)])
@@ -236,6 +272,34 @@ async def test_games_and_wins_add_up_over_games(store: Store) -> None:
         await store.finish_game(game, GUILD, 2_000.0, [result(1, won=won)], stopped=False)
     stats = await store.player_stats(GUILD, 1)
     assert stats is not None and (stats.games, stats.wins) == (3, 2)
+
+
+@pytest.mark.reliability
+async def test_games_left_unfinished_by_a_crash_are_closed_keeping_their_scores(store: Store) -> None:
+    crashed = await store.start_game(GUILD, CHANNEL, "pack", "choices", 1_000.0)
+    await store.record_answers(crashed, GUILD, [answer(1, True, 10), answer(2, False, 0)])
+    elsewhere = await store.start_game(OTHER_GUILD, CHANNEL, "pack", "choices", 1_100.0)
+    await store.record_answers(elsewhere, OTHER_GUILD, [answer(1, True, 7)])
+    running = await store.start_game(GUILD, CHANNEL, "pack", "choices", 3_000.0)  # started by this run
+    finished = await store.start_game(GUILD, CHANNEL, "pack", "choices", 1_200.0)
+    await store.finish_game(finished, GUILD, 1_300.0, [result(3, won=True)], stopped=False)
+
+    assert await store.close_interrupted_games(finished_at=2_500.0, started_before=2_000.0) == 2
+    alice, bob = await store.player_stats(GUILD, 1), await store.player_stats(GUILD, 2)
+    assert alice is not None and bob is not None
+    assert (alice.points, alice.correct, alice.games, alice.wins) == (10, 1, 1, 0)  # scores kept, no win
+    assert (bob.points, bob.games, bob.wins) == (0, 1, 0)
+    other = await store.player_stats(OTHER_GUILD, 1)
+    assert other is not None and (other.points, other.games) == (7, 1)
+    # Closed once: a second start closes nothing, and a late finish of a closed game counts nothing.
+    assert await store.close_interrupted_games(finished_at=2_600.0, started_before=2_000.0) == 0
+    await store.finish_game(crashed, GUILD, 2_700.0, [result(1, 10, 1, won=True)], stopped=False)
+    alice = await store.player_stats(GUILD, 1)
+    assert alice is not None and (alice.games, alice.wins) == (1, 0)
+    # A game this run started is not touched, and still finishes normally.
+    await store.finish_game(running, GUILD, 3_100.0, [result(1, 10, 1, won=True)], stopped=False)
+    alice = await store.player_stats(GUILD, 1)
+    assert alice is not None and (alice.games, alice.wins) == (2, 1)
 
 
 # -- leaderboard and stats ----------------------------------------------------------------------

@@ -142,36 +142,81 @@ async def test_finishing_from_two_processes_at_once_counts_once(postgres_server:
     assert stats is not None and (stats.games, stats.wins) == (1, 1)
 
 
+async def test_two_processes_closing_interrupted_games_at_once_count_each_once(
+    postgres_server: PostgresServer,
+) -> None:
+    url = await postgres_server.empty_shared_database()
+    async with PostgresStore(url) as first, PostgresStore(url) as second:
+        for channel in range(5):
+            game = await first.start_game(GUILD, channel, "pack", "classic", 1.0)
+            await first.record_answers(game, GUILD, [answer(1, question=f"q{channel}")])
+        closed = await asyncio.gather(
+            first.close_interrupted_games(finished_at=3.0, started_before=2.0),
+            second.close_interrupted_games(finished_at=3.0, started_before=2.0),
+        )
+        stats = await first.player_stats(GUILD, 1)
+    assert sum(closed) == 5
+    assert stats is not None and stats.games == 5
+
+
+async def _slow_down_player_writes(url: str) -> None:
+    """A trigger that makes every write to a player row take 20 ms, so that two transactions writing
+    the same players surely overlap: taking their row locks in different orders then deadlocks."""
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(
+            "CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN PERFORM pg_sleep(0.02); RETURN NEW; END $$;"
+            " CREATE TRIGGER slow_down BEFORE INSERT OR UPDATE ON players"
+            " FOR EACH ROW EXECUTE FUNCTION slow_down()"
+        )
+    finally:
+        await conn.close()
+
+
+PLAYERS = list(range(1, 7))
+
+
 async def test_batches_naming_the_same_players_in_opposite_orders_never_deadlock(
     empty_database: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # Two channels of one server closing questions at once, with the same players answering in
-    # opposite orders. A trigger slows every player write down so that the two transactions surely
-    # overlap: taking row locks in the order given would deadlock every time (and be retried).
-    players = list(range(1, 7))
+    # Two channels of one server closing questions at once, the same players answering in opposite
+    # orders. A deadlock would be retried (and the totals still right), so the log says whether one happened.
     async with PostgresStore(empty_database) as store:
-        conn = await asyncpg.connect(empty_database)
-        try:
-            await conn.execute(
-                "CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS"
-                " $$ BEGIN PERFORM pg_sleep(0.02); RETURN NEW; END $$;"
-                " CREATE TRIGGER slow_down BEFORE INSERT OR UPDATE ON players"
-                " FOR EACH ROW EXECUTE FUNCTION slow_down()"
-            )
-        finally:
-            await conn.close()
+        await _slow_down_player_writes(empty_database)
         first = await store.start_game(GUILD, 5, "pack", "classic", 1.0)
         second = await store.start_game(GUILD, 6, "pack", "classic", 1.0)
         with caplog.at_level(logging.INFO, logger="bot.storage.postgres"):
             for round_ in range(2):
                 await asyncio.gather(
-                    store.record_answers(first, GUILD, [answer(user, question=f"a{round_}") for user in players]),
+                    store.record_answers(first, GUILD, [answer(user, question=f"a{round_}") for user in PLAYERS]),
                     store.record_answers(
-                        second, GUILD, [answer(user, question=f"b{round_}") for user in reversed(players)]
+                        second, GUILD, [answer(user, question=f"b{round_}") for user in reversed(PLAYERS)]
                     ),
                 )
         board = await store.leaderboard(GUILD, limit=20)
-    assert {(row.user_id, row.points) for row in board} == {(user, 40) for user in players}
+    assert {(row.user_id, row.points) for row in board} == {(user, 40) for user in PLAYERS}
+    assert not [record for record in caplog.records if "retrying" in record.getMessage()]
+
+
+async def test_misses_in_one_batch_and_answers_in_another_never_deadlock(
+    empty_database: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # One game's misses are the other game's answerers and the other way round: ending streaks
+    # and adding answers are separate statements, so they must still take their locks in one order.
+    low, high = PLAYERS[:3], PLAYERS[3:]
+    async with PostgresStore(empty_database) as store:
+        first = await store.start_game(GUILD, 5, "pack", "classic", 1.0)
+        second = await store.start_game(GUILD, 6, "pack", "classic", 1.0)
+        await store.record_answers(first, GUILD, [answer(user, question="q0") for user in PLAYERS])
+        await _slow_down_player_writes(empty_database)
+        with caplog.at_level(logging.INFO, logger="bot.storage.postgres"):
+            await asyncio.gather(
+                store.record_answers(first, GUILD, [answer(user, question="q1") for user in high], missed=low),
+                store.record_answers(second, GUILD, [answer(user, question="q1") for user in low], missed=high),
+            )
+        stats = [await store.player_stats(GUILD, user) for user in PLAYERS]
+    assert all(player is not None and player.answered == 2 for player in stats)
     assert not [record for record in caplog.records if "retrying" in record.getMessage()]
 
 

@@ -715,3 +715,57 @@ def test_whether_a_typed_option_is_refused_never_depends_on_which_option_is_righ
         (event,) = game.answer(ALICE, typed)
         refused.add(isinstance(event, AnswerRejected))
     assert len(refused) == 1, f"{typed!r} among {options}: refused for some right answers only"
+
+
+# -- who missed a question (what ends a streak) -------------------------------------------------------
+
+
+def test_a_player_in_the_game_who_lets_a_choices_question_pass_missed_it() -> None:
+    game, clock = make_game()
+    game.join(ALICE)
+    game.join(BOB)
+    game.start()
+    game.answer(ALICE, "D", clock.advance(1))  # wrong, but an answer: stored, not a miss
+    timed_out = closed(game.tick(clock.advance(30)))
+    assert timed_out.missed == (BOB,)
+    assert [(score.player, score.correct) for score in timed_out.answers] == [(ALICE, False)]
+
+
+def test_a_newcomer_misses_nothing_asked_before_their_first_answer() -> None:
+    game, clock = make_game()
+    game.start()
+    assert closed(game.tick(clock.advance(30))).missed == ()
+    game.tick(clock.advance(10))
+    game.answer(BOB, "B", clock.advance(1))
+    assert closed(game.tick(clock.advance(30))).missed == ()
+    game.tick(clock.advance(10))
+    assert closed(game.tick(clock.advance(30))).missed == (BOB,)
+
+
+def test_in_text_mode_a_wrong_guess_or_being_beaten_is_a_miss() -> None:
+    game, clock = make_game(AnswerMode.TEXT)
+    game.join(ALICE)
+    game.join(BOB)
+    game.join(CAROL)
+    game.start()
+    game.answer(ALICE, "nope", clock.advance(1))
+    answered = closed(game.answer(ALICE, "Right 1", clock.advance(1)))
+    # Alice's wrong guess counts against her even though she then got it; Bob and Carol were beaten.
+    assert answered.missed == (ALICE, BOB, CAROL)
+    assert [score.player for score in answered.scorers] == [ALICE]
+
+
+def test_a_wrong_guess_by_a_newcomer_in_text_mode_is_a_miss() -> None:
+    game, clock = make_game(AnswerMode.TEXT)
+    game.start()
+    game.answer(BOB, "nope", clock.advance(1))
+    assert closed(game.tick(clock.advance(30))).missed == (BOB,)
+
+
+@pytest.mark.parametrize("end", ["skip", "stop"])
+def test_a_skipped_or_stopped_question_is_missed_by_nobody(end: str) -> None:
+    game, clock = make_game(AnswerMode.TEXT)
+    game.join(ALICE)
+    game.start()
+    game.answer(ALICE, "nope", clock.advance(1))
+    assert closed(getattr(game, end)(clock.advance(1))).missed == ()

@@ -133,12 +133,14 @@ async def test_text_game_scripted_players_store_before_announcing() -> None:
     assert [c.reason for c in closes] == [CloseReason.ANSWERED, CloseReason.ANSWERED, CloseReason.TIMEOUT]
     assert [tuple(s.player for s in c.answers) for c in closes] == [(ALICE,), (BOB,), ()]
 
-    # The store saw the game start, both scoring answers, then the end; each before its render.
+    # The store saw the game start, both scoring answers with the misses that end streaks, then the
+    # end; each before its render.
     start = WALL_START + 1_000.0
     assert table.calls("start_game") == [("start_game", GUILD, CHANNEL, "pack", "text", start)]
-    assert [call[3] for call in table.calls("record_answers")] == [
-        (ScoredAnswer(ALICE.id, "Alice", "q1", True, 10, start + 3),),
-        (ScoredAnswer(BOB.id, "Bob", "q2", True, 10, start + 3 + 4 + 5),),
+    assert [call[3:] for call in table.calls("record_answers")] == [
+        ((ScoredAnswer(ALICE.id, "Alice", "q1", True, 10, start + 3),), (BOB.id,)),  # Bob guessed wrong
+        ((ScoredAnswer(BOB.id, "Bob", "q2", True, 10, start + 3 + 4 + 5),), (ALICE.id,)),  # Alice let it pass
+        ((), (ALICE.id, BOB.id)),  # nobody answered question 3
     ]
     assert table.log.index(("render", "QuestionClosed")) == table.log.index(table.calls("record_answers")[0]) + 1
     assert_stored_before_announced(table.log)
