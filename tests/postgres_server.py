@@ -92,14 +92,15 @@ class PostgresServer:
     # -- lifecycle -----------------------------------------------------------------------------
 
     @classmethod
-    def start(cls) -> PostgresServer:
+    def start(cls, *, durable: bool = False) -> PostgresServer:
+        """Start a server; ``durable`` keeps fsync on, as a real one runs (for benchmarks, not tests)."""
         bin_dir = find_bin_dir()
         account = _server_account()
         folder = Path(tempfile.mkdtemp(prefix="crate-digger-pg-"))
         server = cls(bin_dir, folder, port=0, password=secrets.token_urlsafe(16), account=account)
         try:
             server._init_cluster()
-            server._start_on_a_free_port()
+            server._start_on_a_free_port(durable)
         except BaseException:
             server.stop()
             raise
@@ -131,20 +132,19 @@ class PostgresServer:
             "--no-sync",
         )
 
-    def _start_on_a_free_port(self) -> None:
+    def _start_on_a_free_port(self, durable: bool) -> None:
         # The port is free when picked but could be taken before the server binds it: try again.
         for attempt in range(3):
             self.port = _free_port()
-            options = " ".join(
-                [
-                    f"-p {self.port}",
-                    f"-k {self.folder}",
-                    "-c listen_addresses=127.0.0.1",
-                    "-c fsync=off",
-                    "-c full_page_writes=off",
-                    "-c max_connections=200",
-                ]
-            )
+            settings = [
+                f"-p {self.port}",
+                f"-k {self.folder}",
+                "-c listen_addresses=127.0.0.1",
+                "-c max_connections=200",
+            ]
+            if not durable:
+                settings += ["-c fsync=off", "-c full_page_writes=off"]
+            options = " ".join(settings)
             started = self._run(
                 "pg_ctl",
                 "-D",

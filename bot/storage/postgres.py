@@ -46,6 +46,8 @@ POOL_MAX_SIZE = 10
 # or an unreachable server shows up as an error instead of a silently frozen game.
 COMMAND_TIMEOUT_S = 10.0
 CONNECT_TIMEOUT_S = 10.0
+# Waiting this long for a free pooled connection means the pool is stuck, not busy.
+ACQUIRE_TIMEOUT_S = 10.0
 CLOSE_TIMEOUT_S = 10.0
 
 # SQLSTATEs after which the server has rolled the whole transaction back, so running it again is safe.
@@ -283,7 +285,7 @@ class PostgresStore:
         pool = self._require_pool()
         for attempt in range(1, _WRITE_ATTEMPTS + 1):
             try:
-                async with pool.acquire() as conn, conn.transaction():
+                async with pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
                     return await work(conn)
             except asyncpg.PostgresError as exc:
                 if exc.sqlstate in _RETRYABLE_SQLSTATES and attempt < _WRITE_ATTEMPTS:
@@ -297,7 +299,8 @@ class PostgresStore:
     async def _fetch(self, sql: str, *args: object) -> list[asyncpg.Record]:
         pool = self._require_pool()
         try:
-            return await pool.fetch(sql, *args)
+            async with pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
+                return await conn.fetch(sql, *args)
         except _DRIVER_ERRORS as exc:
             raise StoreError(f"database read failed: {self._scrub(exc)}") from exc
 
