@@ -1,6 +1,6 @@
 """The one entry point: `crate-digger` (or `python -m bot`).
 
-Subcommands: run, sync, commands (Discord); play (terminal game); packs check/list/show; fact;
+Subcommands: run, sync, commands (Discord); play (terminal game); packs check/list/show; fact; facts draft;
 db check/backup.
 Every error a user can cause ends in one clear line and a non-zero exit, never a traceback.
 """
@@ -15,12 +15,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.brief import brief
 from bot.config import ConfigError, Settings, load_settings
 from bot.storage.errors import StoreError
 from bot.trivia.catalog import Catalog, UnknownPack, resolve_pack
 from bot.trivia.facts import EntityFacts
-from bot.trivia.model import Entity, Pack
-from bot.trivia.packs import PackError, load_packs
+from bot.trivia.model import Entity, Fact, Pack
+from bot.trivia.packs import ID_PATTERN, MAX_SOURCE_CHARS, PackError, PackIssue, decode_pack_bytes, load_packs
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -53,9 +54,29 @@ def build_parser() -> argparse.ArgumentParser:
     check = pack_commands.add_parser("check", help="validate pack files or folders; exit 1 on any problem")
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     pack_commands.add_parser("list", help="list the built-in packs and those PACKS_DIR adds, with their counts")
+    imported = pack_commands.add_parser(
+        "import", help="turn a Red-DiscordBot trivia list or Open Trivia DB JSON into a pack"
+    )
+    imported.add_argument("file", type=Path, metavar="FILE")
+    imported.add_argument(
+        "--from", dest="source_format", choices=("red", "opentdb"), help="the file's format (default: detected)"
+    )
+    imported.add_argument("-o", "--out", type=Path, required=True, metavar="OUT.yaml", help="the pack to write")
+    imported.add_argument("--id", dest="pack_id", help="the pack's id (default: from OUT's file name)")
+    imported.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     show = pack_commands.add_parser("show", help="show a pack with its facts and questions")
     show.add_argument("pack", metavar="ID_OR_FILE")
     show.add_argument("--json", action="store_true", help="print as JSON")
+
+    facts = commands.add_parser("facts", help="draft facts from an article")
+    facts_commands = facts.add_subparsers(dest="facts_command", required=True, metavar="ACTION")
+    draft = facts_commands.add_parser(
+        "draft", help="draft a pack from a .txt or .html file or an http(s) URL; review it, then `packs check` it"
+    )
+    draft.add_argument("source", metavar="SOURCE", help="a .txt or .html file, or an http(s) URL")
+    draft.add_argument("-o", "--output", type=Path, required=True, metavar="DRAFT.yaml", help="where to write")
+    draft.add_argument("--id", dest="pack_id", help="the pack id (default: from the article's title)")
+    draft.add_argument("--force", action="store_true", help="replace DRAFT.yaml if it exists")
 
     fact = commands.add_parser("fact", help="look up what an artist, song or film sampled or inspired")
     fact.add_argument("name", nargs="+")
@@ -108,7 +129,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return check_packs(args.paths)
         if args.packs_command == "list":
             return list_packs(settings)
+        if args.packs_command == "import":
+            return import_pack(args.file, args.out, args.source_format, args.pack_id, force=args.force)
         return show_pack(settings, args.pack, as_json=args.json)
+    if args.command == "facts":
+        return draft_facts(settings, args.source, args.output, pack_id=args.pack_id, force=args.force)
     if args.command == "fact":
         return look_up_fact(settings, " ".join(args.name), as_json=args.json, pack_ref=args.pack)
     if args.command == "db":
@@ -220,10 +245,56 @@ def check_packs(paths: Sequence[Path]) -> int:
         print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
         return EXIT_INVALID
     for pack in result.packs:
-        print(f"ok: {pack.path}: {pack.id} ({len(pack.entities)} entities, {len(pack.facts)} facts)")
+        print(
+            f"ok: {pack.path}: {pack.id} ({len(pack.entities)} entities, {len(pack.facts)} facts, "
+            f"{len(pack.questions)} hand-written questions)"
+        )
     if not result.packs:
         print("no pack files found (looked for *.yaml and *.yml)", file=sys.stderr)
         return EXIT_INVALID
+    return EXIT_OK
+
+
+def import_pack(file: Path, out: Path, source_format: str | None, pack_id: str | None, *, force: bool) -> int:
+    from bot.authoring.imports import detect_format, import_trivia, pack_id_from_file
+
+    def fail(line: int, where: str, message: str, name: Path = file) -> int:
+        print(PackIssue(str(name), line, where, message))
+        return EXIT_INVALID
+
+    if out.exists() and not force:
+        return fail(1, "(file)", "already exists; pass --force to overwrite it", name=out)
+    try:
+        text = decode_pack_bytes(file.read_bytes(), str(file))
+    except OSError as error:
+        return fail(1, "(file)", f"cannot read: {error.strerror or error}")
+    except PackError as error:
+        print(error)
+        return EXIT_INVALID
+    source_format = source_format or detect_format(text)
+    if source_format == "pack":
+        return fail(
+            1,
+            "(file)",
+            "not a Red trivia list or Open Trivia DB JSON (a pack needs no import); "
+            "pass --from red or --from opentdb to see why",
+        )
+    pack_id = pack_id or pack_id_from_file(out.name)
+    if not ID_PATTERN.match(pack_id):
+        return fail(1, "id", f"{pack_id!r} is not an id: use lowercase letters, digits and hyphens", name=out)
+    try:
+        result = import_trivia(text, str(file), source_format=source_format, pack_id=pack_id, out_name=str(out))
+    except PackError as error:
+        print(error)
+        return EXIT_INVALID
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        partial.write_text(result.yaml_text, encoding="utf-8")
+        partial.replace(out)  # all at once: a failed write never leaves half a pack over a good one
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        return fail(1, "(file)", f"cannot write: {error.strerror or error}", name=out)
+    print(result.summary(str(file), str(out)))
     return EXIT_OK
 
 
@@ -253,10 +324,71 @@ def show_pack(settings: Settings, pack_ref: str, as_json: bool) -> int:
         return EXIT_OK
     print(f"{pack.title} [{pack.id}]")
     print(f"source: {pack.source.title}")
+    for credit in (pack.source.license and f"license: {pack.source.license}", pack.source.attribution):
+        if credit:
+            print(credit)
     print(f"{len(pack.entities)} entities, {len(pack.facts)} facts, {len(document['questions'])} questions\n")
     for question in document["questions"]:
         options = f"  [{' / '.join(question['choices'])}]" if question["choices"] else ""
         print(f"- {question['prompt']}{options}\n    answer: {question['answers'][0]}")
+    return EXIT_OK
+
+
+def draft_facts(settings: Settings, source: str, output: Path, pack_id: str | None, force: bool) -> int:
+    """`facts draft`: read the article, draft, write the YAML; the summary lists what needs a human."""
+    import asyncio
+
+    from bot.authoring.draft import draft_pack, render_draft
+    from bot.authoring.fetch import FetchError, FetchLimits, fetch_page
+    from bot.authoring.text import ArticleError, article_from_file, article_from_html, article_from_text, looks_like_url
+
+    if pack_id is not None and not ID_PATTERN.match(pack_id):
+        print(
+            f"crate-digger: --id {pack_id!r} is not an id: use lowercase letters, digits and hyphens", file=sys.stderr
+        )
+        return EXIT_USAGE
+    if output.exists() and not force:
+        print(f"crate-digger: {output} exists; choose another -o or add --force to replace it", file=sys.stderr)
+        return EXIT_USAGE
+    url = source.strip() if looks_like_url(source) else None
+    try:
+        if url is not None:
+            page = asyncio.run(fetch_page(url, FetchLimits.from_settings(settings)))
+            article = article_from_html(page.text()) if page.is_html else article_from_text(page.text())
+        else:
+            path = Path(source)
+            try:
+                raw = path.read_bytes()
+            except OSError as error:
+                print(f"crate-digger: cannot read {path}: {error.strerror or error}", file=sys.stderr)
+                return EXIT_INVALID
+            article = article_from_file(raw, path.name)
+    except (FetchError, ArticleError) as error:
+        print(f"crate-digger: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    if len(article.text) > MAX_SOURCE_CHARS:
+        print(
+            f"crate-digger: the article is {len(article.text)} characters; a pack's source holds at most "
+            f"{MAX_SOURCE_CHARS}",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    draft = draft_pack(article, pack_id=pack_id, url=url)
+    print(draft.summary())
+    if not draft.facts:
+        print("crate-digger: no facts found, so nothing was written (a pack needs at least one)", file=sys.stderr)
+        return EXIT_INVALID
+    partial = output.with_name(output.name + ".partial")
+    try:
+        partial.write_text(render_draft(draft), encoding="utf-8")
+        partial.replace(output)  # all or nothing: an interrupted write never leaves half a pack
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        print(f"crate-digger: cannot write {output}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(
+        f"wrote {output}: review it (delete wrong facts, fix names and kinds), then `crate-digger packs check {output}`"
+    )
     return EXIT_OK
 
 
@@ -276,7 +408,14 @@ def pack_document(pack: Pack, catalog: Catalog) -> dict[str, Any]:
         "id": pack.id,
         "title": pack.title,
         "description": pack.description,
-        "source": {"title": pack.source.title, "file": pack.source.file, "url": pack.source.url},
+        "source": {
+            "title": pack.source.title,
+            "file": pack.source.file,
+            "url": pack.source.url,
+            "publisher": pack.source.publisher,
+            "license": pack.source.license,
+            "attribution": pack.source.attribution,
+        },
         "entities": [entity_document(entity) for entity in pack.entities],
         "facts": [
             {
@@ -286,6 +425,7 @@ def pack_document(pack: Pack, catalog: Catalog) -> dict[str, Any]:
                 "object": fact.object,
                 "quote": fact.quote,
                 "via": fact.via,
+                "note": fact.note,
             }
             for fact in pack.facts
         ],
@@ -297,6 +437,7 @@ def pack_document(pack: Pack, catalog: Catalog) -> dict[str, Any]:
                 "choices": list(question.choices),
                 "fact": question.fact_id,
                 "quote": question.quote,
+                "note": question.note,
             }
             for question in catalog.questions(pack.id)
         ],
@@ -321,7 +462,7 @@ def look_up_fact(settings: Settings, name: str, as_json: bool, pack_ref: str | N
             print(json.dumps({"query": name, "found": None, "suggestions": suggestions}, indent=2))
         else:
             hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
-            print(f"Nothing known as {name!r}.{hint}")
+            print(f"Nothing known as {brief(name)}.{hint}")
         return EXIT_INVALID
     facts = index.facts_about(entity)
     if as_json:
@@ -340,6 +481,7 @@ def entity_facts_document(facts: EntityFacts) -> dict[str, Any]:
             "other": link.other_text,
             "other_id": link.other.id if link.other else None,
             "quote": link.fact.quote,
+            "note": link.fact.note,
             "via": link.fact.via,
             "source": link.source_title,
             "pack": link.pack_id,
@@ -354,6 +496,13 @@ def entity_facts_document(facts: EntityFacts) -> dict[str, Any]:
     }
 
 
+def _quote_lines(fact: Fact) -> list[str]:
+    lines = [f'      "{fact.quote}"']
+    if fact.note:
+        lines.append(f"      note: {fact.note}")
+    return lines
+
+
 def format_entity_facts(facts: EntityFacts) -> str:
     entity = facts.entity
     details = ", ".join(str(part) for part in (entity.kind, entity.year) if part)
@@ -363,10 +512,10 @@ def format_entity_facts(facts: EntityFacts) -> str:
     for link in facts.links:
         via = f" (via {link.fact.via})" if link.fact.via else ""
         lines.append(f"  {link.label}: {link.other_text}{via}")
-        lines.append(f'      "{link.fact.quote}"')
+        lines.extend(_quote_lines(link.fact))
     for work, link in facts.through:
         lines.append(f"  through {work.name}, {link.label}: {link.other_text}")
-        lines.append(f'      "{link.fact.quote}"')
+        lines.extend(_quote_lines(link.fact))
     sources = sorted({link.source_title for link in facts.links})
     if sources:
         lines.append(f"  source: {'; '.join(sources)}")

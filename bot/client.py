@@ -116,9 +116,28 @@ class CrateDigger(commands.Bot):
         else:
             command = interaction.command.qualified_name if interaction.command else "?"
             original = getattr(error, "original", error)
+            if interaction_expired(original):
+                # Nobody is left to tell, and no traceback would help: Discord simply took too long
+                # to hear back (or the bot did). One line says so.
+                log.warning("/%s could not answer %s: %s", command, interaction.user, expired_reason(original))
+                return
             log.error("command /%s failed: %s", command, original, exc_info=original)
             message = "Something went wrong on our side; the error has been logged."
         await send_private(interaction, message)
+
+
+# Discord's codes for an interaction whose replies it no longer takes: Unknown interaction (10062: not
+# acknowledged within 3 seconds), Unknown Webhook (10015) and Invalid Webhook Token (50027: the token's
+# 15 minutes are over).
+EXPIRED_INTERACTION_CODES = frozenset({10062, 10015, 50027})
+
+
+def interaction_expired(error: BaseException) -> bool:
+    return isinstance(error, discord.HTTPException) and error.code in EXPIRED_INTERACTION_CODES
+
+
+def expired_reason(error: discord.HTTPException) -> str:
+    return f"the interaction expired ({error.code}: {error.text[:100]})"
 
 
 async def send_private(interaction: discord.Interaction, content: str | None = None, **kwargs) -> None:

@@ -126,7 +126,10 @@ def _pack_folders(environ: Mapping[str, str], name: str) -> tuple[Path, ...]:
         entry = entry.strip()
         if not entry:
             continue
-        path = Path(entry).expanduser()
+        try:
+            path = Path(entry).expanduser()  # .env is not read by a shell, so ~ is expanded here
+        except RuntimeError:  # ~name of a user that does not exist
+            path = Path(entry)
         if not path.exists():
             # The value is not echoed (a token pasted into the wrong variable must not be printed back).
             raise ConfigError(

@@ -16,6 +16,7 @@ import threading
 import zlib
 from typing import TextIO
 
+from bot.brief import brief
 from bot.config import Settings
 from bot.storage import store_for
 from bot.storage.base import Store
@@ -103,7 +104,7 @@ class TerminalRenderer:
             case AnswerRejected() if event.reason is RejectReason.NOT_AN_OPTION:
                 self.say(f"Not an option: {option_labels(self.options)}.")
             case AnswerRejected():
-                self.say(f"({event.reason}: {event.text!r})")
+                self.say(f"({event.reason}: {brief(event.text)})")
             case AnswerLocked():
                 pass  # the verdict follows at once: the only player has answered
             case QuestionClosed():
@@ -128,8 +129,12 @@ class TerminalRenderer:
         self.say(f"{lead} The answer is: {event.answer}")
         if event.question.quote:
             self.say(f'  "{event.question.quote}"')
-            if event.question.source_title:
-                self.say(f"  from: {event.question.source_title}")
+        if event.question.note:
+            self.say(f"  note: {event.question.note}")
+        if event.question.quote and event.question.source_title:
+            self.say(f"  from: {event.question.source_title}")
+        if event.question.attribution:
+            self.say(f"  {event.question.attribution}")
 
     def _render_over(self, event: GameOver) -> None:
         ending = {
@@ -194,6 +199,8 @@ async def play_round(
     )
     count = plural(len(questions), "question")
     renderer.say(f"Crate Digger: {pack.title}. {count}; end of input or Ctrl-D stops the game.")
+    if pack.source.attribution:
+        renderer.say(pack.source.attribution)
     feed = _LineFeed(stdin, asyncio.get_running_loop())
     feeder = asyncio.create_task(_feed_answers(session, renderer, feed, player))
     try:

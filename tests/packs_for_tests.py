@@ -31,7 +31,7 @@ facts:
   - subject: amen-brother
     relation: released_in
     object: 1969
-    quote: a 1969 track
+    quote: Amen, Brother is a 1969 track
 distractors:
   song: [Funky Drummer, Think (About It), Apache]
   musician: [James Brown, Lyn Collins, The Incredible Bongo Band]

@@ -208,6 +208,19 @@ def test_packs_dir_adds_folders_to_the_built_in_packs(
     assert err == ""
 
 
+def test_fact_and_play_see_the_packs_packs_dir_adds(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "amen.yaml").write_text(uploaded_pack_yaml(), encoding="utf-8")
+    monkeypatch.setenv("PACKS_DIR", str(tmp_path / "mine"))
+    code, out, _ = run(capsys, "fact", "the", "winstons")
+    assert code == 0 and out.startswith("The Winstons (musician)")
+    code, out, err = play_piped(capsys, monkeypatch, tmp_path, "--pack", "amen-break")
+    assert code == 0, err
+    assert out.startswith("Crate Digger: The Amen break.")
+
+
 def test_a_pack_id_defined_twice_is_reported_once_with_both_places(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -431,3 +444,85 @@ def test_fact_with_an_unknown_pack_fails(capsys) -> None:
     code, out, err = run(capsys, "fact", "--pack", "no-such-pack", "akira")
     assert code == 1 and out == ""
     assert "no pack 'no-such-pack'" in err
+
+
+def test_fact_shows_the_note_that_corrects_the_article(capsys: pytest.CaptureFixture[str]) -> None:
+    note = "The article dates this tweet to 2008; Kanye West posted it in 2018."
+    code, out, _ = run(capsys, "fact", "akira")
+    assert code == 0
+    assert f"      note: {note}" in out
+    code, out, _ = run(capsys, "fact", "--json", "akira")
+    noted = [relation for relation in json.loads(out)["relations"] if relation["note"]]
+    assert [(relation["relation"], relation["other"], relation["note"]) for relation in noted] == [
+        ("likened to it by", "Kanye West", note)
+    ]
+
+
+# ---------------------------------------------------------------- packs import
+
+FIXTURES = Path(__file__).parent / "authoring" / "fixtures"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "source_format", "questions"),
+    [("red-sampler.yaml", "red", 14), ("opentdb-music.json", "opentdb", 7)],
+)
+def test_packs_import_writes_a_pack_that_passes_check(
+    capsys, tmp_path: Path, fixture: str, source_format: str, questions: int
+) -> None:
+    out = tmp_path / "My Import.yaml"
+    code, stdout, err = run(capsys, "packs", "import", "--from", source_format, str(FIXTURES / fixture), "-o", str(out))
+    assert code == 0, stdout + err
+    (summary,) = stdout.splitlines()
+    source = FIXTURES / fixture
+    assert summary.startswith(f"imported {questions} questions from {source} into {out} (pack id my-import)")
+    code, stdout, _ = run(capsys, "packs", "check", str(out))
+    assert code == 0 and f"ok: {out}: my-import (0 entities, 0 facts, {questions} hand-written questions)" in stdout
+
+
+def test_packs_import_detects_the_format_and_takes_an_id(capsys, tmp_path: Path) -> None:
+    out = tmp_path / "out.yaml"
+    source = FIXTURES / "opentdb-music.json"
+    code, stdout, _ = run(capsys, "packs", "import", str(source), "-o", str(out), "--id", "otdb")
+    assert code == 0 and "(pack id otdb)" in stdout
+    assert "id: otdb\n" in out.read_text(encoding="utf-8")
+
+
+def test_packs_import_never_overwrites_without_force(capsys, tmp_path: Path) -> None:
+    out = tmp_path / "out.yaml"
+    out.write_text("precious", encoding="utf-8")
+    code, stdout, _ = run(capsys, "packs", "import", str(FIXTURES / "red-sampler.yaml"), "-o", str(out))
+    assert code == 1
+    assert stdout == f"{out}:1: (file): already exists; pass --force to overwrite it\n"
+    assert out.read_text(encoding="utf-8") == "precious"
+    code, _, _ = run(capsys, "packs", "import", str(FIXTURES / "red-sampler.yaml"), "-o", str(out), "--force")
+    assert code == 0 and out.read_text(encoding="utf-8").startswith("id: out\n")
+
+
+def test_packs_import_problems_are_file_line_field_lines(capsys, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("Q1?:\n- a\nQ2?:\n  nested: mapping\n", encoding="utf-8")
+    out = tmp_path / "out.yaml"
+    code, stdout, err = run(capsys, "packs", "import", "--from", "red", str(bad), "-o", str(out))
+    assert code == 1 and "Traceback" not in stdout + err
+    (issue,) = issue_lines(stdout)
+    assert (issue.group(1), issue.group(2), issue.group(3)) == (str(bad), "4", "Q2?[0]")
+    assert not out.exists()
+    code, stdout, _ = run(capsys, "packs", "import", str(SEED), "-o", str(out))
+    assert code == 1 and "not a Red trivia list or Open Trivia DB JSON" in stdout
+    code, stdout, _ = run(capsys, "packs", "import", str(tmp_path / "missing.json"), "-o", str(out))
+    assert code == 1 and stdout.startswith(f"{tmp_path / 'missing.json'}:1: (file): cannot read")
+
+
+def test_packs_show_and_play_show_the_attribution(capsys, monkeypatch, tmp_path: Path) -> None:
+    out = tmp_path / "otdb.yaml"
+    assert run(capsys, "packs", "import", str(FIXTURES / "opentdb-music.json"), "-o", str(out))[0] == 0
+    code, stdout, _ = run(capsys, "packs", "show", str(out))
+    assert code == 0
+    assert "license: CC BY-SA 4.0" in stdout
+    assert "Questions from the Open Trivia Database (opentdb.com), licensed CC BY-SA 4.0" in stdout
+    document = show_json(capsys, str(out))
+    assert document["source"]["license"] == "CC BY-SA 4.0"
+    code, stdout, err = play_piped(capsys, monkeypatch, tmp_path, "--pack", str(out))
+    assert code == 0, err
+    assert stdout.count("Questions from the Open Trivia Database (opentdb.com), licensed CC BY-SA 4.0") >= 1

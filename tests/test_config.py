@@ -156,3 +156,8 @@ def test_packs_dir_that_does_not_exist_names_the_variable(tmp_path):
     missing = str(tmp_path / "missing")
     with pytest.raises(ConfigError, match=r"^PACKS_DIR lists .* entry 2 of 2 \(\d+ characters\) does not exist"):
         load_settings({"PACKS_DIR": os.pathsep.join([str(tmp_path), missing])}, env_file=None)
+
+
+def test_packs_dir_with_an_unknown_users_home_is_a_setting_error_not_a_crash():
+    with pytest.raises(ConfigError, match=r"^PACKS_DIR lists .* entry 1 of 1 .* does not exist"):
+        load_settings({"PACKS_DIR": "~no-such-user-crate-digger/packs"}, env_file=None)

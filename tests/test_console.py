@@ -123,3 +123,44 @@ def test_the_readme_play_command_plays_a_round_with_piped_input(tmp_path):
     assert "Question 3/3" in result.stdout
     assert "Final score:" in result.stdout
     assert "All-time for ci:" in result.stdout
+
+
+NOTED_PACK = """\
+id: noted
+title: Noted
+source:
+  title: An article
+  text: As recently as 2008, he even tweeted that every video was like Akira.
+  attribution: Written for the tests
+  license: CC0
+entities:
+  - {id: kanye, name: Kanye West, kind: musician}
+  - {id: akira, name: Akira, kind: film}
+facts:
+  - subject: kanye
+    relation: likened_work_to
+    object: akira
+    quote: he even tweeted that every video was like Akira
+    note: The article dates this tweet to 2008; Kanye West posted it in 2018.
+"""
+
+
+async def test_the_reveal_shows_the_facts_note_and_the_sources_credit(tmp_path):
+    (tmp_path / "noted.yaml").write_text(NOTED_PACK, encoding="utf-8")
+    catalog = Catalog.from_folder(tmp_path)[0]
+    out = io.StringIO()
+    async with SqliteStore(tmp_path / "scores.sqlite3") as store:
+        await play_round(
+            catalog,
+            store,
+            pack_id="noted",
+            settings=RoundSettings(questions=1, seconds=30, mode=AnswerMode.TEXT, pause_seconds=0),
+            player=local_player("tester"),
+            stdin=io.StringIO("Ghost in the Shell\n"),
+            stdout=out,
+            seed=1,
+        )
+    output = out.getvalue()
+    assert '  "he even tweeted that every video was like Akira"' in output
+    assert "  note: The article dates this tweet to 2008; Kanye West posted it in 2018." in output
+    assert "  Written for the tests" in output

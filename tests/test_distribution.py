@@ -68,3 +68,19 @@ def test_an_installed_wheel_ships_the_built_in_packs(tmp_path: Path) -> None:
     listed = run([str(installed / "bin" / "crate-digger"), "packs", "list"], cwd=elsewhere, env=environment)
     assert listed.stdout.startswith(f"{SEED_ID}: ")
     assert listed.stderr == ""
+
+
+def test_the_container_installs_the_same_inputs_the_same_way() -> None:
+    """No Docker here to build the image, so this holds the Dockerfile to what the wheel test proves."""
+    dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")
+    copied = {
+        part.rstrip("/").removeprefix("./")
+        for line in dockerfile.splitlines()
+        if line.startswith("COPY ")
+        for part in line.split()[1:-1]
+    }
+    assert copied == set(BUILD_INPUTS)
+    installs = [line for line in dockerfile.splitlines() if "pip install" in line]
+    assert installs == ["RUN pip install --no-cache-dir . && rm -rf /src"]  # not editable; sources gone
+    ignored = (REPO / ".dockerignore").read_text(encoding="utf-8").split()
+    assert not any(name in ignored for name in BUILD_INPUTS)

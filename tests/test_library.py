@@ -1,9 +1,12 @@
+from pathlib import Path
+
 import pytest
 
+from bot.authoring.imports import OPENTDB_ATTRIBUTION
 from bot.library import PackLibrary
 from bot.storage.sqlite import SqliteStore
 from bot.trivia.catalog import Catalog
-from bot.trivia.packs import BUILTIN_PACKS_DIR, PackError
+from bot.trivia.packs import BUILTIN_PACKS_DIR, PackError, parse_pack
 from tests.packs_for_tests import uploaded_pack_yaml
 
 GUILD = 111
@@ -61,3 +64,47 @@ async def test_remove(library):
     assert await library.remove(GUILD, "amen-break")
     assert not await library.remove(GUILD, "amen-break")
     assert (await library.catalog_for(GUILD)).pack("amen-break") is None
+
+
+# ---------------------------------------------------------------- uploads in other formats
+
+FIXTURES = Path(__file__).parent / "authoring" / "fixtures"
+
+
+async def test_a_red_trivia_list_upload_is_imported_and_stored_as_a_pack(library, tmp_path):
+    raw = (FIXTURES / "red-sampler.yaml").read_bytes()
+    result = await library.add(GUILD, raw, "Red Sampler.yaml", uploaded_by=7)
+    assert (result.pack.id, result.imported_from) == ("red-sampler", "a Red-DiscordBot trivia list")
+    assert result.questions == 14
+    # What is stored is the pack it became, so it loads again after a restart like any pack.
+    (stored,) = await library._store.list_packs(GUILD)
+    assert parse_pack(stored.yaml_text, "red-sampler.yaml").questions == result.pack.questions
+    restarted = PackLibrary(library._store, library.builtin)
+    questions = (await restarted.catalog_for(GUILD)).questions("red-sampler")
+    assert ("yes", "Yes") in {question.answers for question in questions}
+
+
+async def test_an_opentdb_upload_keeps_its_attribution(library):
+    raw = (FIXTURES / "opentdb-music.json").read_bytes()
+    result = await library.add(GUILD, raw, "opentdb-music.json", uploaded_by=7)
+    assert (result.pack.id, result.imported_from) == ("opentdb-music", "Open Trivia DB JSON")
+    questions = (await library.catalog_for(GUILD)).questions("opentdb-music")
+    assert len(questions) == 7
+    assert {question.attribution for question in questions} == {OPENTDB_ATTRIBUTION}
+
+
+async def test_a_pack_upload_is_stored_as_sent(library):
+    text = uploaded_pack_yaml()
+    result = await library.add(GUILD, text.encode(), "whatever-name.yaml", uploaded_by=7)
+    assert (result.pack.id, result.imported_from) == ("amen-break", None)
+    (stored,) = await library._store.list_packs(GUILD)
+    assert stored.yaml_text == text
+
+
+async def test_a_bad_trivia_list_upload_names_the_upload_and_saves_nothing(library):
+    with pytest.raises(PackError) as raised:
+        await library.add(GUILD, b"Q1?:\n- a\nQ2?:\n  nested: mapping\n", "mine.yaml", uploaded_by=7)
+    assert str(raised.value.issues[0]).startswith("mine.yaml:4: Q2?[0]: ")
+    assert await library.uploaded_ids(GUILD) == set()
+    with pytest.raises(PackError, match="rename the file"):
+        library.validate_upload(b"Q?:\n- a\n", "kanye-stronger-akira.yaml")

@@ -17,7 +17,7 @@ from bot.cogs.render import (
     NO_MENTIONS,
     add_field_within_limits,
     clip,
-    quote_block,
+    quote_with_note,
 )
 from bot.trivia.facts import EntityFacts
 
@@ -42,7 +42,7 @@ def entity_facts_embed(facts: EntityFacts, source_titles: dict[str, str]) -> dis
         prefix = f"Through {work.name}: " if work else ""
         via = f" (via {link.fact.via})" if link.fact.via else ""
         name = f"{prefix}{link.label[0].upper()}{link.label[1:]} {link.other_text}{via}"
-        if not add_field_within_limits(embed, name, quote_block(link.fact.quote)):
+        if not add_field_within_limits(embed, name, quote_with_note(link.fact.quote, link.fact.note)):
             break
         shown += 1
     hidden = len(links) - shown

@@ -6,19 +6,25 @@ their line numbers, and nothing is saved unless the whole pack is valid.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.client import expired_reason, interaction_expired
+from bot.cogs.permissions import MODERATOR_PERMISSION, is_moderator
 from bot.cogs.render import COLOUR, EMBED_DESCRIPTION, MESSAGE_CONTENT, NO_MENTIONS, clip
 from bot.trivia.packs import MAX_FILE_BYTES, PackError
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from bot.client import CrateDigger
 
 MAX_ISSUES_SHOWN = 15
+UPLOAD_FORMATS = "A pack (.yaml), a Red-DiscordBot trivia list (.yaml) or Open Trivia DB questions (.json)"
 
 
 def format_issues(error: PackError) -> str:
@@ -29,11 +35,6 @@ def format_issues(error: PackError) -> str:
     count = len(error.issues)
     header = f"That pack has {count} problem{'s' if count != 1 else ''}; nothing was saved.\n"
     return clip(header + "\n".join(shown), MESSAGE_CONTENT)
-
-
-def is_moderator(interaction: discord.Interaction) -> bool:
-    permissions = interaction.permissions
-    return permissions.manage_guild or permissions.administrator
 
 
 @app_commands.guild_only()
@@ -47,12 +48,16 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
         # Server owners can re-grant the command to everyone in Integrations; the permission is still
         # what makes someone a moderator here.
         if not is_moderator(interaction):
-            raise app_commands.CheckFailure("Only moderators (Manage Server permission) can manage packs.")
+            raise app_commands.CheckFailure(f"Only moderators ({MODERATOR_PERMISSION} permission) can manage packs.")
         return True
 
     async def _read_attachment(self, interaction: discord.Interaction, file: discord.Attachment) -> bytes | None:
-        if not file.filename.lower().endswith((".yaml", ".yml")):
-            await interaction.followup.send("Upload a `.yaml` pack file.", ephemeral=True)
+        if not file.filename.lower().endswith((".yaml", ".yml", ".json")):
+            await interaction.followup.send(
+                "Upload a pack (`.yaml`), a Red-DiscordBot trivia list (`.yaml`) or Open Trivia DB questions "
+                "(`.json`).",
+                ephemeral=True,
+            )
             return None
         if file.size > MAX_FILE_BYTES:
             await interaction.followup.send(
@@ -62,8 +67,8 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
             return None
         return await file.read()
 
-    @app_commands.command(name="add", description="Add or replace a question pack from a YAML file")
-    @app_commands.describe(file="The pack, a .yaml file (see the README for the format)")
+    @app_commands.command(name="add", description="Add or replace a pack, or import a Red trivia list or OpenTDB JSON")
+    @app_commands.describe(file=UPLOAD_FORMATS)
     async def add(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         raw = await self._read_attachment(interaction, file)
@@ -76,14 +81,27 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
             await interaction.followup.send(format_issues(error), ephemeral=True)
             return
         verb = "Replaced" if result.replaced else "Added"
-        await interaction.followup.send(
-            f"{verb} **{clip(result.pack.title, 200)}** (`{result.pack.id}`): {len(result.pack.facts)} facts, "
-            f"{result.questions} questions. Play it with `/trivia start pack:{result.pack.id}`.",
-            ephemeral=True,
-        )
+        origin = f" from {result.imported_from}" if result.imported_from else ""
+        try:
+            await interaction.followup.send(
+                f"{verb} **{clip(result.pack.title, 200)}** (`{result.pack.id}`){origin}: {len(result.pack.facts)} "
+                f"facts, {result.questions} questions. Play it with `/trivia start pack:{result.pack.id}`.",
+                ephemeral=True,
+            )
+        except discord.HTTPException as error:
+            if not interaction_expired(error):
+                raise
+            # The pack is saved whole; only the confirmation is lost. Say both in the one line.
+            log.warning(
+                "/pack add saved pack %s for server %s, but could not tell %s: %s",
+                result.pack.id,
+                interaction.guild_id,
+                interaction.user,
+                expired_reason(error),
+            )
 
     @app_commands.command(name="check", description="Validate a pack file without saving it")
-    @app_commands.describe(file="The pack, a .yaml file")
+    @app_commands.describe(file=UPLOAD_FORMATS)
     async def check(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         raw = await self._read_attachment(interaction, file)
@@ -113,7 +131,9 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
 
     @remove.autocomplete("pack")
     async def remove_autocomplete(self, interaction: discord.Interaction, current: str):
-        assert interaction.guild_id is not None
+        # Autocomplete does not run interaction_check, and pack ids are no one else's business.
+        if not is_moderator(interaction) or interaction.guild_id is None:
+            return []
         ids = sorted(await self.bot.library.uploaded_ids(interaction.guild_id))
         return [app_commands.Choice(name=i, value=i) for i in ids if current.lower() in i][:25]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import discord
 
 EMBED_TITLE = 256
@@ -14,6 +16,9 @@ MESSAGE_CONTENT = 2000
 BUTTON_LABEL = 80
 CHOICE_NAME = 100
 
+# The most names a result lists (scorers, standings, winners); the rest are counted, not shown.
+MAX_LISTED = 15
+
 COLOUR = discord.Colour.from_rgb(232, 160, 40)
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -21,6 +26,13 @@ NO_MENTIONS = discord.AllowedMentions.none()
 def clip(text: str, limit: int) -> str:
     text = text.strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def listed(lines: Sequence[str], limit: int = MAX_LISTED) -> list[str]:
+    """The first ``limit`` lines, and a last one saying how many more there are (never silently cut)."""
+    if len(lines) <= limit:
+        return list(lines)
+    return [*lines[:limit], f"…and {len(lines) - limit} more"]
 
 
 def add_field_within_limits(embed: discord.Embed, name: str, value: str, inline: bool = False) -> bool:
@@ -35,3 +47,12 @@ def add_field_within_limits(embed: discord.Embed, name: str, value: str, inline:
 
 def quote_block(text: str, limit: int = EMBED_FIELD_VALUE) -> str:
     return clip("> " + " ".join(text.split()), limit)
+
+
+def quote_with_note(quote: str | None, note: str | None, limit: int = EMBED_FIELD_VALUE) -> str:
+    """A quote as evidence, with the pack's correction of it underneath (the note always fits whole)."""
+    note_line = clip(f"Note: {' '.join(note.split())}", limit // 2) if note else ""
+    if not quote:
+        return note_line
+    room = limit - len(note_line) - 1 if note_line else limit
+    return quote_block(quote, room) + (f"\n{note_line}" if note_line else "")

@@ -16,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import send_private
+from bot.cogs.permissions import may_control_game
 from bot.cogs.render import (
     BUTTON_LABEL,
     CHOICE_NAME,
@@ -24,7 +25,8 @@ from bot.cogs.render import (
     MESSAGE_CONTENT,
     NO_MENTIONS,
     clip,
-    quote_block,
+    listed,
+    quote_with_note,
 )
 from bot.trivia.catalog import pick_questions
 from bot.trivia.game import (
@@ -50,6 +52,25 @@ log = logging.getLogger(__name__)
 LETTERS = "ABCDE"
 RIGHT_COLOUR = discord.Colour.green()
 WRONG_COLOUR = discord.Colour.dark_grey()
+
+
+# What a game needs from the bot in its channel, with the names Discord's settings show.
+GAME_PERMISSIONS = {
+    "view_channel": "View Channel",
+    "send_messages": "Send Messages",
+    "embed_links": "Embed Links",
+    "read_message_history": "Read Message History",
+}
+
+
+def missing_game_permissions(permissions: discord.Permissions) -> list[str]:
+    return [name for flag, name in GAME_PERMISSIONS.items() if not getattr(permissions, flag)]
+
+
+def channel_is_gone(error: discord.HTTPException) -> bool:
+    """A 403 (the bot may no longer post or see the channel) or the channel itself deleted (404
+    Unknown Channel); not a 404 for one message a moderator deleted, which a game survives."""
+    return isinstance(error, discord.Forbidden) or (isinstance(error, discord.NotFound) and error.code == 10003)
 
 
 def player_of(user: discord.abc.User) -> Player:
@@ -115,11 +136,24 @@ def _private_reply(events: list[Event], user_id: int) -> str:
 
 
 class ChannelRenderer:
-    """Renders one game's events into its channel."""
+    """Renders one game's events into its channel.
 
-    def __init__(self, bot: CrateDigger, channel: discord.abc.Messageable, pack_title: str, source_title: str):
+    If the channel is lost mid-game (the bot's permissions taken away, the channel deleted), the game
+    is stopped (and stored) with one log line, the player who started it is told privately, and
+    nothing more is sent there."""
+
+    def __init__(
+        self,
+        bot: CrateDigger,
+        channel: discord.abc.Messageable,
+        pack_title: str,
+        source_title: str,
+        started_by: discord.Interaction | None = None,
+    ):
         self.bot = bot
         self.channel = channel
+        self.started_by = started_by
+        self.lost = False
         self.pack_title = pack_title
         self.source_title = source_title
         self.session: GameSession | None = None
@@ -134,6 +168,51 @@ class ChannelRenderer:
 
     async def render(self, event: Event) -> None:
         await self.announced.wait()
+        if self.lost:
+            return
+        try:
+            await self._render(event)
+        except discord.HTTPException as error:
+            if not channel_is_gone(error):
+                raise
+            await self._lose_channel(error)
+
+    async def _lose_channel(self, error: discord.HTTPException) -> None:
+        self.lost = True
+        channel_id = getattr(self.channel, "id", "?")
+        log.warning(
+            "stopping the game in channel %s: Discord refused a message there (%s %s: %s)",
+            channel_id,
+            error.status,
+            error.code,
+            error.text,
+        )
+        if self.session is not None:
+            await self.session.stop()
+        where = getattr(self.channel, "mention", "that channel")
+        if isinstance(error, discord.Forbidden):
+            why = f"I lost permission to post in {where}"
+        else:
+            why = f"{where} was deleted"
+        await self._tell_starter(
+            f"Your trivia game stopped: {why}. Scores so far are saved. "
+            f"I need {', '.join(GAME_PERMISSIONS.values())} in a channel to run a game there."
+        )
+
+    async def _tell_starter(self, text: str) -> None:
+        if self.started_by is None:
+            return
+        try:
+            await self.started_by.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        except discord.HTTPException:
+            pass  # the interaction's token lasts 15 minutes; after that, a direct message
+        try:
+            await self.started_by.user.send(text, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as error:
+            log.info("could not tell the starter why their game stopped: %s", error)
+
+    async def _render(self, event: Event) -> None:
         match event:
             case QuestionAsked():
                 await self._asked(event)
@@ -185,6 +264,8 @@ class ChannelRenderer:
             try:
                 await self.question_message.edit(view=self.buttons.settled(right), allowed_mentions=NO_MENTIONS)
             except discord.HTTPException as error:
+                if channel_is_gone(error):
+                    raise
                 log.warning("could not close the buttons of a question: %s", error)
         self.buttons = None
 
@@ -208,7 +289,7 @@ class ChannelRenderer:
         }.get(event.reason, "✅ Answered!")
         scorers = event.scorers
         if scorers:
-            who = "\n".join(f"{clip(score.player.name, 80)} +{score.points}" for score in scorers[:15])
+            who = "\n".join(listed([f"{clip(score.player.name, 80)} +{score.points}" for score in scorers]))
         else:
             who = "Nobody this time."
         embed = discord.Embed(
@@ -216,9 +297,11 @@ class ChannelRenderer:
             colour=RIGHT_COLOUR if scorers else WRONG_COLOUR,
         )
         embed.add_field(name="Scored", value=clip(who, 1024), inline=False)
-        if event.question.quote:
-            embed.add_field(name="From the article", value=quote_block(event.question.quote), inline=False)
-        embed.set_footer(text=clip(f"Source: {event.question.source_title or self.source_title}", 2048))
+        if event.question.quote or event.question.note:
+            value = quote_with_note(event.question.quote, event.question.note)
+            embed.add_field(name="From the article" if event.question.quote else "Note", value=value, inline=False)
+        credit = f"\n{event.question.attribution}" if event.question.attribution else ""
+        embed.set_footer(text=clip(f"Source: {event.question.source_title or self.source_title}{credit}", 2048))
         await self.send(embed=embed)
 
     async def _over(self, event: GameOver) -> None:
@@ -228,14 +311,13 @@ class ChannelRenderer:
             EndReason.POINTS_REACHED: "We have a winner!",
         }.get(event.reason, "That's the end of the game.")
         lines = [reason, ""]
-        for standing in event.standings[:15]:
-            lines.append(f"**{standing.rank}.** {clip(standing.player.name, 80)} · {standing.points} points")
+        lines += listed([f"**{s.rank}.** {clip(s.player.name, 80)} · {s.points} points" for s in event.standings])
         if not event.standings:
             lines.append("Nobody played.")
         if event.not_counted is not None:
             lines += ["", f"Question {event.not_counted} didn't count: its scores couldn't be saved."]
         if event.winners:
-            names = ", ".join(clip(winner.name, 80) for winner in event.winners)
+            names = ", ".join(listed([clip(winner.name, 80) for winner in event.winners]))
             lines += ["", f"🏆 {names}"]
         embed = discord.Embed(
             title="Final standings", description=clip("\n".join(lines), EMBED_DESCRIPTION), colour=COLOUR
@@ -375,6 +457,14 @@ class TriviaCog(commands.Cog):
         if self.sessions.get(channel.id) is not None:
             await send_private(interaction, "A game is already running in this channel; `/trivia stop` ends it.")
             return
+        missing = missing_game_permissions(interaction.app_permissions)
+        if missing:
+            await send_private(
+                interaction,
+                f"I can't run a game in this channel: I'm missing {', '.join(missing)} here. "
+                "Ask a moderator to allow that for me in this channel, or start the game in another one.",
+            )
+            return
         answer_mode = AnswerMode.TEXT if mode == "text" else AnswerMode.CHOICES
         if answer_mode is AnswerMode.TEXT and not self.bot.message_content:
             await send_private(
@@ -398,7 +488,13 @@ class TriviaCog(commands.Cog):
             return
         settings = RoundSettings(questions=len(questions), seconds=seconds, mode=answer_mode, hints=hints)
         game = Game(questions, settings, clock=self.bot.monotonic, rng=self.rng)
-        renderer = ChannelRenderer(self.bot, channel, pack.title, pack.source.title)  # type: ignore[arg-type]
+        renderer = ChannelRenderer(
+            self.bot,
+            channel,  # type: ignore[arg-type]
+            pack.title,
+            pack.source.title,
+            started_by=interaction,
+        )
         session = GameSession(
             game,
             self.bot.store,
@@ -437,9 +533,7 @@ class TriviaCog(commands.Cog):
         if session is None:
             await send_private(interaction, "No game is running in this channel.")
             return None
-        permissions = interaction.permissions
-        is_moderator = permissions.manage_guild or permissions.manage_messages or permissions.administrator
-        if self.starters.get(channel_id) != interaction.user.id and not is_moderator:
+        if not may_control_game(interaction, self.starters.get(channel_id)):
             await send_private(interaction, "Only the player who started this game or a moderator can do that.")
             return None
         return session

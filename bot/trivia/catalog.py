@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from bot.brief import brief
 from bot.trivia.facts import FactIndex
 from bot.trivia.generate import distractor_names, generate_catalog
 from bot.trivia.model import Pack, Question
@@ -93,18 +94,25 @@ def resolve_pack(catalog: Catalog, ref: str) -> tuple[Pack, Catalog]:
     wrote. A file's pack is layered over ``catalog``, so it draws distractors from the other packs and
     its facts join theirs. Raises PackError for a bad file, UnknownPack when nothing matches.
     """
-    path: Path | None = Path(ref).expanduser()
+    path: Path | None = Path(ref)  # the shell has expanded any ~ already
     if path.suffix not in (".yaml", ".yml"):
         known = catalog.pack(ref)
         if known is not None:
             return known, catalog
         candidates = [path, *(path.with_name(path.name + suffix) for suffix in (".yaml", ".yml") if path.name)]
-        path = next((candidate for candidate in candidates if candidate.is_file()), None)
+        path = next((candidate for candidate in candidates if _is_file(candidate)), None)
     if path is None:
         known_ids = ", ".join(pack.id for pack in catalog.packs()) or "none"
-        raise UnknownPack(f"no pack {ref!r}: not a known pack id ({known_ids}) nor a pack file")
+        raise UnknownPack(f"no pack {brief(ref)}: not a known pack id ({known_ids}) nor a pack file")
     pack = load_pack_file(path)
     return pack, Catalog([pack], base=catalog)
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long for the file system is no file, just an unknown pack id
+        return False
 
 
 def pick_questions(

@@ -123,6 +123,7 @@ class _PackGenerator:
                     source_title=pack.source.title,
                     pack_id=pack.id,
                     note=written.note,
+                    attribution=pack.source.attribution,
                 )
             )
         return questions
@@ -191,6 +192,7 @@ class _PackGenerator:
             source_title=pack.source.title,
             pack_id=pack.id,
             note=fact.note,
+            attribution=pack.source.attribution,
         )
 
     def _names_of(self, cache_key: tuple[str, ...], entity_ids: Iterable[str]) -> frozenset[str]:

@@ -81,6 +81,7 @@ class Question:
     source_title: str | None = None
     pack_id: str | None = None
     note: str | None = None  # a correction shown next to the quote when the answer is revealed
+    attribution: str | None = None  # the source's credit (e.g. a CC BY-SA notice), shown with the answer
 
     @property
     def answer(self) -> str:

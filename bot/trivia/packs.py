@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from rapidfuzz import fuzz
+from rapidfuzz.distance import LCSseq
 
 from bot.trivia.model import Entity, Fact, HandWrittenQuestion, Pack, Source
 from bot.trivia.relations import KINDS, RELATIONS, Relation
@@ -30,22 +32,40 @@ MAX_DEPTH = 8
 MAX_NODES = 50_000
 MAX_ENTITIES = 500
 MAX_FACTS = 2_000
-MAX_QUESTIONS = 500
+MAX_QUESTIONS = 2_000  # as many as facts: an imported trivia list keeps every question
 MAX_DISTRACTORS_PER_KIND = 100
 # Discord limits drive these: a prompt sits in an embed, a choice on a button (80), a quote in a field.
 MAX_TITLE = 100
 MAX_NAME = 80
-MAX_PROMPT = 300
+# The question embed shows up to 1000 characters of a prompt, and each option in full up to 200 (its
+# button shows the letter and as much of it as fits in 80): imported trivia needs that room.
+MAX_PROMPT = 1000
+MAX_ANSWER = 200
 MAX_QUOTE = 1000
 MAX_DESCRIPTION = 300
 MAX_NOTE = 300
 MAX_LICENSE = 100
 MAX_ATTRIBUTION = 500
 MAX_CHOICES = 5
+# Shorter than this, a quote ("in", "the album") is no evidence of anything.
+MIN_QUOTE_WORDS = 4
+# Looking for the passage a mistyped quote meant scans the whole article (up to ~0.1 s for a long quote
+# in a 200,000-character one, ~0.15 s), so only this many quotes per pack get a hint.
+MAX_QUOTE_HINTS = 10
+# How alike (rapidfuzz partial ratio, 0-100) a passage must be to a quote to be offered as the one meant.
+CLOSEST_PASSAGE_CUTOFF = 60
 ID_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 YEAR_RANGE = (1000, 2100)
+# A number longer than this is never a year or a count: it is read as text, never converted, because
+# converting "0xfff..." or base-60 "1:2:3:..." costs time quadratic in its length (and str() of a
+# huge int raises ValueError).
+MAX_NUMBER_CHARS = 32
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
 
 _TOP_KEYS = {"id", "title", "description", "source", "entities", "facts", "questions", "distractors"}
+# Public for format detection: a mapping with any of these keys is meant as a pack.
+PACK_TOP_LEVEL_KEYS = frozenset(_TOP_KEYS)
 _SOURCE_KEYS = {"title", "file", "text", "url", "publisher", "license", "attribution"}
 _ENTITY_KEYS = {"id", "name", "kind", "aliases", "year", "description"}
 _FACT_KEYS = {"subject", "relation", "object", "quote", "via", "note", "context"}
@@ -102,15 +122,136 @@ _QUOTE_FOLDING = str.maketrans(
 )
 
 
+class _Article:
+    """A pack's source text as its quotes are looked up in it."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.normal = normalise_quote_text(text)
+        self._positions: tuple[str, list[int]] | None = None
+        self.hints_left = MAX_QUOTE_HINTS
+
+    def contains(self, quote: str) -> bool:
+        return normalise_quote_text(quote) in self.normal
+
+    def closest_passage(self, quote: str) -> str | None:
+        """The passage of the article a quote that is not in it most likely meant, as the article has it."""
+        if self.hints_left <= 0:
+            return None
+        self.hints_left -= 1
+        if self._positions is None:
+            self._positions = _normalise_with_positions(self.text)
+        normal, positions = self._positions
+        wanted = normalise_quote_text(quote)
+        if not wanted or not normal:
+            return None
+        found = fuzz.partial_ratio_alignment(wanted, normal, score_cutoff=CLOSEST_PASSAGE_CUTOFF)
+        if found is None or found.dest_end <= found.dest_start:
+            return None
+        first, last = _best_whole_words(wanted, normal, found.dest_start, found.dest_end)
+        start, end = positions[first], positions[last - 1] + 1
+        # Whole words, so the passage can be pasted over the quote as it is.
+        while start > 0 and not self.text[start - 1].isspace():
+            start -= 1
+        while end < len(self.text) and not self.text[end].isspace():
+            end += 1
+        return " ".join(self.text[start:end].split())
+
+
+def _best_whole_words(wanted: str, normal: str, start: int, end: int) -> tuple[int, int]:
+    """Widen or narrow a window as long as the quote to the whole words that read most like the quote.
+
+    The partial alignment is exactly as long as the quote, so a quote that dropped words ("he tweeted"
+    for "he even tweeted") lands a few words short of the passage it meant.
+    """
+    slack = min(60, max(20, len(wanted) // 2))
+    starts = [i for i in range(max(0, start - slack), min(len(normal), start + slack) + 1) if _starts_word(normal, i)]
+    ends = [i for i in range(max(0, end - slack), min(len(normal), end + slack) + 1) if _ends_word(normal, i)]
+    best = (start, end)
+    best_score = float("-inf")
+    for first in starts or [start]:
+        for last in ends or [end]:
+            if last <= first:
+                continue
+            # Characters the passage shares with the quote, less a third of those it adds: a word that
+            # carries some of the quote is worth taking in, an unrelated one is not.
+            shared = LCSseq.similarity(wanted, normal[first:last])
+            score = shared - 0.35 * (last - first - shared)
+            if score > best_score:
+                best, best_score = (first, last), score
+    return best
+
+
+def _starts_word(text: str, index: int) -> bool:
+    return index < len(text) and text[index] != " " and (index == 0 or text[index - 1] == " ")
+
+
+def _ends_word(text: str, index: int) -> bool:
+    return index > 0 and text[index - 1] != " " and (index == len(text) or text[index] == " ")
+
+
+def _normalise_with_positions(text: str) -> tuple[str, list[int]]:
+    """``normalise_quote_text`` done character by character, keeping where each output character came from."""
+    folded: list[str] = []
+    positions: list[int] = []
+    for index, char in enumerate(text):
+        if char.isspace():
+            if folded and folded[-1] != " ":
+                folded.append(" ")
+                positions.append(index)
+            continue
+        for piece in unicodedata.normalize("NFKC", char).translate(_QUOTE_FOLDING).casefold():
+            folded.append(piece)
+            positions.append(index)
+    if folded and folded[-1] == " ":
+        folded.pop()
+        positions.pop()
+    return "".join(folded), positions
+
+
+def _word_count(text: str) -> int:
+    return sum(1 for word in text.split() if any(char.isalnum() for char in word))
+
+
+_POSSESSIVE = re.compile(r"['’]s\b")
+_VANISHING_IN_NAMES = re.compile(r"[.'‘’`]")
+_WORD = re.compile(r"\w+")
+_ARTICLES = ("the", "a", "an")
+
+
+def _mention_form(text: str) -> str:
+    """Words as a name is looked for in a quote: case, accents, possessives and "L.A." dots folded away."""
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    text = _VANISHING_IN_NAMES.sub("", _POSSESSIVE.sub("", text))
+    return " ".join(_WORD.findall(text))
+
+
+def _quote_names(quote: str, names: Iterable[str]) -> bool:
+    quoted = f" {_mention_form(quote)} "
+    for name in names:
+        words = _mention_form(name).split()
+        if len(words) > 1 and words[0] in _ARTICLES:
+            words = words[1:]  # the "Stronger" music video is named by "music video" wherever it is
+        if words and f" {' '.join(words)} " in quoted:
+            return True
+    return False
+
+
 # ---------------------------------------------------------------- YAML with line numbers
 
 
 @dataclass
 class _Node:
-    """A plain value plus the line it came from, so errors can point at it."""
+    """A plain value plus the line it came from, so errors can point at it.
+
+    ``text`` is what the author wrote for a scalar (``0x1F``, ``yes``, ``1988``): fields that want
+    text read it, so nothing YAML guessed about the scalar's type changes what is shown.
+    """
 
     value: Any
     line: int
+    text: str | None = None
 
 
 class _Reader:
@@ -187,11 +328,12 @@ class _Reader:
         if isinstance(node, yaml.MappingNode):
             mapping: dict[str, _Node] = {}
             for key_node, value_node in node.value:
-                key = self._scalar(key_node)
                 key_line = key_node.start_mark.line + 1
-                if not isinstance(key, str):
-                    self.problem(key_line, field, f"keys must be text, got {key!r}")
+                if not isinstance(key_node, yaml.ScalarNode):
+                    kind = "a mapping" if isinstance(key_node, yaml.MappingNode) else "a list"
+                    self.problem(key_line, field, f"keys must be text, got {kind}")
                     continue
+                key = _bounded(key_node.value, 64)  # every key is a field name: the text as written
                 if key in mapping:
                     self.problem(key_line, _join(field, key), "duplicate key")
                     continue
@@ -199,11 +341,11 @@ class _Reader:
             return _Node(mapping, line)
         if isinstance(node, yaml.SequenceNode):
             return _Node([self._convert(item, f"{field}[{i}]") for i, item in enumerate(node.value)], line)
-        return _Node(self._scalar(node), line)
+        return _Node(self._scalar(node), line, node.value)
 
-    def _scalar(self, node: yaml.Node) -> Any:
-        if not isinstance(node, yaml.ScalarNode):
-            return node  # a mapping used as a key: reported by the caller as not text
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag in (_INT_TAG, _FLOAT_TAG) and len(node.value) > MAX_NUMBER_CHARS:
+            return node.value
         try:
             return self._scalar_constructor.construct_object(node, deep=True)
         except Exception:  # hostile scalars make PyYAML's constructors raise KeyError, AttributeError, ...
@@ -228,6 +370,7 @@ class _Validator:
         self.broken_entity_ids: set[str] = set()
         # Set when the source gives no article text: any quote then has nothing to be checked against.
         self.source_without_text: _Node | None = None
+        self.article: _Article | None = None
 
     def problem(self, node: _Node, field: str, message: str) -> None:
         self.reader.problem(node.line, field, message)
@@ -254,8 +397,8 @@ class _Validator:
 
     def text_value(self, node: _Node, field: str, limit: int, required: bool = True) -> str | None:
         value = node.value
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)  # a title like 1988 is fine as text
+        if value is not None and node.text is not None:
+            value = node.text  # a title like 1988, 0x1F or yes is the text the author wrote
         if not isinstance(value, str):
             self.problem(node, field, f"expected text, got {_describe(value)}")
             return None
@@ -278,10 +421,15 @@ class _Validator:
 
     def year(self, node: _Node, field: str) -> int | None:
         value = node.value
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= MAX_NUMBER_CHARS:
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool) or not YEAR_RANGE[0] <= value <= YEAR_RANGE[1]:
-            self.problem(node, field, f"expected a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}, got {value!r}")
+            written = node.text if node.text is not None else _describe(value)
+            self.problem(
+                node,
+                field,
+                f"expected a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}, got {_bounded(written, 40)}",
+            )
             return None
         return value
 
@@ -298,8 +446,8 @@ class _Validator:
         node = parent.get(key)
         if node is None:
             return None
-        if isinstance(node.value, str):
-            node = _Node([_Node(node.value, node.line)], node.line)  # a lone answer needs no list
+        if node.text is not None and node.value is not None:
+            node = _Node([node], node.line)  # a lone answer needs no list
         if not isinstance(node.value, list):
             self.problem(node, _join(field, key), f"expected a list of text, got {_describe(node.value)}")
             return None
@@ -337,8 +485,9 @@ class _Validator:
         source = self.source(top["source"]) if "source" in top else None
         entities = self.entities(top)
         entity_ids = {entity.id: entity for entity in entities}
-        facts = self.facts(top, entity_ids, source)
-        questions = self.questions(top, source)
+        self.article = _Article(source.text) if source is not None and source.text else None
+        facts = self.facts(top, entity_ids)
+        questions = self.questions(top)
         distractors = self.distractors(top)
         if not facts and not questions and "facts" in top and not self.reader.issues:
             self.problem(top["facts"], "facts", "a pack needs at least one fact or hand-written question")
@@ -446,10 +595,11 @@ class _Validator:
             entities.append(Entity(entity_id, name, kind, tuple(aliases), year, description or None))
         return entities
 
-    def facts(self, top: dict[str, _Node], entities: dict[str, Entity], source: Source | None) -> list[Fact]:
+    def facts(self, top: dict[str, _Node], entities: dict[str, Entity]) -> list[Fact]:
         facts: list[Fact] = []
         seen: set[tuple[str, str, str]] = set()
-        source_text = normalise_quote_text(source.text) if source else None
+        article = self.article
+        years: dict[str, tuple[str, int]] = {}
         for index, node in self.items(top, "facts", "(file)", MAX_FACTS):
             field = f"facts[{index}]"
             fields = self.mapping(node, field, _FACT_KEYS, ("subject", "relation", "object", "quote"))
@@ -471,7 +621,7 @@ class _Validator:
                     obj = str(year) if year is not None else None
                 else:
                     obj = self.entity_reference(fields, "object", field, entities)
-            quote = self.quote(fields, field, source_text)
+            quote = self.quote(fields, field, article)
             via = self.text(fields, "via", field, MAX_NAME, required=False)
             note = self.text(fields, "note", field, MAX_NOTE, required=False)
             context = self.flag(fields, "context", field)
@@ -481,6 +631,19 @@ class _Validator:
                 continue
             if quote is None:
                 continue
+            if not context and not self.quote_names_an_end(fields, field, entities[subject], obj, entities.get(obj)):
+                continue
+            if relation.object_is_year:
+                if subject in years:
+                    year, line = years[subject]
+                    self.problem(
+                        fields["object"],
+                        f"{field}.object",
+                        f"`{subject}` already came out in {year} (line {line}): a work has one year; "
+                        "keep the year it first came out",
+                    )
+                    continue
+                years[subject] = (obj, fields["object"].line)
             triple = (subject, relation.name, obj)
             if triple in seen:
                 self.problem(node, field, f"duplicate fact: {subject} {relation.name} {obj} is stated twice")
@@ -532,6 +695,22 @@ class _Validator:
         self.problem(fields[key], f"{field}.{key}", message)
         return False
 
+    def quote_names_an_end(
+        self, fields: dict[str, _Node], field: str, subject: Entity, obj: str, obj_entity: Entity | None
+    ) -> bool:
+        """The quote is shown as the evidence, so it must say what it is evidence about."""
+        object_names = obj_entity.names if obj_entity is not None else (obj,)
+        if _quote_names(fields["quote"].text or "", (*subject.names, *object_names)):
+            return True
+        other = f"`{obj_entity.id}`" if obj_entity is not None else obj
+        self.problem(
+            fields["quote"],
+            f"{field}.quote",
+            f"the quote names neither `{subject.id}` nor {other} (by name or alias): quote the words that do, "
+            "or add `context: true` if the sentence before it names them",
+        )
+        return False
+
     def entity_reference(
         self, fields: dict[str, _Node], key: str, field: str, entities: dict[str, Entity]
     ) -> str | None:
@@ -543,24 +722,36 @@ class _Validator:
             return None
         return value
 
-    def quote(self, fields: dict[str, _Node], field: str, source_text: str | None) -> str | None:
+    def quote(self, fields: dict[str, _Node], field: str, article: _Article | None) -> str | None:
         quote = self.text(fields, "quote", field, MAX_QUOTE)
-        if quote is not None and self.source_without_text is not None:
+        if quote is None:
+            return None
+        node, field = fields["quote"], f"{field}.quote"
+        if self.source_without_text is not None:
             self.problem(
-                fields["quote"],
-                f"{field}.quote",
-                "a quote needs the article's text to be checked against: add source.text or source.file",
+                node, field, "a quote needs the article's text to be checked against: add source.text or source.file"
             )
             return None
-        if quote is not None and source_text is not None and normalise_quote_text(quote) not in source_text:
-            self.problem(fields["quote"], f"{field}.quote", "this quote is not in the source article")
+        words = _word_count(quote)
+        if words < MIN_QUOTE_WORDS:
+            self.problem(
+                node,
+                field,
+                f"a quote of {words} word{'' if words == 1 else 's'} is too short to be evidence; "
+                f"quote at least {MIN_QUOTE_WORDS} words of the article",
+            )
+            return None
+        if article is not None and not article.contains(quote):
+            passage = article.closest_passage(quote)
+            hint = f'; closest passage in the source: "{passage}"' if passage else ""
+            self.problem(node, field, f"this quote is not in the source article{hint}")
             return None
         return quote
 
-    def questions(self, top: dict[str, _Node], source: Source | None) -> list[HandWrittenQuestion]:
+    def questions(self, top: dict[str, _Node]) -> list[HandWrittenQuestion]:
         questions: list[HandWrittenQuestion] = []
         seen: set[str] = set()
-        source_text = normalise_quote_text(source.text) if source else None
+        article = self.article
         for index, node in self.items(top, "questions", "(file)", MAX_QUESTIONS):
             field = f"questions[{index}]"
             fields = self.mapping(node, field, _QUESTION_KEYS, ("id", "prompt", "answers"))
@@ -568,11 +759,11 @@ class _Validator:
                 continue
             question_id = self.identifier(fields, "id", field)
             prompt = self.text(fields, "prompt", field, MAX_PROMPT)
-            answers = self.text_list(fields, "answers", field, MAX_NAME, 20)
+            answers = self.text_list(fields, "answers", field, MAX_ANSWER, 20)
             if answers is not None and not answers:
                 self.problem(fields["answers"], f"{field}.answers", "a question needs at least one answer")
                 answers = None
-            choices = self.text_list(fields, "choices", field, MAX_NAME, MAX_CHOICES) or []
+            choices = self.text_list(fields, "choices", field, MAX_ANSWER, MAX_CHOICES) or []
             if choices and answers and not any(answer in choices for answer in answers):
                 self.problem(fields["choices"], f"{field}.choices", "the choices do not include any of the answers")
                 choices = []
@@ -583,7 +774,7 @@ class _Validator:
             elif len(set(choices)) != len(choices):
                 self.problem(fields["choices"], f"{field}.choices", "the same choice is listed twice")
                 answers = None
-            quote = self.quote(fields, field, source_text) if "quote" in fields else None
+            quote = self.quote(fields, field, article) if "quote" in fields else None
             note = self.text(fields, "note", field, MAX_NOTE, required=False)
             if question_id is not None and question_id in seen:
                 self.problem(fields["id"], f"{field}.id", f"duplicate question id {question_id!r}")
@@ -629,6 +820,13 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
+def _bounded(text: str, limit: int) -> str:
+    """Text as it may appear in a message: a hostile 500 KB value must not make a 500 KB error."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit // 2]}... ({len(text)} characters)"
+
+
 def _a(noun: str) -> str:
     return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
@@ -656,6 +854,25 @@ def parse_pack(text: str, file: str, base_dir: Path | None = None, path: str | N
             reader.problem(1, "(file)", "not a valid pack")
         raise PackError(reader.issues)
     return pack
+
+
+def compose_bounded_yaml(text: str, file: str) -> yaml.Node | None:
+    """YAML as nodes, under the same limits as a pack (size, depth, node count; no aliases or odd tags).
+
+    For other YAML formats read beside packs (trivia lists to import): their scalars' raw text stays
+    available on the nodes. Returns None for an empty document; raises PackError otherwise.
+    """
+    reader = _Reader(file)
+    if len(text) > MAX_FILE_BYTES:
+        reader.problem(1, "(file)", f"the file is larger than {MAX_FILE_BYTES // 1024} KiB")
+        raise PackError(reader.issues)
+    if not reader._pre_scan(text):
+        raise PackError(reader.issues)
+    try:
+        return yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as error:
+        reader._yaml_problem(error)
+        raise PackError(reader.issues) from None
 
 
 def decode_pack_bytes(raw: bytes, file: str) -> str:

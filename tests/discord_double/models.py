@@ -197,6 +197,8 @@ class Channel:
     position: int = 0
     topic: str | None = None
     recipient: User | None = None
+    # Permissions the bot is denied in this channel, as a channel overwrite would (see deny_bot).
+    bot_denied: int = 0
 
     @property
     def mention(self) -> str:

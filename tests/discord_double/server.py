@@ -33,6 +33,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from .models import (
     ADMINISTRATOR,
+    ALL_PERMISSIONS,
     BOT_PERMISSIONS,
     CALLBACK_AUTOCOMPLETE_RESULT,
     CALLBACK_CHANNEL_MESSAGE,
@@ -48,6 +49,8 @@ from .models import (
     INTERACTION_MODAL_SUBMIT,
     MANAGE_MESSAGES,
     MODERATOR_PERMISSIONS,
+    SEND_MESSAGES,
+    VIEW_CHANNEL,
     AttachmentUpload,
     Channel,
     Guild,
@@ -312,6 +315,33 @@ class DiscordDouble:
         if self._conn is not None:
             await self._send_dispatch("CHANNEL_CREATE", channel.payload())
         return channel
+
+    def deny_bot(self, channel: Channel | int, permissions: int) -> None:
+        """Take ``permissions`` from the bot in one channel, as a moderator's channel overwrite does:
+        interactions there carry the reduced ``app_permissions``, and sending (Send Messages) or
+        touching messages at all (View Channel) is refused with 403."""
+        self._channel_or_404(_id(channel)).bot_denied |= permissions
+
+    async def delete_channel(self, channel: Channel | int) -> None:
+        """Delete a channel; a connected bot receives CHANNEL_DELETE and any later call to it is a 404."""
+        target = self._channel_or_404(_id(channel))
+        if target.guild_id is None:
+            raise ValueError("only guild channels can be deleted")
+        self.guilds[target.guild_id].channels.remove(target)
+        if self._conn is not None:
+            await self._send_dispatch("CHANNEL_DELETE", target.payload())
+
+    def _bot_permissions_in(self, channel: Channel) -> int:
+        if channel.guild_id is None:
+            return ALL_PERMISSIONS
+        return self._permissions_in(self.guilds[channel.guild_id], self.bot_user) & ~channel.bot_denied
+
+    def _require_bot_permission(self, channel: Channel, permission: int) -> None:
+        allowed = self._bot_permissions_in(channel)
+        if not allowed & VIEW_CHANNEL:
+            raise ApiError(403, 50001, "Missing Access")
+        if not allowed & permission:
+            raise ApiError(403, 50013, "Missing Permissions")
 
     async def add_member(self, user: User, guild: Guild | int | None = None, *, announce: bool = True) -> User:
         """Make ``user`` a guild member; a connected bot with the members intent gets GUILD_MEMBER_ADD.
@@ -1137,7 +1167,7 @@ class DiscordDouble:
             await self.settle()
         iid = next_snowflake()
         token = f"double-{iid}-{secrets.token_urlsafe(16)}"
-        app_perms = self._permissions_in(guild, self.bot_user) if guild else 0
+        app_perms = self._bot_permissions_in(channel) if guild else 0
         channel_data = channel.payload()
         if guild is not None:
             channel_data["permissions"] = str(self._permissions_in(guild, user))
@@ -1578,6 +1608,7 @@ class DiscordDouble:
 
     async def _create_message(self, record: RecordedRequest, channel_id: str) -> tuple[int, Any]:
         channel = self._channel_or_404(int(channel_id))
+        self._require_bot_permission(channel, SEND_MESSAGES)
         body = record.json or {}
         self._validate(body, creating=True, has_files=bool(record.files))
         msg = self._new_bot_message(channel, body, record.files, source="channel")
@@ -1607,6 +1638,7 @@ class DiscordDouble:
         return 200, self._live_message(channel_id, message_id).payload()
 
     async def _edit_message(self, record: RecordedRequest, channel_id: str, message_id: str) -> tuple[int, Any]:
+        self._require_bot_permission(self._channel_or_404(int(channel_id)), VIEW_CHANNEL)
         msg = self._live_message(channel_id, message_id)
         body = record.json or {}
         if msg.author.id != self.bot_user.id and set(body) - {"flags"}:

@@ -3,6 +3,7 @@ cannot post in. The real bot, over real sockets, against the Discord double."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from contextlib import closing
 
@@ -14,6 +15,7 @@ from bot.storage.sqlite import SqliteStore
 from bot.trivia.catalog import Catalog
 from bot.trivia.packs import BUILTIN_PACKS_DIR
 from tests.discord_double import User, connected_bot
+from tests.discord_double.models import EMBED_LINKS, SEND_MESSAGES
 from tests.e2e.test_bot import (
     FastTime,
     assert_nothing_pings,
@@ -143,3 +145,78 @@ async def test_games_a_crash_left_open_are_closed_at_the_next_start(discord_doub
         assert stats is not None and (stats.points, stats.games, stats.wins) == (10, 1, 0)
     with closing(sqlite3.connect(store_path)) as db:
         assert db.execute("SELECT finished_at IS NOT NULL, stopped, interrupted FROM games").fetchall() == [(1, 0, 1)]
+
+
+def start_options(**extra):
+    return {"questions": 3, "seconds": 10, "hints": False, **extra}
+
+
+def game_rows(store_path):
+    with closing(sqlite3.connect(store_path)) as db:
+        return db.execute("SELECT finished_at IS NOT NULL, stopped FROM games").fetchall()
+
+
+async def test_a_channel_the_bot_cannot_post_in_is_refused_before_the_game_starts(
+    discord_double, store_path, builtin_catalog
+):
+    double = discord_double
+    channel = double.channel("trivia")
+    double.deny_bot(channel, SEND_MESSAGES | EMBED_LINKS)
+    async with connected_bot(make_bot(store_path, builtin_catalog), double) as bot:
+        await sync(bot, double)
+        refused = await double.slash(double.guild, channel, User.member("ann"), "trivia", subcommand="start")
+        assert refused.ephemeral
+        assert "missing Send Messages, Embed Links here" in refused.content
+        assert bot.get_cog("TriviaCog").sessions.running() == 0
+        assert double.messages_in(channel) == [refused.message]
+    assert game_rows(store_path) == []
+
+
+def bot_log_lines(caplog, level: int) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.name.startswith("bot.") and record.levelno >= level]
+
+
+async def test_losing_send_permission_mid_game_stops_it_with_one_line_and_tells_the_starter(
+    discord_double, store_path, builtin_catalog, caplog
+):
+    double = discord_double
+    channel = double.channel("trivia")
+    ann = User.member("ann")
+    async with connected_bot(make_bot(store_path, builtin_catalog), double) as bot:
+        await sync(bot, double)
+        started = await double.slash(double.guild, channel, ann, "trivia", subcommand="start", options=start_options())
+        await question_message(double, channel, 1)
+        caplog.clear()
+        double.deny_bot(channel, SEND_MESSAGES)  # a moderator's overwrite, mid-game
+        cog = bot.get_cog("TriviaCog")
+        await double.wait_for(lambda: cog.sessions.running() == 0, timeout=10, what="the game to stop")
+        told = await double.wait_for(lambda: started.followups, what="a private message to the starter")
+        assert told[0].ephemeral and "lost permission to post" in told[0].content
+        refusals = [r for r in double.requests if r.path == f"/channels/{channel.id}/messages" and r.status == 403]
+        assert len(refusals) == 1  # no retries into a channel it cannot post in
+        assert [record.levelname for record in bot_log_lines(caplog, logging.INFO)] == ["WARNING"]
+        assert all(record.exc_info is None for record in caplog.records)  # no traceback anywhere
+    assert game_rows(store_path) == [(1, 1)]  # finished in storage, as stopped
+
+
+async def test_a_channel_deleted_mid_game_stops_it_and_tells_the_starter_directly(
+    discord_double, store_path, builtin_catalog, caplog
+):
+    double = discord_double
+    channel = await double.add_channel("quiz-night")
+    ann = User.member("ann")
+    async with connected_bot(make_bot(store_path, builtin_catalog), double) as bot:
+        await sync(bot, double)
+        await double.slash(double.guild, channel, ann, "trivia", subcommand="start", options=start_options())
+        await question_message(double, channel, 1)
+        caplog.clear()
+        await double.delete_channel(channel)
+        cog = bot.get_cog("TriviaCog")
+        await double.wait_for(lambda: cog.sessions.running() == 0, timeout=10, what="the game to stop")
+        direct = await double.wait_for(
+            lambda: [m for m in double.messages if m.channel_id in double.dm_channels], what="a direct message"
+        )
+        assert "was deleted" in direct[0].content
+        assert [record.levelname for record in bot_log_lines(caplog, logging.INFO)] == ["WARNING"]
+        assert all(record.exc_info is None for record in caplog.records)
+    assert game_rows(store_path) == [(1, 1)]

@@ -74,3 +74,8 @@ def test_a_bad_file_is_a_pack_error(catalog: Catalog, tmp_path: Path) -> None:
     with pytest.raises(PackError) as raised:
         resolve_pack(catalog, "bad")
     assert all(issue.file == "bad.yaml" for issue in raised.value.issues)
+
+
+def test_a_tilde_of_an_unknown_user_is_just_an_unknown_pack(catalog: Catalog) -> None:
+    with pytest.raises(UnknownPack):
+        resolve_pack(catalog, "~no-such-user-crate-digger/pack")

@@ -200,7 +200,7 @@ entities:
   - {id: tokyo, name: Tokyo, kind: city}
 facts:
   - {subject: akira, relation: by, object: otomo, quote: a classic 1988 film by Katsuhiro Otomo}
-  - {subject: akira, relation: released_in, object: 1988, quote: classic 1988 film}
+  - {subject: akira, relation: released_in, object: 1988, quote: a classic 1988 film}
   - {subject: video, relation: filmed_in, object: tokyo, quote: The video was filmed in Tokyo}
 """
 
@@ -307,14 +307,11 @@ def test_the_seed_packs_questions_are_pinned(questions: list[Question]) -> None:
 
 
 def test_two_release_years_for_one_subject_generate_without_offering_either_as_wrong() -> None:
-    pack = parse_pack(
-        TINY.replace(
-            "  - {subject: akira, relation: released_in, object: 1988, quote: classic 1988 film}\n",
-            "  - {subject: akira, relation: released_in, object: 1988, quote: classic 1988 film}\n"
-            "  - {subject: akira, relation: released_in, object: 1990, quote: classic 1988 film}\n",
-        ),
-        "tiny.yaml",
-    )
+    # The validator refuses a second year for one work; a pack built in code may still have one.
+    pack = parse_pack(TINY, "tiny.yaml")
+    (first_year,) = [fact for fact in pack.facts if fact.relation == "released_in"]
+    second_year = dataclasses.replace(first_year, id="akira:released_in:1990", object="1990")
+    pack = dataclasses.replace(pack, facts=(*pack.facts, second_year))
     by_fact = {question.fact_id: question for question in generate_questions(pack)}
     first, second = by_fact["akira:released_in:1988"], by_fact["akira:released_in:1990"]
     assert first.prompt.startswith("Besides 1990, ")

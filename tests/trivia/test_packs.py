@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import time
@@ -14,6 +15,7 @@ from bot.trivia.model import Pack
 from bot.trivia.packs import (
     BUILTIN_PACKS_DIR,
     MAX_FILE_BYTES,
+    MAX_QUOTE_HINTS,
     PackError,
     PackIssue,
     decode_pack_bytes,
@@ -246,7 +248,7 @@ BAD_PACKS = {
         r"object `otomo` is a person$",
     ),
     "duplicate fact": (
-        GOOD + "  - subject: akira\n    relation: by\n    object: otomo\n    quote: Katsuhiro Otomo\n",
+        GOOD + "  - subject: akira\n    relation: by\n    object: otomo\n    quote: 1988 film by Katsuhiro Otomo\n",
         L_END + 1,
         "facts[1]",
         r"duplicate fact: akira by otomo",
@@ -258,7 +260,7 @@ BAD_PACKS = {
         r"expected a year between 1000 and 2100, got 88",
     ),
     "bad fact year": (
-        GOOD + "  - subject: akira\n    relation: released_in\n    object: nineteen\n    quote: 1988 film\n",
+        GOOD + "  - subject: akira\n    relation: released_in\n    object: nineteen\n    quote: a classic 1988 film\n",
         L_END + 3,
         "facts[1].object",
         r"expected a year",
@@ -306,6 +308,47 @@ BAD_PACKS = {
     "source.file absolute": (GOOD.replace("file: article.txt", "file: /etc/passwd"), 5, "source.file", r"beside"),
     "source.file missing": (GOOD.replace("file: article.txt", "file: nope.txt"), 5, "source.file", r"cannot read"),
     # a mapping's line is the line its first key is on
+    "a two-letter quote": (
+        GOOD.replace("quote: Akira is a classic 1988 film by Katsuhiro Otomo", "quote: by"),
+        L_QUOTE,
+        "facts[0].quote",
+        r"^a quote of 1 word is too short to be evidence; quote at least 4 words of the article$",
+    ),
+    "a quote naming neither end": (
+        GOOD.replace("quote: Akira is a classic 1988 film by Katsuhiro Otomo", "quote: is a classic 1988 film"),
+        L_QUOTE,
+        "facts[0].quote",
+        r"^the quote names neither `akira` nor `otomo` \(by name or alias\): .*`context: true`",
+    ),
+    "a slightly-off quote": (
+        GOOD.replace(
+            "quote: Akira is a classic 1988 film by Katsuhiro Otomo", "quote: Akira is a classic 1989 movie by Otomo"
+        ),
+        L_QUOTE,
+        "facts[0].quote",
+        r"^this quote is not in the source article; closest passage in the source: "
+        r'"Akira is a classic 1988 film by Katsuhiro Otomo\."$',
+    ),
+    "a quote like nothing in the source": (
+        GOOD.replace("quote: Akira is a classic 1988 film by Katsuhiro Otomo", "quote: zzz qqq xxx www vvv"),
+        L_QUOTE,
+        "facts[0].quote",
+        r"^this quote is not in the source article$",
+    ),
+    "two years for one work": (
+        GOOD
+        + "  - {subject: akira, relation: released_in, object: 1988, quote: a classic 1988 film}\n"
+        + "  - {subject: akira, relation: released_in, object: 1989, quote: Akira is a classic 1988 film}\n",
+        L_END + 2,
+        "facts[2].object",
+        r"^`akira` already came out in 1988 \(line 18\): a work has one year",
+    ),
+    "a too-short quote on a written question": (
+        GOOD + QUESTION.format(answers="[Katsuhiro Otomo]", choices="[]") + "    quote: Katsuhiro Otomo\n",
+        L_END + 6,
+        "questions[0].quote",
+        r"a quote of 2 words is too short",
+    ),
     "a quote with no source text": (
         GOOD.replace("  file: article.txt\n", ""),
         L_QUOTE - 1,
@@ -662,3 +705,152 @@ questions:
     (issue,) = issues_of(text, None)
     assert (issue.line, issue.field) == (10, "questions[0].quote")
     assert "source.text or source.file" in issue.message
+
+
+# ---------------------------------------------------------------- huge numbers
+
+_HUGE_NUMBERS = {
+    "hex": lambda size: "0x" + "f" * size,
+    "octal": lambda size: "0" + "7" * size,
+    "binary": lambda size: "0b" + "1" * size,
+    "base-60": lambda size: "1" + ":59" * (size // 3),
+    "decimal": lambda size: "9" * size,
+    "base-60 float": lambda size: "1" + ":59" * (size // 3) + ".5",
+}
+
+
+@pytest.mark.parametrize("size", [4_000, 500_000], ids=["4KB", "500KB"])
+@pytest.mark.parametrize("form", _HUGE_NUMBERS.keys())
+@pytest.mark.parametrize(
+    ("where", "field"),
+    [
+        ("title: {number}\n", "title"),
+        ("    year: {number}\n", "entities[0].year"),
+        ("  - {{subject: akira, relation: released_in, object: {number}, quote: a classic 1988 film}}\n", "facts[1]"),
+    ],
+    ids=["title", "entity year", "fact year"],
+)
+def test_a_huge_number_is_a_pack_error_and_costs_nothing(
+    base_dir: Path, form: str, size: int, where: str, field: str
+) -> None:
+    number = _HUGE_NUMBERS[form](size)
+    if where.startswith("title"):
+        text = GOOD.replace("title: Tiny\n", where.format(number=number))
+    elif "year" in where and where.startswith("    "):
+        text = GOOD.replace("    kind: film\n", "    kind: film\n" + where.format(number=number))
+    else:
+        text = GOOD + where.format(number=number)
+    started = time.perf_counter()
+    issues = issues_of(text, base_dir)
+    # a guard against the quadratic conversion (6.6 s for 510 KB of base-60), not a speed target
+    assert time.perf_counter() - started < 2.0
+    assert [issue.field for issue in issues if issue.field.startswith(field)], [str(issue) for issue in issues]
+    assert all(len(str(issue)) < 300 for issue in issues)
+
+
+def test_a_number_where_text_is_wanted_is_the_text_as_written(base_dir: Path) -> None:
+    text = (
+        GOOD.replace("title: Tiny", "title: 0x1F")
+        .replace("name: Akira\n", "name: 1988\n    aliases: [yes, 0o17, 1:20, 2001-12-14]\n")
+        .replace("kind: person", "kind: person\n    description: 3.10")
+    )
+    pack = parse_pack(text, "numbers.yaml", base_dir=base_dir)
+    assert pack.title == "0x1F"
+    assert pack.entities[0].name == "1988"
+    assert pack.entities[0].aliases == ("yes", "0o17", "1:20", "2001-12-14")
+    assert pack.entities[1].description == "3.10"
+
+
+def test_an_answer_written_as_yes_stays_yes() -> None:
+    text = """\
+id: quiz
+title: Quiz
+source: {title: A list}
+entities: []
+facts: []
+questions:
+  - {id: q1, prompt: Is water wet?, answers: yes, choices: [yes, no]}
+  - {id: q2, prompt: Half of one?, answers: [0.5, 1/2]}
+"""
+    first, second = parse_pack(text, "quiz.yaml").questions
+    assert (first.answers, first.choices) == (("yes",), ("yes", "no"))
+    assert second.answers == ("0.5", "1/2")
+
+
+def test_a_huge_key_is_named_briefly(base_dir: Path) -> None:
+    issues = issues_of(GOOD + "? " + "9" * 100_000 + "\n: 1\n", base_dir)
+    assert len(issues) == 1 and len(str(issues[0])) < 300
+    assert "100000 characters" in issues[0].field
+
+
+def test_context_true_lets_a_quote_name_neither_end(base_dir: Path) -> None:
+    text = GOOD + "  - {subject: akira, relation: released_in, object: 1988, quote: is a classic 1988 film}\n"
+    text = text.replace("quote: Akira is a classic 1988 film by Katsuhiro Otomo", "quote: is a classic 1988 film by")
+    issues = issues_of(text, base_dir)
+    assert [issue.field for issue in issues] == ["facts[0].quote"]  # the year names the second fact's object
+    pack = parse_pack(text.replace("film by\n", "film by\n    context: true\n", 1), "ok.yaml", base_dir=base_dir)
+    assert [fact.context for fact in pack.facts] == [True, False]
+
+
+def test_a_quote_names_an_end_by_alias_possessive_or_dotted_abbreviation(base_dir: Path) -> None:
+    article = "Otomo's film came out. Filmed in Tokyo and L.A. by the crew. The Stronger music video is iconic."
+    text = f"""\
+id: names
+title: Names
+source: {{title: An article, text: "{article}"}}
+entities:
+  - {{id: akira, name: Akira, kind: film}}
+  - {{id: otomo, name: Katsuhiro Otomo, kind: person, aliases: [Otomo]}}
+  - {{id: la, name: Los Angeles, kind: city, aliases: [L.A.]}}
+  - {{id: video, name: the "Stronger" music video, kind: video}}
+facts:
+  - {{subject: akira, relation: by, object: otomo, quote: "Otomo's film came out."}}
+  - {{subject: video, relation: filmed_in, object: la, quote: Filmed in Tokyo and L.A.}}
+  - {{subject: video, relation: based_on, object: akira, quote: The Stronger music video is iconic}}
+"""
+    assert len(parse_pack(text, "names.yaml").facts) == 3
+
+
+def test_the_closest_passage_is_the_articles_own_text(base_dir: Path) -> None:
+    article = "Intro.\n\nAs  recently as 2008, he even tweeted that \u201cevery video\u201d was LIKE Akira.\nThe end."
+    text = f"""\
+id: hint
+title: Hint
+source: {{title: An article, text: {json.dumps(article)}}}
+entities:
+  - {{id: kanye, name: Kanye West, kind: musician, aliases: [Kanye]}}
+  - {{id: akira, name: Akira, kind: film}}
+facts:
+  - subject: kanye
+    relation: likened_work_to
+    object: akira
+    quote: he tweeted that "every video" was like Akira
+"""
+    (issue,) = issues_of(text, None)
+    assert issue.message.endswith(
+        'closest passage in the source: "he even tweeted that \u201cevery video\u201d was LIKE Akira."'
+    )
+
+
+def test_only_the_first_few_missing_quotes_get_a_hint(base_dir: Path) -> None:
+    facts = "".join(
+        f"  - {{subject: akira, relation: by, object: otomo{n}, quote: Akira is a classic 1989 film by Otomo}}\n"
+        for n in range(MAX_QUOTE_HINTS + 5)
+    )
+    people = "".join(f"  - {{id: otomo{n}, name: Otomo {n}, kind: person}}\n" for n in range(MAX_QUOTE_HINTS + 5))
+    text = GOOD.replace("facts:\n", people + "facts:\n") + facts
+    issues = issues_of(text, base_dir)
+    hinted = [issue for issue in issues if "closest passage" in issue.message]
+    assert len(issues) == MAX_QUOTE_HINTS + 5 and len(hinted) == MAX_QUOTE_HINTS
+
+
+def test_no_seed_question_teaches_the_articles_wrong_tweet_year(seed: Pack) -> None:
+    from bot.trivia.generate import generate_questions
+
+    tweet = "this is like Akira"
+    for question in generate_questions(seed):
+        if question.quote and tweet in question.quote:
+            assert "2008" not in question.answers and "2008" not in question.prompt, question.prompt
+            assert question.note and "2018" in question.note
+    (likened,) = [fact for fact in seed.facts if fact.relation == "likened_work_to"]
+    assert likened.note == "The article dates this tweet to 2008; Kanye West posted it in 2018."

@@ -1,0 +1,31 @@
+"""How quotes, notes and facts are laid out in embeds: within Discord's limits, notes never cut off."""
+
+from __future__ import annotations
+
+from bot.cogs.facts import entity_facts_embed
+from bot.cogs.render import EMBED_FIELD_VALUE, quote_with_note
+from bot.trivia.facts import FactIndex
+from bot.trivia.packs import BUILTIN_PACKS_DIR, load_pack_file
+
+NOTE = "The article dates this tweet to 2008; Kanye West posted it in 2018."
+
+
+def test_a_note_goes_under_its_quote() -> None:
+    assert quote_with_note("he tweeted  it", "Posted in 2018.") == "> he tweeted it\nNote: Posted in 2018."
+    assert quote_with_note("he tweeted it", None) == "> he tweeted it"
+    assert quote_with_note(None, "Posted in 2018.") == "Note: Posted in 2018."
+
+
+def test_a_long_quote_is_clipped_so_the_note_still_shows_whole() -> None:
+    value = quote_with_note("word " * 1000, NOTE)
+    assert len(value) <= EMBED_FIELD_VALUE
+    assert value.endswith(f"\nNote: {NOTE}")
+
+
+def test_fact_embed_shows_the_note_with_the_quote() -> None:
+    index = FactIndex([load_pack_file(BUILTIN_PACKS_DIR / "kanye-stronger-akira.yaml")])
+    akira = index.find("akira")
+    assert akira is not None
+    embed = entity_facts_embed(index.facts_about(akira), {})
+    (field,) = [field for field in embed.fields if field.name.startswith("Likened to it by")]
+    assert field.value is not None and field.value.endswith(f"Note: {NOTE}")
