@@ -9,12 +9,16 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.authoring.fetch import FetchLimits
+from bot.config import DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_SECONDS
 from bot.library import PackLibrary
+from bot.packwork import PackLimits, PackWorker, PackWorkTimeout
 from bot.storage.base import Store
 from bot.trivia.catalog import Catalog
 
@@ -46,6 +50,10 @@ class CrateDigger(commands.Bot):
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         wall_clock: Callable[[], float] = time.time,
+        fetch_limits: FetchLimits | None = None,
+        pack_worker: PackWorker | None = None,
+        pack_limits: PackLimits | None = None,
+        pack_cache_dir: Path | None = None,
     ):
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -54,7 +62,10 @@ class CrateDigger(commands.Bot):
             help_command=None,
         )
         self.store = store
-        self.library = PackLibrary(store, catalog, clock=wall_clock)
+        self.library = PackLibrary(
+            store, catalog, clock=wall_clock, worker=pack_worker, limits=pack_limits, cache_dir=pack_cache_dir
+        )
+        self.pack_worker = pack_worker
         self.message_content = message_content
         self.dev_guild_id = dev_guild_id
         self.sync_on_start = sync_on_start
@@ -62,10 +73,17 @@ class CrateDigger(commands.Bot):
         self.monotonic = monotonic
         self.sleep = sleep
         self.wall_clock = wall_clock
+        # `/pack draft url:` fetches under these; by default private addresses are refused.
+        self.fetch_limits = fetch_limits or FetchLimits(
+            DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_SECONDS, refuse_private_addresses=True
+        )
         self.tree.on_error = self.on_app_command_error
 
     async def setup_hook(self) -> None:
         await self.store.open()
+        if self.pack_worker is not None:
+            # A new interpreter takes a moment to start: better now than during the first upload.
+            await asyncio.get_running_loop().run_in_executor(None, self.pack_worker.start)
         # Games a crash (SIGKILL, power cut) left open: nothing of this run has started yet.
         now = self.wall_clock()
         closed = await self.store.close_interrupted_games(finished_at=now, started_before=now)
@@ -101,6 +119,7 @@ class CrateDigger(commands.Bot):
         finally:
             await super().close()
             await self.store.close()
+            self.library.close()
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d servers", self.user, len(self.guilds))
@@ -113,6 +132,9 @@ class CrateDigger(commands.Bot):
             message = str(error) or "You can't use that command here."
         elif isinstance(error, app_commands.CommandOnCooldown):
             message = f"Slow down: try again in {error.retry_after:.0f} s."
+        elif isinstance(getattr(error, "original", None), PackWorkTimeout):
+            log.warning("pack work for server %s: %s", interaction.guild_id, error.original)  # type: ignore[attr-defined]
+            message = f"This server's packs could not be loaded in time: {error.original}"  # type: ignore[attr-defined]
         else:
             command = interaction.command.qualified_name if interaction.command else "?"
             original = getattr(error, "original", error)

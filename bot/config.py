@@ -12,11 +12,14 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from bot.storage.urls import POSTGRES_SCHEMES, is_postgres_url, redact_url
-from bot.trivia.packs import BUILTIN_PACKS_DIR
+from bot.trivia.packs import BUILTIN_PACKS_DIR, MAX_FACTS
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_FETCH_MAX_BYTES = 2 * 1024 * 1024  # a long article's HTML is a few hundred KB
 DEFAULT_FETCH_TIMEOUT_SECONDS = 15.0
+DEFAULT_MAX_PACKS_PER_SERVER = 25
+DEFAULT_PACK_WORK_TIMEOUT_SECONDS = 60.0
+DEFAULT_PACK_WORKERS = 1
 
 
 class ConfigError(Exception):
@@ -51,6 +54,10 @@ class Settings:
     fetch_max_bytes: int
     fetch_timeout_seconds: float
     fetch_refuse_private_addresses: bool
+    max_packs_per_server: int = DEFAULT_MAX_PACKS_PER_SERVER
+    max_facts_per_pack: int = MAX_FACTS
+    pack_work_timeout_seconds: float = DEFAULT_PACK_WORK_TIMEOUT_SECONDS
+    pack_workers: int = DEFAULT_PACK_WORKERS
 
     def __repr__(self) -> str:
         shown = []
@@ -94,6 +101,12 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         fetch_max_bytes=_positive_int(environ, "FETCH_MAX_BYTES", DEFAULT_FETCH_MAX_BYTES),
         fetch_timeout_seconds=_positive_number(environ, "FETCH_TIMEOUT_SECONDS", DEFAULT_FETCH_TIMEOUT_SECONDS),
         fetch_refuse_private_addresses=_flag(environ, "FETCH_REFUSE_PRIVATE_ADDRESSES", default=True),
+        max_packs_per_server=_positive_int(environ, "MAX_PACKS_PER_SERVER", DEFAULT_MAX_PACKS_PER_SERVER),
+        max_facts_per_pack=_bounded_int(environ, "MAX_FACTS_PER_PACK", MAX_FACTS, 1, MAX_FACTS),
+        pack_work_timeout_seconds=_positive_number(
+            environ, "PACK_WORK_TIMEOUT_SECONDS", DEFAULT_PACK_WORK_TIMEOUT_SECONDS
+        ),
+        pack_workers=_bounded_int(environ, "PACK_WORKERS", DEFAULT_PACK_WORKERS, 0, 32),
     )
 
 
@@ -159,6 +172,15 @@ def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
         return default
     if not value.isdigit() or int(value) <= 0:
         raise ConfigError(f"{name} must be a whole number above 0; the value set ({_size(value)}) is not")
+    return int(value)
+
+
+def _bounded_int(environ: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    value = (environ.get(name) or "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}; the value set ({_size(value)}) is not")
     return int(value)
 
 

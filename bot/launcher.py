@@ -16,8 +16,10 @@ import sys
 import aiohttp
 import discord
 
+from bot.authoring.fetch import FetchLimits
 from bot.client import CrateDigger
 from bot.config import ConfigError, Settings, log_level_number
+from bot.packwork import PackLimits, PackWorker
 from bot.storage import store_for
 from bot.trivia.catalog import Catalog
 
@@ -48,6 +50,10 @@ def build_bot(settings: Settings, *, sync_on_start: bool = True) -> CrateDigger:
         message_content=settings.message_content,
         dev_guild_id=settings.dev_guild_id,
         sync_on_start=sync_on_start,
+        fetch_limits=FetchLimits.from_settings(settings),
+        pack_worker=PackWorker(processes=settings.pack_workers, timeout=settings.pack_work_timeout_seconds),
+        pack_limits=PackLimits(settings.max_packs_per_server, settings.max_facts_per_pack),
+        pack_cache_dir=settings.database_path.parent / "pack-cache",
     )
 
 

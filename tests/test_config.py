@@ -143,6 +143,25 @@ def test_a_database_url_that_is_not_postgres_is_refused_without_quoting_it(value
     assert str(raised.value).endswith(described)
 
 
+def test_pack_work_settings():
+    defaults = load_settings({})
+    assert (defaults.max_packs_per_server, defaults.max_facts_per_pack) == (25, 2000)
+    assert (defaults.pack_work_timeout_seconds, defaults.pack_workers) == (60.0, 1)
+    chosen = load_settings(
+        {
+            "MAX_PACKS_PER_SERVER": "5",
+            "MAX_FACTS_PER_PACK": "300",
+            "PACK_WORK_TIMEOUT_SECONDS": "9",
+            "PACK_WORKERS": "0",
+        }
+    )
+    assert (chosen.max_packs_per_server, chosen.max_facts_per_pack) == (5, 300)
+    assert (chosen.pack_work_timeout_seconds, chosen.pack_workers) == (9.0, 0)
+    for variable, value in (("MAX_FACTS_PER_PACK", "2001"), ("MAX_FACTS_PER_PACK", "0"), ("PACK_WORKERS", "lots")):
+        with pytest.raises(ConfigError, match=variable):
+            load_settings({variable: value})
+
+
 def test_packs_dir_adds_folders_after_the_built_in_ones(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     one.mkdir()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.console import local_player, play_round
+from bot.storage.errors import StoreError
 from bot.storage.sqlite import SqliteStore
 from bot.trivia.catalog import Catalog
 from bot.trivia.game import AnswerMode, RoundSettings
@@ -164,3 +165,24 @@ async def test_the_reveal_shows_the_facts_note_and_the_sources_credit(tmp_path):
     assert '  "he even tweeted that every video was like Akira"' in output
     assert "  note: The article dates this tweet to 2008; Kanye West posted it in 2018." in output
     assert "  Written for the tests" in output
+
+
+@pytest.mark.reliability
+async def test_an_answer_that_could_not_be_saved_is_not_shown_as_scored(catalog, tmp_path, monkeypatch):
+    answers = right_answers(catalog, 7, 3, AnswerMode.CHOICES)
+    real_record = SqliteStore.record_answers
+    saves = []
+
+    async def second_save_fails(self, *args, **kwargs):
+        saves.append(args)
+        if len(saves) == 2:
+            raise StoreError("database write failed: database is locked")
+        await real_record(self, *args, **kwargs)
+
+    monkeypatch.setattr(SqliteStore, "record_answers", second_save_fails)
+    output, stats = await play(catalog, tmp_path, answers)
+    assert output.count("Right! +") == 1  # the first answer only; never the unsaved second
+    assert "so question 2 does not count" in output
+    assert "Final score: 10 points, 1 of 2 right." in output
+    assert "Question 2 did not count: its answers could not be saved." in output
+    assert (stats.points, stats.correct) == (10, 1)

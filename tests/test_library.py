@@ -2,8 +2,10 @@ from pathlib import Path
 
 import pytest
 
+from bot import packwork
 from bot.authoring.imports import OPENTDB_ATTRIBUTION
 from bot.library import PackLibrary
+from bot.packwork import PackLimits, PackText, PackWorker, PackWorkTimeout, job_for
 from bot.storage.sqlite import SqliteStore
 from bot.trivia.catalog import Catalog
 from bot.trivia.packs import BUILTIN_PACKS_DIR, PackError, parse_pack
@@ -53,10 +55,10 @@ async def test_a_good_replacement_replaces(library):
 
 async def test_uploads_cannot_take_a_builtin_id_or_read_files(library):
     with pytest.raises(PackError, match="built-in"):
-        library.validate_upload(uploaded_pack_yaml(pack_id="kanye-stronger-akira").encode(), "x.yaml")
+        await library.validate_upload(uploaded_pack_yaml(pack_id="kanye-stronger-akira").encode(), "x.yaml")
     sneaky = uploaded_pack_yaml().replace('  text: "', '  file: /etc/passwd\n  x: "')
     with pytest.raises(PackError):
-        library.validate_upload(sneaky.encode(), "x.yaml")
+        await library.validate_upload(sneaky.encode(), "x.yaml")
 
 
 async def test_remove(library):
@@ -64,6 +66,94 @@ async def test_remove(library):
     assert await library.remove(GUILD, "amen-break")
     assert not await library.remove(GUILD, "amen-break")
     assert (await library.catalog_for(GUILD)).pack("amen-break") is None
+
+
+def _renamed(pack_id: str) -> bytes:
+    return uploaded_pack_yaml(pack_id=pack_id).encode()
+
+
+async def _library(tmp_path, **options) -> tuple[SqliteStore, PackLibrary]:
+    store = SqliteStore(tmp_path / "scores.sqlite3")
+    await store.open()
+    builtin, _ = Catalog.from_folder(BUILTIN_PACKS_DIR)
+    return store, PackLibrary(store, builtin, clock=lambda: 1_700_000_000.0, **options)
+
+
+@pytest.mark.reliability
+async def test_a_server_holds_at_most_its_limit_of_packs_but_may_replace_one(tmp_path):
+    store, library = await _library(tmp_path, limits=PackLimits(packs_per_server=2))
+    await library.add(GUILD, _renamed("one"), "one.yaml", uploaded_by=7)
+    await library.add(GUILD, _renamed("two"), "two.yaml", uploaded_by=7)
+    with pytest.raises(PackError, match="already has 2 packs.*MAX_PACKS_PER_SERVER"):
+        await library.add(GUILD, _renamed("three"), "three.yaml", uploaded_by=7)
+    assert await library.uploaded_ids(GUILD) == {"one", "two"}
+    assert (await library.add(GUILD, _renamed("two"), "two.yaml", uploaded_by=7)).replaced
+    await library.add(OTHER_GUILD, _renamed("three"), "three.yaml", uploaded_by=7)  # the bound is per server
+    await store.close()
+
+
+@pytest.mark.reliability
+async def test_a_pack_with_more_facts_than_allowed_is_refused_and_nothing_is_saved(tmp_path):
+    store, library = await _library(tmp_path, limits=PackLimits(facts_per_pack=2))
+    with pytest.raises(PackError, match="has 3 facts; this bot allows 2 per pack"):
+        await library.add(GUILD, _renamed("amen-break"), "amen.yaml", uploaded_by=7)
+    with pytest.raises(PackError, match="MAX_FACTS_PER_PACK"):
+        await library.validate_upload(_renamed("amen-break"), "amen.yaml")
+    assert await library.uploaded_ids(GUILD) == set()
+    await store.close()
+
+
+async def test_compiled_packs_are_cached_across_restarts(tmp_path, monkeypatch):
+    calls = []
+    real_parse = packwork.parse_pack
+    monkeypatch.setattr(packwork, "parse_pack", lambda *args, **kwargs: calls.append(args[1]) or real_parse(*args))
+    store, library = await _library(tmp_path, cache_dir=tmp_path / "cache")
+    await library.add(GUILD, _renamed("one"), "one.yaml", uploaded_by=7)
+    await library.add(GUILD, _renamed("two"), "two.yaml", uploaded_by=7)
+    assert calls == ["one.yaml", "two.yaml"]  # the stored "one" came from the cache the second time
+    before = (await library.catalog_for(GUILD)).questions("one")
+    await store.close()
+
+    calls.clear()
+    store, restarted = await _library(tmp_path, cache_dir=tmp_path / "cache")
+    catalog = await restarted.catalog_for(GUILD)
+    assert calls == []
+    assert catalog.questions("one") == before and catalog.pack("two") is not None
+    await store.close()
+
+
+@pytest.mark.reliability
+async def test_an_unreadable_cache_file_is_rebuilt_not_fatal(tmp_path):
+    store, library = await _library(tmp_path, cache_dir=tmp_path / "cache")
+    await library.add(GUILD, _renamed("one"), "one.yaml", uploaded_by=7)
+    for cached in (tmp_path / "cache").glob("*.pickle"):
+        cached.write_bytes(b"not a pickle")
+    await store.close()
+    store, restarted = await _library(tmp_path, cache_dir=tmp_path / "cache")
+    assert (await restarted.catalog_for(GUILD)).pack("one") is not None
+    await store.close()
+
+
+async def test_a_server_without_uploads_plays_the_builtin_catalog_without_the_worker(library):
+    assert await library.catalog_for(GUILD) is library.builtin
+
+
+@pytest.mark.reliability
+async def test_the_process_pool_compiles_and_a_slow_job_times_out_with_a_clear_message(tmp_path):
+    builtin, _ = Catalog.from_folder(BUILTIN_PACKS_DIR)
+    worker = PackWorker(processes=1, timeout=30)
+    try:
+        job = job_for([], builtin.packs(), PackLimits(), None, PackText("amen.yaml", uploaded_pack_yaml()))
+        compiled = await worker.run(job)
+        assert compiled.upload is not None and compiled.upload.id == "amen-break"
+        assert len(compiled.questions["amen-break"]) >= 3
+        worker.timeout = 0.001
+        with pytest.raises(PackWorkTimeout, match="longer than 0.001 seconds"):
+            await worker.run(job)
+        worker.timeout = 30
+        assert (await worker.run(job)).upload is not None  # a fresh pool serves the next job
+    finally:
+        worker.close()
 
 
 # ---------------------------------------------------------------- uploads in other formats
@@ -107,4 +197,4 @@ async def test_a_bad_trivia_list_upload_names_the_upload_and_saves_nothing(libra
     assert str(raised.value.issues[0]).startswith("mine.yaml:4: Q2?[0]: ")
     assert await library.uploaded_ids(GUILD) == set()
     with pytest.raises(PackError, match="rename the file"):
-        library.validate_upload(b"Q?:\n- a\n", "kanye-stronger-akira.yaml")
+        await library.validate_upload(b"Q?:\n- a\n", "kanye-stronger-akira.yaml")

@@ -298,6 +298,11 @@ _BORROWED_PART = re.compile(
     r"break|vocals?|voice) (?:of|to|from|in)\b",
     re.IGNORECASE,
 )
+_SINGLE_OF_ALBUM = re.compile(
+    r"\b(?:its|the album's|the record's)\s+(?:(?:first|lead|second|third|last|final|opening|closing)\s+)?"
+    r"(?:single|track|song)\b",
+    re.IGNORECASE,
+)
 _LIKENED = re.compile(r"\b(?:is|was|looks|sounds|felt|feels) (?:just )?like\b|\blikened\b|\bcompared\b", re.IGNORECASE)
 _VIA = re.compile(r"\(via ([^()]{2,60})\)")
 _YEAR = re.compile(r"(?<![\w.])(1[89]\d\d|20\d\d)(?![\w])")
@@ -655,6 +660,7 @@ class _Drafter:
             used_spans.append(favourite)
         self._likened(text, mentions, add)
         self._borrowed_part(index, text, mentions, add)
+        self._single_of_album(index, text, mentions, add)
         for cue in _CUES:
             for match in cue.pattern.finditer(text):
                 if _overlaps(match.span(), used_spans):
@@ -714,7 +720,7 @@ class _Drafter:
     def _after_opening_phrase(
         self, text: str, mentions: list[_Mention], after: int, kinds: frozenset[str]
     ) -> list[_Mention]:
-        """ "Filmed in Tokyo and directed by X, the video ...": the subject follows the opening phrase."""
+        """The subject follows an opening phrase: `Filmed in Tokyo and directed by X, the video ...`."""
         comma = text.find(",", after)
         if comma < 0:
             return []
@@ -814,8 +820,18 @@ class _Drafter:
             if speakers and after and len(text[match.end() : after[0].start].split()) <= 1:
                 add(speakers[-1].key, "likened_work_to", after[0].key, "is like")
 
+    def _single_of_album(self, index: int, text: str, mentions: list[_Mention], add) -> None:  # type: ignore[no-untyped-def]
+        """A song from the album the article was just talking about: `Its first single, "Crazy", ...`."""
+        for match in _SINGLE_OF_ALBUM.finditer(text):
+            song = next((m for m in mentions if m.start >= match.end() and m.form == "title" and not m.inner), None)
+            if song is None or song.key is None or text[match.end() : song.start].strip(" ,") != "":
+                continue
+            album = self._recent(index, lambda key, song=song: key != song.key and self._noun_kind(key) == "album")
+            if add(album and song.key, "appears_on", album, "its single"):
+                self.entities[song.key].votes["song"] += 2
+
     def _borrowed_part(self, index: int, text: str, mentions: list[_Mention], add) -> None:  # type: ignore[no-untyped-def]
-        """ "… the opening to Daft Punk's "Harder, …"": the song the article is about borrows that part."""
+        """The song the article is about borrows a part: `… the opening to Daft Punk's "Harder, …"`."""
         for match in _BORROWED_PART.finditer(text):
             after = [m for m in mentions if m.start >= match.end() and m.start - match.end() < 40]
             work = next((m for m in after if m.form == "title" and not m.inner), None)

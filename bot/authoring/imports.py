@@ -311,9 +311,7 @@ def import_opentdb(text: str, file: str, *, pack_id: str, out_name: str | None =
             value = _decoded(result, key)
             if value:
                 counts[value] = counts.get(value, 0) + 1
-    title = (
-        f"Open Trivia DB: {next(iter(categories))}" if len(categories) == 1 else "Open Trivia DB: mixed categories"
-    )
+    title = f"Open Trivia DB: {next(iter(categories))}" if len(categories) == 1 else "Open Trivia DB: mixed categories"
     description = "; ".join(
         part
         for part in (

@@ -44,10 +44,18 @@ def clean_text(text: str) -> str:
 
 
 def article_from_text(text: str) -> Article:
-    cleaned = clean_text(text)
+    """A pasted article; a cookie notice copied along with it (the seed article starts with one) is dropped."""
+    cleaned = "\n\n".join(p for p in clean_text(text).split("\n\n") if not _COOKIE_NOTICE.search(p) or len(p) > 400)
     if not cleaned:
         raise ArticleError("the text is empty")
     return Article(_title_from_text(cleaned), cleaned)
+
+
+_COOKIE_NOTICE = re.compile(
+    r"\b(?:we use cookies|uses cookies|cookies help us|our use of cookies|cookie (?:policy|settings|preferences)"
+    r"|accept (?:all )?cookies)\b",
+    re.IGNORECASE,
+)
 
 
 def article_from_html(html: str) -> Article:

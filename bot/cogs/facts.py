@@ -81,7 +81,7 @@ class FactsCog(commands.Cog):
     async def fact_name_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        catalog = await self.bot.library.catalog_for(interaction.guild_id)
+        catalog = self.bot.library.catalog_now(interaction.guild_id)
         return [
             app_commands.Choice(name=clip(entity.name, CHOICE_NAME), value=clip(entity.name, CHOICE_NAME))
             for entity in catalog.index.autocomplete(current, limit=25)

@@ -6,6 +6,8 @@ their line numbers, and nothing is saved unless the whole pack is valid.
 
 from __future__ import annotations
 
+import asyncio
+import io
 import logging
 from typing import TYPE_CHECKING
 
@@ -13,10 +15,24 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.authoring.draft import Draft, draft_pack, render_draft
+from bot.authoring.fetch import FetchError, fetch_page
+from bot.authoring.review import DraftReview
+from bot.authoring.text import (
+    HTML_SUFFIXES,
+    TEXT_SUFFIXES,
+    Article,
+    ArticleError,
+    article_from_file,
+    article_from_html,
+    article_from_text,
+)
 from bot.client import expired_reason, interaction_expired
+from bot.cogs.draft_review import DraftReviewView, SaveFailed, review_embed
 from bot.cogs.permissions import MODERATOR_PERMISSION, is_moderator
 from bot.cogs.render import COLOUR, EMBED_DESCRIPTION, MESSAGE_CONTENT, NO_MENTIONS, clip
-from bot.trivia.packs import MAX_FILE_BYTES, PackError
+from bot.packwork import PackWorkTimeout
+from bot.trivia.packs import ID_PATTERN, MAX_FILE_BYTES, MAX_SOURCE_CHARS, PackError
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +40,8 @@ if TYPE_CHECKING:
     from bot.client import CrateDigger
 
 MAX_ISSUES_SHOWN = 15
+DRAFT_SECONDS = 60.0  # reading and drafting one article, in a worker thread
+REVIEW_SECONDS = 600.0  # a review left alone expires (the interaction token itself lasts 15 minutes)
 UPLOAD_FORMATS = "A pack (.yaml), a Red-DiscordBot trivia list (.yaml) or Open Trivia DB questions (.json)"
 
 
@@ -80,6 +98,9 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
         except PackError as error:
             await interaction.followup.send(format_issues(error), ephemeral=True)
             return
+        except PackWorkTimeout as error:
+            await interaction.followup.send(f"Nothing was saved: {error}.", ephemeral=True)
+            return
         verb = "Replaced" if result.replaced else "Added"
         origin = f" from {result.imported_from}" if result.imported_from else ""
         try:
@@ -100,6 +121,97 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
                 expired_reason(error),
             )
 
+    @app_commands.command(name="draft", description="Draft a pack from an article (a .txt/.html file or a URL)")
+    @app_commands.describe(
+        file="The article as a .txt or .html file",
+        url="Or the article's http(s) address",
+        pack_id="The new pack's id (default: from the article's title)",
+    )
+    async def draft(
+        self,
+        interaction: discord.Interaction,
+        file: discord.Attachment | None = None,
+        url: app_commands.Range[str, 1, 500] | None = None,
+        pack_id: app_commands.Range[str, 1, 64] | None = None,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if (file is None) == (url is None):
+            await _private(interaction, "Give the article as a `file` (.txt or .html) or as a `url`, one of them.")
+            return
+        if pack_id is not None and not ID_PATTERN.match(pack_id):
+            await _private(interaction, "A pack id is lowercase letters, digits and hyphens, e.g. `my-pack`.")
+            return
+        try:
+            article, source_url = await self._read_article(file, url)
+            draft = await asyncio.wait_for(
+                asyncio.to_thread(draft_pack, article, pack_id=pack_id, url=source_url), DRAFT_SECONDS
+            )
+        except (FetchError, ArticleError) as error:
+            await _private(interaction, f"Could not read that article: {error}")
+            return
+        except TimeoutError:
+            await _private(interaction, f"Drafting took longer than {DRAFT_SECONDS:g} seconds; try a shorter article.")
+            return
+        await self._offer_review(interaction, draft)
+
+    async def _read_article(self, file: discord.Attachment | None, url: str | None) -> tuple[Article, str | None]:
+        limits = self.bot.fetch_limits
+        if file is not None:
+            if not file.filename.lower().endswith(HTML_SUFFIXES + TEXT_SUFFIXES):
+                raise ArticleError(f"{file.filename}: expected a .txt or .html file")
+            if file.size > limits.max_bytes:
+                raise ArticleError(
+                    f"{file.filename} is {file.size // 1024} KiB; the limit is {limits.max_bytes // 1024} KiB"
+                )
+            raw = await file.read()
+            article = await asyncio.wait_for(asyncio.to_thread(article_from_file, raw, file.filename), DRAFT_SECONDS)
+            source_url = None
+        else:
+            assert url is not None
+            page = await fetch_page(url, limits)
+            reader = article_from_html if page.is_html else article_from_text
+            article = await asyncio.wait_for(asyncio.to_thread(reader, page.text()), DRAFT_SECONDS)
+            source_url = page.url
+        if len(article.text) > MAX_SOURCE_CHARS:
+            raise ArticleError(
+                f"the article is {len(article.text)} characters; a pack's source holds at most {MAX_SOURCE_CHARS}"
+            )
+        return article, source_url
+
+    async def _offer_review(self, interaction: discord.Interaction, draft: Draft) -> None:
+        summary = draft.summary()
+        if not draft.facts:
+            await _private(
+                interaction, clip(f"{summary}\nNo facts found, so there is nothing to review.", MESSAGE_CONTENT)
+            )
+            return
+        yaml_file = discord.File(io.BytesIO(render_draft(draft).encode("utf-8")), filename=f"{draft.pack_id}.yaml")
+        await interaction.followup.send(
+            clip(f"Drafted **{draft.title}**: {summary}", MESSAGE_CONTENT),
+            file=yaml_file,
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+        assert interaction.guild_id is not None
+        guild_id, user_id = interaction.guild_id, interaction.user.id
+
+        async def save(raw: bytes, file_name: str) -> str:
+            try:
+                result = await self.bot.library.add(guild_id, raw, file_name, user_id)
+            except PackWorkTimeout as error:
+                raise SaveFailed(str(error)) from error
+            verb = "Replaced" if result.replaced else "Saved"
+            return (
+                f"{verb} **{clip(result.pack.title, 200)}** (`{result.pack.id}`): {len(result.pack.facts)} facts, "
+                f"{result.questions} questions. Play it with `/trivia start pack:{result.pack.id}`."
+            )
+
+        review = DraftReview(draft)
+        view = DraftReviewView(review, user_id, save, format_issues, timeout=REVIEW_SECONDS)
+        view.message = await interaction.followup.send(
+            embed=review_embed(review), view=view, ephemeral=True, wait=True, allowed_mentions=NO_MENTIONS
+        )
+
     @app_commands.command(name="check", description="Validate a pack file without saving it")
     @app_commands.describe(file=UPLOAD_FORMATS)
     async def check(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
@@ -108,9 +220,12 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
         if raw is None:
             return
         try:
-            pack = self.bot.library.validate_upload(raw, file.filename)
+            pack = await self.bot.library.validate_upload(raw, file.filename)
         except PackError as error:
             await interaction.followup.send(format_issues(error), ephemeral=True)
+            return
+        except PackWorkTimeout as error:
+            await interaction.followup.send(f"I could not check that pack: {error}.", ephemeral=True)
             return
         await interaction.followup.send(
             f"`{pack.id}` is valid: {len(pack.entities)} entities, {len(pack.facts)} facts, "
@@ -173,6 +288,10 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
             inline=False,
         )
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+async def _private(interaction: discord.Interaction, message: str) -> None:
+    await interaction.followup.send(clip(message, MESSAGE_CONTENT), ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 class PacksCog(commands.Cog):

@@ -37,26 +37,42 @@ def normalise(text: str) -> str:
     return _normalise_bounded(text[:MAX_INPUT_CHARS])
 
 
+class _CharFolding(dict):
+    """What each character becomes in normal form, worked out on first sight and then looked up, so
+    ``str.translate`` folds a whole string in C. Folding depends on the character alone."""
+
+    MAX_REMEMBERED = 65_536  # hostile text could show every code point; remember only the common ones
+
+    def __missing__(self, codepoint: int) -> str | None:
+        char = chr(codepoint)
+        category = unicodedata.category(char)
+        folded: str | None
+        if char.isspace():
+            folded = " "
+        elif category == "Mn" or category[0] == "C" or char in _VANISHING:
+            folded = None  # accents, zero-width and control characters are invisible to the player
+        elif category == "Nd":
+            folded = str(unicodedata.decimal(char))  # so "１９８８" and other scripts' digits compare
+        elif char == "&":
+            folded = " and "
+        elif category[0] in "LNM":
+            folded = char
+        else:
+            folded = _SEPARATOR
+        if len(self) < self.MAX_REMEMBERED:
+            self[codepoint] = folded
+        return folded
+
+
+_CHAR_FOLDING = _CharFolding()
+
+
 # Answers and wrong options are normalised again on every guess; the bound keeps cached keys small.
 @lru_cache(maxsize=4096)
 def _normalise_bounded(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).casefold().translate(_UNDECOMPOSABLE_LETTERS)
-    kept: list[str] = []
-    for char in unicodedata.normalize("NFD", folded):
-        category = unicodedata.category(char)
-        if char.isspace():
-            kept.append(" ")
-        elif category == "Mn" or category[0] == "C" or char in _VANISHING:
-            continue  # accents, zero-width and control characters are invisible to the player
-        elif category == "Nd":
-            kept.append(str(unicodedata.decimal(char)))  # so "１９８８" and other scripts' digits compare
-        elif char == "&":
-            kept.append(" and ")
-        elif category[0] in "LNM":
-            kept.append(char)
-        else:
-            kept.append(_SEPARATOR)
-    words = "".join(kept).split()
+    kept = unicodedata.normalize("NFD", folded).translate(_CHAR_FOLDING)
+    words = kept.split()
     if len(words) > 1 and words[0] in _ARTICLES:
         del words[0]
     spaced = " ".join(words).replace(_SEPARATOR, " ")

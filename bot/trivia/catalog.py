@@ -8,7 +8,7 @@ built-in one, so one server's packs never leak into another's.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -31,12 +31,19 @@ class PackSummary:
 
 
 class Catalog:
-    def __init__(self, packs: Iterable[Pack], base: Catalog | None = None):
+    def __init__(
+        self,
+        packs: Iterable[Pack],
+        base: Catalog | None = None,
+        questions: Mapping[str, Sequence[Question]] | None = None,
+    ):
+        """``questions`` are the packs' questions when generated elsewhere (a worker); else generated here."""
         self._base = base
         self._packs = {pack.id: pack for pack in packs}
-        distractor_sources = [*self._packs.values(), *(base.packs() if base else ())]
-        generated = generate_catalog(list(self._packs.values()), distractor_names(distractor_sources))
-        self._questions = {pack_id: tuple(questions) for pack_id, questions in generated.items()}
+        if questions is None:
+            distractor_sources = [*self._packs.values(), *(base.packs() if base else ())]
+            questions = generate_catalog(list(self._packs.values()), distractor_names(distractor_sources))
+        self._questions = {pack_id: tuple(questions[pack_id]) for pack_id in self._packs}
 
     @classmethod
     def from_folder(cls, folder: Path) -> tuple[Catalog, LoadResult]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.trivia.answers import normalise
@@ -25,7 +25,7 @@ OPTIONS_PER_QUESTION = 4
 YEAR_SPREAD = 6
 # A pool this small is filtered and shuffled whole, which also keeps small packs' options exactly as
 # they were before sampling existed; a larger pool is sampled, so a question costs the same at any size.
-SMALL_POOL = 64
+SMALL_POOL = 16
 SAMPLE_ATTEMPTS = 32
 YEAR_KIND = "year"
 
@@ -100,7 +100,10 @@ class _PackGenerator:
             lent_by_kind,
             _pool_by_kind((kind, pack.id, name) for kind, names in pack.distractors.items() for name in names),
         )
-        self._names_cache: dict[tuple[str, ...], frozenset[str]] = {}
+        self._sibling_keys: dict[tuple[bool, str, str], frozenset[str]] = {}
+        self._linked_keys: dict[str, frozenset[str]] = {}
+        self._keys_by_entity: dict[str, frozenset[str]] = {}
+        self._year_relations = frozenset(name for name, relation in RELATIONS.items() if relation.object_is_year)
 
     def questions(self) -> list[Question]:
         pack = self.pack
@@ -131,14 +134,15 @@ class _PackGenerator:
     def question(self, ask: _Ask) -> Question:
         pack, entities, fact = self.pack, self.entities, ask.fact
         relation = RELATIONS[fact.relation]
+        is_year = fact.relation in self._year_relations
         subject = entities[fact.subject]
-        obj = None if relation.object_is_year else entities[fact.object]
+        obj = None if is_year else entities[fact.object]
         template = relation.ask_object if ask.asks_for_object else relation.ask_subject
         assert template is not None
         direction = "object" if ask.asks_for_object else "subject"
         qid = question_id(pack.id, f"{fact.id}|{direction}")
         rng = random.Random(qid)
-        asks_for_year = relation.object_is_year and ask.asks_for_object
+        asks_for_year = is_year and ask.asks_for_object
 
         # Other true answers to the same question: named in the prompt ("Besides X, ...") so the question
         # has exactly one answer, and kept out of the options.
@@ -174,9 +178,13 @@ class _PackGenerator:
             answers = right.names
             # Anything the pack links to the entity the prompt names could be argued right ("Who is
             # "Stronger" by?" must not offer Daft Punk, whom it samples), so none of it is a wrong option.
-            sibling_keys = self._names_of(("siblings", direction, named, fact.relation), siblings)
-            linked_keys = self._names_of(("linked", named), [*self.linked[named], named])
-            distractors = self._pick(right.kind, lambda key: key in sibling_keys or key in linked_keys, rng)
+            sibling_keys = self._sibling_keys.get((ask.asks_for_object, named, fact.relation))
+            if sibling_keys is None:
+                sibling_keys = self._sibling_keys[ask.asks_for_object, named, fact.relation] = self._keys_of(siblings)
+            linked_keys = self._linked_keys.get(named)
+            if linked_keys is None:
+                linked_keys = self._linked_keys[named] = self._keys_of([*self.linked[named], named])
+            distractors = self._pick(right.kind, sibling_keys, linked_keys, rng)
         choices: tuple[str, ...] = ()
         if distractors:
             options = [answers[0], *distractors]
@@ -195,62 +203,60 @@ class _PackGenerator:
             attribution=pack.source.attribution,
         )
 
-    def _names_of(self, cache_key: tuple[str, ...], entity_ids: Iterable[str]) -> frozenset[str]:
-        """Every normalised name of these entities, computed once per prompt entity (hubs stay linear)."""
-        names = self._names_cache.get(cache_key)
-        if names is None:
-            names = frozenset(
-                normalise(name)
-                for entity_id in entity_ids
-                if entity_id in self.entities
-                for name in self.entities[entity_id].names
-            )
-            self._names_cache[cache_key] = names
-        return names
+    def _keys_of(self, entity_ids: Iterable[str]) -> frozenset[str]:
+        """Every normalised name of these entities (years and unknown ids have none)."""
+        return frozenset().union(*(self._entity_keys(entity_id) for entity_id in entity_ids))
 
-    def _pick(self, kind: str, excluded: Callable[[str], bool], rng: random.Random) -> list[str]:
+    def _entity_keys(self, entity_id: str) -> frozenset[str]:
+        keys = self._keys_by_entity.get(entity_id)
+        if keys is None:
+            entity = self.entities.get(entity_id)
+            keys = frozenset(normalise(name) for name in entity.names) if entity else frozenset()
+            self._keys_by_entity[entity_id] = keys
+        return keys
+
+    def _pick(
+        self, kind: str, sibling_keys: frozenset[str], linked_keys: frozenset[str], rng: random.Random
+    ) -> list[str]:
+        """Up to three distinct wrong options: none a sibling of the answer, none linked to the prompt's entity."""
         wanted = OPTIONS_PER_QUESTION - 1
         chosen: list[str] = []
         chosen_keys: set[str] = set()
+
+        def usable(candidate: _Candidate, skip_pack: str | None) -> bool:
+            key = candidate.key
+            return (
+                candidate.pack_id != skip_pack
+                and key not in chosen_keys
+                and key not in sibling_keys
+                and key not in linked_keys
+            )
+
         for tier_number, tier in enumerate(self.tiers):
+            pool = tier.get(kind)
+            if not pool:
+                continue
             # Only other packs' tier holds this pack's names too, and those it must skip.
-            own_pack = self.pack.id if tier_number == 1 else None
-            _draw(tier.get(kind, ()), own_pack, excluded, wanted, chosen, chosen_keys, rng)
-            if len(chosen) == wanted:
-                break
+            skip_pack = self.pack.id if tier_number == 1 else None
+            if len(pool) > SMALL_POOL:
+                size = len(pool)
+                for _ in range(SAMPLE_ATTEMPTS):
+                    candidate = pool[int(rng.random() * size)]
+                    if usable(candidate, skip_pack):
+                        chosen.append(candidate.name)
+                        chosen_keys.add(candidate.key)
+                        if len(chosen) == wanted:
+                            return chosen
+            # A small pool, or a large one mostly excluded (sampling failed many times): go through it all.
+            candidates = [candidate for candidate in pool if usable(candidate, skip_pack)]
+            rng.shuffle(candidates)
+            for candidate in candidates:
+                if candidate.key not in chosen_keys:
+                    chosen.append(candidate.name)
+                    chosen_keys.add(candidate.key)
+                    if len(chosen) == wanted:
+                        return chosen
         return chosen
-
-
-def _draw(
-    pool: Sequence[_Candidate],
-    skip_pack: str | None,
-    excluded: Callable[[str], bool],
-    wanted: int,
-    chosen: list[str],
-    chosen_keys: set[str],
-    rng: random.Random,
-) -> None:
-    """Add distinct, allowed names from ``pool`` to ``chosen`` until it holds ``wanted``."""
-
-    def usable(candidate: _Candidate) -> bool:
-        return candidate.pack_id != skip_pack and candidate.key not in chosen_keys and not excluded(candidate.key)
-
-    def take(candidate: _Candidate) -> bool:
-        chosen.append(candidate.name)
-        chosen_keys.add(candidate.key)
-        return len(chosen) == wanted
-
-    if len(pool) > SMALL_POOL:
-        for _ in range(SAMPLE_ATTEMPTS):
-            candidate = pool[rng.randrange(len(pool))]
-            if usable(candidate) and take(candidate):
-                return
-    # A small pool, or a large one mostly excluded (rare: sampling failed many times): go through it all.
-    candidates = [candidate for candidate in pool if usable(candidate)]
-    rng.shuffle(candidates)
-    for candidate in candidates:
-        if candidate.key not in chosen_keys and take(candidate):
-            return
 
 
 def _list_names(names: Sequence[str]) -> str:

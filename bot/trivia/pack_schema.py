@@ -154,7 +154,6 @@ def pack_schema() -> dict[str, Any]:
     }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://github.com/crate-digger/crate-digger/questions/pack.schema.json",
         "title": "Crate Digger pack",
         "description": "Trivia facts from one article, each backed by a quote. See docs/packs.md.",
         "type": "object",

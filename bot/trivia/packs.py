@@ -49,8 +49,8 @@ MAX_ATTRIBUTION = 500
 MAX_CHOICES = 5
 # Shorter than this, a quote ("in", "the album") is no evidence of anything.
 MIN_QUOTE_WORDS = 4
-# Looking for the passage a mistyped quote meant scans the whole article (up to ~0.1 s for a long quote
-# in a 200,000-character one, ~0.15 s), so only this many quotes per pack get a hint.
+# Looking for the passage a mistyped quote meant scans the whole article (~0.15 s for a 1,000-character
+# quote in a 200,000-character article), so only this many quotes per pack get a hint.
 MAX_QUOTE_HINTS = 10
 # How alike (rapidfuzz partial ratio, 0-100) a passage must be to a quote to be offered as the one meant.
 CLOSEST_PASSAGE_CUTOFF = 60
@@ -125,14 +125,38 @@ _QUOTE_FOLDING = str.maketrans(
 class _Article:
     """A pack's source text as its quotes are looked up in it."""
 
+    # Quotes are found through the article's word starts, indexed by their first letters, so a pack
+    # of thousands of quotes does not search the whole article for each one.
+    _KEY_CHARS = 12
+
     def __init__(self, text: str):
         self.text = text
         self.normal = normalise_quote_text(text)
         self._positions: tuple[str, list[int]] | None = None
+        self._word_starts: dict[str, list[int]] | None = None
         self.hints_left = MAX_QUOTE_HINTS
 
     def contains(self, quote: str) -> bool:
-        return normalise_quote_text(quote) in self.normal
+        wanted = normalise_quote_text(quote)
+        if len(wanted) >= self._KEY_CHARS:
+            if self._word_starts is None:
+                self._word_starts = self._index_word_starts()
+            for start in self._word_starts.get(wanted[: self._KEY_CHARS], ()):
+                if self.normal.startswith(wanted, start):
+                    return True
+        # Short quotes, and quotes that begin mid-word, are looked for the slow way.
+        return wanted in self.normal
+
+    def _index_word_starts(self) -> dict[str, list[int]]:
+        normal, key_chars = self.normal, self._KEY_CHARS
+        starts: dict[str, list[int]] = {}
+        position = 0
+        while position < len(normal):
+            starts.setdefault(normal[position : position + key_chars], []).append(position)
+            position = normal.find(" ", position) + 1
+            if position == 0:
+                break
+        return starts
 
     def closest_passage(self, quote: str) -> str | None:
         """The passage of the article a quote that is not in it most likely meant, as the article has it."""
@@ -254,6 +278,14 @@ class _Node:
     text: str | None = None
 
 
+class _Refused(Exception):
+    """The document broke a limit; the problem is already recorded."""
+
+
+_DROP = object()  # a mapping value to read past: its key was not text, or was a duplicate
+_RESOLVER = yaml.resolver.Resolver()  # what type a plain scalar is ("1988" an int), as compose decides
+
+
 class _Reader:
     def __init__(self, file: str):
         self.file = file
@@ -264,19 +296,135 @@ class _Reader:
         self.issues.append(PackIssue(self.file, line, field, message))
 
     def parse(self, text: str) -> _Node | None:
-        if not self._pre_scan(text):
-            return None
+        """The document as line-annotated values, read in one pass over the YAML event stream.
+
+        Iterative, so hostile nesting costs nothing; the limits of ``_pre_scan`` are checked as it goes.
+        (Parsing the text twice, to check and then to compose, was half of a large pack's load time.)
+        """
         try:
-            root = yaml.compose(text, Loader=_Loader)
+            root = self._build(text)
         except yaml.YAMLError as error:
             self._yaml_problem(error)
+            return None
+        except _Refused:
             return None
         if root is None:
             self.problem(
                 1, "(file)", "the file is empty; a pack is a mapping with id, title, source, entities and facts"
             )
             return None
-        return self._convert(root, "(file)")
+        return root
+
+    def _build(self, text: str) -> _Node | None:
+        root: _Node | None = None
+        # Open collections, innermost last: [node, field, pending, items so far]. In a mapping,
+        # ``pending`` is None while a key is expected, else the key whose value comes next (or _DROP).
+        stack: list[list[Any]] = []
+        skipping = 0  # depth inside a dropped subtree (a key that is not text, or a duplicate's value)
+        after_skip: object = None  # what the mapping expects once the dropped subtree ends
+        depth = nodes = 0
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.NodeEvent):
+                nodes += 1
+                self._check(event, nodes)
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    self.problem(event.start_mark.line + 1, "(file)", f"nested deeper than {MAX_DEPTH} levels")
+                    raise _Refused
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.DocumentStartEvent) and event.start_mark.index > 0 and nodes:
+                self.problem(event.start_mark.line + 1, "(file)", "a pack file holds one YAML document")
+                raise _Refused
+            if skipping:
+                if isinstance(event, yaml.CollectionStartEvent):
+                    skipping += 1
+                elif isinstance(event, yaml.CollectionEndEvent):
+                    skipping -= 1
+                    if skipping == 0:
+                        stack[-1][2] = after_skip
+                continue
+            if isinstance(event, yaml.CollectionEndEvent):
+                node = stack.pop()[0]
+                if stack:
+                    self._place(stack[-1], node)
+                continue
+            if not isinstance(event, yaml.NodeEvent):
+                continue
+            line = event.start_mark.line + 1
+            parent = stack[-1] if stack else None
+            in_mapping = parent is not None and isinstance(parent[0].value, dict)
+            if in_mapping and parent[2] is None:
+                # A key: field names are text (as written), and each may appear once.
+                if not isinstance(event, yaml.ScalarEvent):
+                    kind = "a mapping" if isinstance(event, yaml.MappingStartEvent) else "a list"
+                    self.problem(line, parent[1], f"keys must be text, got {kind}")
+                    skipping, after_skip = 1, _DROP  # the key, then its value
+                    continue
+                key = _bounded(event.value, 64)
+                if key in parent[0].value:
+                    self.problem(line, _join(parent[1], key), "duplicate key")
+                    parent[2] = _DROP
+                else:
+                    parent[2] = key
+                continue
+            if in_mapping and parent[2] is _DROP:
+                if isinstance(event, yaml.ScalarEvent):
+                    parent[2] = None
+                else:
+                    skipping, after_skip = 1, None
+                continue
+            field = self._field_for(parent)
+            if isinstance(event, yaml.ScalarEvent):
+                node = _Node(self._scalar(self._scalar_node(event)), line, event.value)
+            else:
+                node = _Node({} if isinstance(event, yaml.MappingStartEvent) else [], line)
+            if parent is None:
+                root = node
+            elif isinstance(event, yaml.ScalarEvent):
+                self._place(parent, node)
+            if not isinstance(event, yaml.ScalarEvent):
+                stack.append([node, field, None, 0])
+        return root
+
+    def _check(self, event: yaml.NodeEvent, nodes: int) -> None:
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            self.problem(line, "(file)", "YAML aliases (*name) are not allowed in packs")
+            raise _Refused
+        tag = getattr(event, "tag", None)
+        if tag not in _ALLOWED_TAGS:
+            shown = "!!" + tag[len(_CORE_TAG_PREFIX) :] if tag.startswith(_CORE_TAG_PREFIX) else tag
+            self.problem(line, "(file)", f"YAML tags such as {shown} are not allowed in packs")
+            raise _Refused
+        if nodes > MAX_NODES:
+            self.problem(line, "(file)", f"more than {MAX_NODES} YAML values")
+            raise _Refused
+
+    @staticmethod
+    def _field_for(parent: list[Any] | None) -> str:
+        if parent is None:
+            return "(file)"
+        if isinstance(parent[0].value, dict):
+            return _join(parent[1], parent[2])
+        return f"{parent[1]}[{parent[3]}]"
+
+    @staticmethod
+    def _place(parent: list[Any], node: _Node) -> None:
+        """Put a finished value into the collection that holds it."""
+        if isinstance(parent[0].value, dict):
+            parent[0].value[parent[2]] = node
+            parent[2] = None
+        else:
+            parent[0].value.append(node)
+            parent[3] += 1
+
+    def _scalar_node(self, event: yaml.ScalarEvent) -> yaml.ScalarNode:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+        return yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
 
     def _pre_scan(self, text: str) -> bool:
         """Walk the event stream first: it is iterative, so hostile nesting or aliases cost nothing."""
@@ -323,26 +471,6 @@ class _Reader:
         message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
         self.problem(line, "(file)", message)
 
-    def _convert(self, node: yaml.Node, field: str) -> _Node:
-        line = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            mapping: dict[str, _Node] = {}
-            for key_node, value_node in node.value:
-                key_line = key_node.start_mark.line + 1
-                if not isinstance(key_node, yaml.ScalarNode):
-                    kind = "a mapping" if isinstance(key_node, yaml.MappingNode) else "a list"
-                    self.problem(key_line, field, f"keys must be text, got {kind}")
-                    continue
-                key = _bounded(key_node.value, 64)  # every key is a field name: the text as written
-                if key in mapping:
-                    self.problem(key_line, _join(field, key), "duplicate key")
-                    continue
-                mapping[key] = self._convert(value_node, _join(field, key))
-            return _Node(mapping, line)
-        if isinstance(node, yaml.SequenceNode):
-            return _Node([self._convert(item, f"{field}[{i}]") for i, item in enumerate(node.value)], line)
-        return _Node(self._scalar(node), line, node.value)
-
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag in (_INT_TAG, _FLOAT_TAG) and len(node.value) > MAX_NUMBER_CHARS:
             return node.value
@@ -353,6 +481,7 @@ class _Reader:
 
 
 def _join(field: str, key: str) -> str:
+    key = key if key.strip() else repr(key)  # an empty or blank key must still show up as a field
     return key if field == "(file)" else f"{field}.{key}"
 
 
@@ -629,13 +758,10 @@ class _Validator:
                 continue
             if not self.kinds_fit(fields, field, relation, entities[subject], obj, entities.get(obj)):
                 continue
-            if quote is None:
-                continue
-            if not context and not self.quote_names_an_end(fields, field, entities[subject], obj, entities.get(obj)):
-                continue
             if relation.object_is_year:
-                if subject in years:
-                    year, line = years[subject]
+                # Checked before the quote, so a second year is reported even while the first's quote is wrong.
+                year, line = years.setdefault(subject, (obj, fields["object"].line))
+                if year != obj:
                     self.problem(
                         fields["object"],
                         f"{field}.object",
@@ -643,7 +769,10 @@ class _Validator:
                         "keep the year it first came out",
                     )
                     continue
-                years[subject] = (obj, fields["object"].line)
+            if quote is None:
+                continue
+            if not context and not self.quote_names_an_end(fields, field, entities[subject], obj, entities.get(obj)):
+                continue
             triple = (subject, relation.name, obj)
             if triple in seen:
                 self.problem(node, field, f"duplicate fact: {subject} {relation.name} {obj} is stated twice")

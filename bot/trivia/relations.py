@@ -82,7 +82,7 @@ RELATIONS: dict[str, Relation] = {
             ask_subject="Which {subject_kind} samples {object}?",
             subject_kinds=_RECORDINGS | _SCREEN,
             object_kinds=_RECORDINGS | _SCREEN | {"musician"},
-            takes="a recording or video sampling a song, album, musician, film or show",
+            takes="a song, album, film, show or video sampling a recording, a musician or a film, show or video",
         ),
         Relation(
             "interpolates",

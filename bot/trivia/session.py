@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.storage.base import PlayerResult, ScoredAnswer, Store
+from bot.storage.errors import StoreError
 from bot.trivia.game import (
     AnswerRejected,
     Clock,
@@ -139,7 +140,7 @@ class GameSession:
                     self.guild_id, self.channel_id, self.pack_id, self.game.settings.mode.value, self._wall_clock()
                 )
             except Exception as error:
-                log.exception("could not record the start of a game in channel %s", self.channel_id)
+                _log_storage_failure(error, "could not record the start of a game in channel %s", self.channel_id)
                 self.game.stop()  # so late answers and commands are refused rather than queued
                 self._send(StorageFailed("start_game", _describe(error)))
                 return
@@ -250,7 +251,7 @@ class GameSession:
             missed = [player.id for player in closed.missed]
             await self._store.record_answers(self._game_id, self.guild_id, answers, missed)
         except Exception as error:
-            log.exception("could not record answers in channel %s; stopping the game", self.channel_id)
+            _log_storage_failure(error, "could not record answers in channel %s; stopping the game", self.channel_id)
             self._storage_broken = True
             self._storage_error = _describe(error)
             return False
@@ -275,7 +276,7 @@ class GameSession:
                 self._game_id, self.guild_id, self._wall_clock(), results, over.reason is EndReason.STOPPED
             )
         except Exception as error:
-            log.exception("could not record the end of a game in channel %s", self.channel_id)
+            _log_storage_failure(error, "could not record the end of a game in channel %s", self.channel_id)
             if not self._storage_broken:  # players were already told once
                 self._send(StorageFailed("finish_game", _describe(error)))
 
@@ -312,6 +313,15 @@ def _without_unsaved(over: GameOver, unsaved: QuestionClosed) -> GameOver:
     reason = EndReason.STOPPED if over.reason is EndReason.POINTS_REACHED else over.reason
     winners = tuple(standing.player for standing in standings if standing.rank == 1 and standing.points > 0)
     return replace(over, reason=reason, standings=tuple(standings), winners=winners, not_counted=unsaved.number)
+
+
+def _log_storage_failure(error: Exception, message: str, *args: object) -> None:
+    # A StoreError is the database saying no (locked, full, read-only): one line says it all. Anything
+    # else is a bug, and its traceback is wanted.
+    if isinstance(error, StoreError):
+        log.error(message + ": %s", *args, error)
+    else:
+        log.error(message, *args, exc_info=error)
 
 
 def _describe(error: BaseException) -> str:

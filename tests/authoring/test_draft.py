@@ -95,7 +95,7 @@ def test_each_relation_cue(sentence, expected):
         "As recently as 2008, he even tweeted about the record again.",
         "The band covered a lot of ground that summer in Europe.",
         "Everyone in the room was inspired that night.",
-        "We use cookies to improve your experience.",
+        "The drummer was inspired, and the crowd knew it.",
     ],
 )
 def test_sentences_without_a_fact_give_none(sentence):
@@ -111,6 +111,9 @@ def test_seed_article_draft_passes_the_check_and_invents_no_tweet_year():
     assert ('the "Stronger" music video', "filmed_in", "L.A.") in facts
     unmatched = [item.sentence for item in draft.unmatched]
     assert any(sentence.startswith("The most memorable sample") for sentence in unmatched)
+    # The cookie notice pasted with the article is not article text; the headline after it is the title.
+    assert draft.source_text.startswith("This Kanye Music Video Is Actually Based On Anime\n\nWhether or not")
+    assert draft.title == "This Kanye Music Video Is Actually Based On Anime"
 
 
 def test_a_review():
@@ -121,6 +124,7 @@ def test_a_review():
         ("St. Elsewhere", "by", "Gnarls Barkley"),
         ("St. Elsewhere", "released_in", "2006"),
         ("St. Elsewhere", "produced_by", "Danger Mouse"),  # "Danger Mouse, who produced the record"
+        ("Crazy", "appears_on", "St. Elsewhere"),  # "Its first single, "Crazy", ..."
         ("Crazy", "samples", "Last Man Standing"),
         ("Crazy", "samples", "Gianfranco Reverberi"),
         ("Last Man Standing", "by", "Gianfranco Reverberi"),
@@ -181,6 +185,11 @@ def test_the_rendered_draft_names_its_source_and_cues():
     assert "url: https://example.com/a" in text
     assert "# cue: from the album" in text
     assert parse_pack(text, "x.yaml").source.url == "https://example.com/a"
+
+
+def test_a_pasted_cookie_notice_is_dropped_but_a_sentence_about_cookies_is_not():
+    text = "We use cookies to improve your experience. Accept all cookies?\n\nThe band refused cookies from fans."
+    assert article_from_text(text).text == "The band refused cookies from fans."
 
 
 def test_sentences_come_from_a_segmenter_not_full_stops():

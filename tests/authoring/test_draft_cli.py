@@ -18,7 +18,7 @@ def test_draft_from_a_text_file_passes_packs_check(tmp_path, capsys):
     out = tmp_path / "draft.yaml"
     assert main(["facts", "draft", str(ARTICLES / "review.txt"), "-o", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "8 entities, 9 facts" in printed
+    assert "8 entities, 10 facts" in printed
     assert "Ray LaMontagne later covered" in printed  # a cue sentence without a fact, for a human to read
     assert main(["packs", "check", str(out)]) == 0
     assert load_pack_file(out).source.text.startswith('Review: Gnarls Barkley, "St. Elsewhere"')

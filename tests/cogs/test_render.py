@@ -29,3 +29,33 @@ def test_fact_embed_shows_the_note_with_the_quote() -> None:
     embed = entity_facts_embed(index.facts_about(akira), {})
     (field,) = [field for field in embed.fields if field.name.startswith("Likened to it by")]
     assert field.value is not None and field.value.endswith(f"Note: {NOTE}")
+
+
+class _Channel:
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+
+    async def send(self, **kwargs):
+        self.sent.append(kwargs)
+
+
+async def test_the_answer_reveal_shows_the_note_under_the_quote() -> None:
+    from bot.cogs.trivia import ChannelRenderer
+    from bot.trivia.game import QuestionClosed
+    from bot.trivia.model import Question
+
+    question = Question(
+        id="p/q",
+        prompt="To which film has Kanye West likened their own work?",
+        answers=("Akira",),
+        quote="he even tweeted that every video was like Akira",
+        source_title="An article",
+        note=NOTE,
+    )
+    channel = _Channel()
+    renderer = ChannelRenderer(None, channel, "A pack", "An article")  # type: ignore[arg-type]
+    await renderer._closed(QuestionClosed(1, 1, question, "timeout", (), None))
+    (sent,) = channel.sent
+    fields = {field.name: field.value for field in sent["embed"].fields}
+    assert fields["From the article"] == f"> he even tweeted that every video was like Akira\nNote: {NOTE}"
+    assert sent["allowed_mentions"].everyone is False

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.trivia.answers import MAX_INPUT_CHARS, matches, named_option, normalise, option_labels, typo_budget
 
@@ -233,3 +235,37 @@ def test_options_that_fold_to_the_same_text_are_named_only_by_label() -> None:
 def test_option_labels() -> None:
     assert option_labels(4) == "type A-D, 1-4 or the option's full text"
     assert option_labels(3) == "type A-C, 1-3 or the option's full text"
+
+
+def _reference_normalise(text: str) -> str:
+    """Character-by-character folding, as normalise was first written; the fast path must agree."""
+    import unicodedata
+
+    from bot.trivia import answers
+
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(answers._UNDECOMPOSABLE_LETTERS)
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFD", folded):
+        category = unicodedata.category(char)
+        if char.isspace():
+            kept.append(" ")
+        elif category == "Mn" or category[0] == "C" or char in answers._VANISHING:
+            continue
+        elif category == "Nd":
+            kept.append(str(unicodedata.decimal(char)))
+        elif char == "&":
+            kept.append(" and ")
+        elif category[0] in "LNM":
+            kept.append(char)
+        else:
+            kept.append(answers._SEPARATOR)
+    words = "".join(kept).split()
+    if len(words) > 1 and words[0] in answers._ARTICLES:
+        del words[0]
+    spaced = " ".join(words).replace(answers._SEPARATOR, " ")
+    return unicodedata.normalize("NFC", " ".join(spaced.split()))
+
+
+@given(st.text(max_size=60))
+def test_normalise_folds_like_the_character_by_character_reference(text: str) -> None:
+    assert normalise(text) == _reference_normalise(text)

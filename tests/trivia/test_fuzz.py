@@ -70,6 +70,10 @@ def load_or_refuse(text: str) -> None:
 # ---------------------------------------------------------------- the loader
 
 
+# What a soak run found: an empty key ("?" alone, or "": 1) was reported with an empty field name.
+@example("?")
+@example('"": 1\n')
+@example("source:\n  ' ': 1\n")
 @fuzz_settings(300)
 @given(st.text(max_size=2_000))
 def test_random_text(text):

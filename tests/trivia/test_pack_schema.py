@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
 from jsonschema import Draft202012Validator
 
 from bot.trivia.pack_schema import SCHEMA_FILE_NAME, schema_text
 from bot.trivia.packs import BUILTIN_PACKS_DIR, PackError, pack_files, parse_pack
 from bot.trivia.relations import KINDS, RELATIONS
 from tests.packs_for_tests import TINY_PACK, TINY_SOURCE, uploaded_pack_yaml
+from tests.trivia.test_generate_properties import pack_yaml
 from tests.trivia.test_packs import BAD_PACKS, QUESTION
 
 SCHEMA_PATH = BUILTIN_PACKS_DIR / SCHEMA_FILE_NAME
@@ -32,6 +34,14 @@ def test_the_schema_file_is_current() -> None:
 
 def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
     Draft202012Validator.check_schema(SCHEMA)
+
+
+def test_the_schema_uses_only_keywords_draft_07_tools_know() -> None:
+    # Editors' YAML servers often implement draft-07 only; these keywords came later.
+    later = {"$defs", "prefixItems", "unevaluatedProperties", "unevaluatedItems", "dependentRequired"}
+    later |= {"dependentSchemas", "$anchor", "$dynamicRef", "$dynamicAnchor", "minContains", "maxContains"}
+    text = SCHEMA_PATH.read_text(encoding="utf-8")
+    assert not [keyword for keyword in later if f'"{keyword}"' in text]
 
 
 def test_the_enums_are_the_kind_and_relation_tables() -> None:
@@ -129,3 +139,23 @@ def test_imported_packs_fit_the_schema(fixture: str, importer: str) -> None:
     path = Path(__file__).parents[1] / "authoring" / "fixtures" / fixture
     result = getattr(imports, importer)(path.read_text(encoding="utf-8"), str(path), pack_id="imported")
     assert schema_errors(result.yaml_text) == []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=pack_yaml())
+def test_whatever_the_validator_accepts_the_schema_accepts(text: str) -> None:
+    try:
+        parse_pack(text, "random.yaml")
+    except PackError:
+        return
+    assert schema_errors(text) == []
+
+
+def test_a_draft_of_the_seed_article_fits_the_schema() -> None:
+    from bot.authoring.draft import draft_pack, render_draft
+    from bot.authoring.text import article_from_text
+
+    article = article_from_text((BUILTIN_PACKS_DIR / "kanye-stronger-akira.txt").read_text(encoding="utf-8"))
+    text = render_draft(draft_pack(article, pack_id="drafted"))
+    parse_pack(text, "drafted.yaml")
+    assert schema_errors(text) == []

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from bot.trivia.model import Pack
 from bot.trivia.packs import (
     BUILTIN_PACKS_DIR,
     MAX_FILE_BYTES,
+    MAX_NUMBER_CHARS,
     MAX_QUOTE_HINTS,
     PackError,
     PackIssue,
@@ -405,11 +405,15 @@ def test_missing_fact_fields_are_named(base_dir: Path) -> None:
     assert (issue.line, issue.field, issue.message) == (L_SUBJECT, "facts[0].quote", "missing")
 
 
-def test_an_oversized_file_is_refused_before_parsing(base_dir: Path) -> None:
+def test_an_oversized_file_is_refused_before_parsing(base_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = GOOD + "#" + "x" * MAX_FILE_BYTES + "\n"
-    started = time.perf_counter()
+
+    def must_not_parse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an oversized file reached the YAML parser")
+
+    monkeypatch.setattr(yaml, "parse", must_not_parse)
+    monkeypatch.setattr(yaml, "compose", must_not_parse)
     (issue,) = issues_of(text, base_dir)
-    assert time.perf_counter() - started < 0.5
     assert (issue.line, issue.field) == (1, "(file)")
     assert "larger than" in issue.message
 
@@ -601,13 +605,11 @@ def test_random_bytes_and_mutations_only_ever_raise_pack_error() -> None:
     seed_text = SEED.read_text(encoding="utf-8")
     rng = random.Random(20240607)
     outcomes = {"ok": 0, "refused": 0}
-    slowest = 0.0
     for round_number in range(450):
         if round_number % 3 == 0:
             data: str | bytes = bytes(rng.randrange(256) for _ in range(rng.randint(0, 200)))
         else:
             data = _mutate(rng, seed_text)
-        started = time.perf_counter()
         try:
             _parse_fuzzed(data)
         except PackError as error:
@@ -618,12 +620,7 @@ def test_random_bytes_and_mutations_only_ever_raise_pack_error() -> None:
             pytest.fail(f"round {round_number}: {type(error).__name__}: {error} for input {data!r}")
         else:
             outcomes["ok"] += 1
-        finally:
-            slowest = max(slowest, time.perf_counter() - started)
     assert outcomes["refused"] > 300  # the mutations really do break things
-    # A guard against a hang or a blow-up on one input (each takes well under 0.1 s), not a speed target:
-    # the whole loop's time depends on how busy the machine is.
-    assert slowest < 2.0
 
 
 # ---------------------------------------------------------------- optional fields
@@ -731,7 +728,7 @@ _HUGE_NUMBERS = {
     ids=["title", "entity year", "fact year"],
 )
 def test_a_huge_number_is_a_pack_error_and_costs_nothing(
-    base_dir: Path, form: str, size: int, where: str, field: str
+    base_dir: Path, form: str, size: int, where: str, field: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     number = _HUGE_NUMBERS[form](size)
     if where.startswith("title"):
@@ -740,10 +737,19 @@ def test_a_huge_number_is_a_pack_error_and_costs_nothing(
         text = GOOD.replace("    kind: film\n", "    kind: film\n" + where.format(number=number))
     else:
         text = GOOD + where.format(number=number)
-    started = time.perf_counter()
+    converted: list[int] = []
+    construct_object = yaml.constructor.SafeConstructor.construct_object
+
+    def spy(self: yaml.constructor.SafeConstructor, node: yaml.Node, deep: bool = False) -> object:
+        if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+            converted.append(len(node.value))
+        return construct_object(self, node, deep=deep)
+
+    monkeypatch.setattr(yaml.constructor.SafeConstructor, "construct_object", spy)
     issues = issues_of(text, base_dir)
-    # a guard against the quadratic conversion (6.6 s for 510 KB of base-60), not a speed target
-    assert time.perf_counter() - started < 2.0
+    # The quadratic cost (6.6 s for 510 KB of base-60) is in converting the digits: the huge scalar must
+    # never reach a constructor. Counted, not timed, so a busy machine cannot fail it.
+    assert max(converted, default=0) <= MAX_NUMBER_CHARS
     assert [issue.field for issue in issues if issue.field.startswith(field)], [str(issue) for issue in issues]
     assert all(len(str(issue)) < 300 for issue in issues)
 
@@ -854,3 +860,17 @@ def test_no_seed_question_teaches_the_articles_wrong_tweet_year(seed: Pack) -> N
             assert question.note and "2018" in question.note
     (likened,) = [fact for fact in seed.facts if fact.relation == "likened_work_to"]
     assert likened.note == "The article dates this tweet to 2008; Kanye West posted it in 2018."
+
+
+def test_a_second_year_is_reported_even_while_the_first_quote_is_wrong(base_dir: Path) -> None:
+    text = (
+        GOOD
+        + "  - {subject: akira, relation: released_in, object: 1988, quote: a classic 1987 film}\n"
+        + "  - {subject: akira, relation: released_in, object: 1989, quote: a classic 1988 film}\n"
+        + "  - {subject: akira, relation: released_in, object: 1988, quote: a classic 1988 film}\n"
+    )
+    issues = issues_of(text, base_dir)
+    assert [(issue.field, issue.message.split(";")[0].split(":")[0]) for issue in issues] == [
+        ("facts[1].quote", "this quote is not in the source article"),
+        ("facts[2].object", "`akira` already came out in 1988 (line 18)"),
+    ]

@@ -508,3 +508,33 @@ async def test_a_press_on_a_question_that_closed_while_it_waited_is_refused_not_
     assert table.calls("record_answers") == []  # nothing stored against question 2 (or 1)
     asked = table.of(QuestionAsked)
     assert [event.number for event in asked] == [1, 2]
+
+
+@pytest.mark.reliability
+async def test_a_render_stuck_on_discord_holds_up_no_answer() -> None:
+    """Rendering runs outside the game's lock: while a send hangs, answers are still taken, scored
+    and stored, and the caller gets its events at once; the messages follow, in order, once it
+    is unstuck."""
+    table = Table(AnswerMode.TEXT, questions=2)
+    unstuck = asyncio.Event()
+    original = table.render
+
+    async def hangs_on_the_first_question(event: Event) -> None:
+        await original(event)
+        if isinstance(event, QuestionAsked) and event.number == 1:
+            await unstuck.wait()
+
+    table.session._render = hangs_on_the_first_question
+    answered: list[list[Event]] = []
+
+    async def alice_answers() -> None:
+        answered.append(await table.session.submit(ALICE, "Right 1"))
+        unstuck.set()
+
+    table.time.after(1, alice_answers)
+    await asyncio.wait_for(table.session.run(), timeout=5)  # a render under the lock would deadlock
+
+    assert [type(event).__name__ for event in answered[0]] == ["QuestionClosed"]
+    assert table.log.index(table.calls("record_answers")[0]) < table.log.index(("render", "QuestionClosed"))
+    kinds = [type(event).__name__ for event in table.rendered]
+    assert kinds == ["GameStarted", "QuestionAsked", "QuestionClosed", "QuestionAsked", "QuestionClosed", "GameOver"]
