@@ -1,19 +1,29 @@
 """`crate-digger play`: one player, one round, in a terminal, over the same Game, session and Store.
 
-Input may be typed or piped. Each line is one answer, held until a question is open, so a piped file
-plays question by question instead of racing the pauses between questions; the end of input stops the
-game cleanly with the standings so far.
+Input may be typed or piped. Piped, each line is one answer, held until a question is open, so a file
+plays question by question instead of racing the pauses between questions. Typed, the terminal is put
+in cbreak mode and the answer line is edited here (``LineEditor``), so that messages (a hint, time's
+up) are printed above the line being typed instead of into it, the prompt counts the seconds down,
+and a line entered while no question is open is dropped rather than answering the next question
+blind. The end of input (Ctrl-D) and Ctrl-C both stop the game cleanly: scores shown and stored.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import codecs
 import getpass
+import math
+import os
 import random
+import signal
 import sys
 import threading
+import time
+import unicodedata
 import zlib
+from collections.abc import Callable
 from typing import TextIO
 
 from bot.brief import brief
@@ -39,6 +49,7 @@ from bot.trivia.game import (
     RoundSettings,
     WrongAnswer,
 )
+from bot.trivia.giveaways import opening_title
 from bot.trivia.model import Pack
 from bot.trivia.session import GameSession, StorageFailed
 
@@ -76,15 +87,95 @@ class _LineFeed:
         return await self._queue.get()
 
 
-class TerminalRenderer:
-    def __init__(self, player: Player, out: TextIO):
-        self.player = player
+class LineEditor:
+    """The answer line being typed on a terminal in cbreak mode: keystrokes in, finished lines out.
+
+    Pure (no I/O), so it is tested directly. Enough editing for a trivia answer: Backspace, Ctrl-U
+    (clear), Enter, Ctrl-D (end of input on an empty line); escape sequences (arrow keys) are ignored.
+    """
+
+    END_OF_INPUT = None
+
+    def __init__(self) -> None:
+        self.text = ""
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._escape: str | None = None  # the escape sequence being skipped, if any
+
+    def feed(self, data: bytes) -> list[str | None]:
+        """Take raw bytes; return the lines finished by them (``None`` for end of input)."""
+        finished: list[str | None] = []
+        for char in self._decoder.decode(data):
+            if self._escape is not None:
+                # ESC [ ... final, or ESC O final: the final character is a letter or "~".
+                opening = self._escape == "" and char in "[O"
+                self._escape = None if not opening and (char.isalpha() or char == "~") else self._escape + char
+            elif char == "\x1b":
+                self._escape = ""
+            elif char in "\r\n":
+                finished.append(self.text)
+                self.text = ""
+            elif char in "\x7f\b":
+                self.text = self.text[:-1]
+            elif char == "\x15":
+                self.text = ""
+            elif char == "\x04":
+                if not self.text:
+                    finished.append(self.END_OF_INPUT)
+            elif unicodedata.category(char)[0] != "C":
+                self.text += char
+        return finished
+
+
+class Screen:
+    """Where the game prints. Piped, it prints lines. On a terminal it keeps the answer line at the
+    bottom: a message clears that line, prints itself, then redraws the prompt (with the seconds
+    left) and whatever has been typed so far."""
+
+    def __init__(self, out: TextIO, clock: Callable[[], float] = time.monotonic, editor: LineEditor | None = None):
         self.out = out
+        self.clock = clock
+        self.editor = editor
+        self.deadline: float | None = None
+
+    @property
+    def interactive(self) -> bool:
+        return self.editor is not None
+
+    def say(self, text: str = "") -> None:
+        if self.editor is None:
+            print(text, file=self.out, flush=True)
+            return
+        # Cbreak mode keeps output processing, so the terminal turns "\n" into "\r\n" itself.
+        self.out.write("\r\x1b[K" + text + "\n")
+        self.redraw()
+
+    def redraw(self) -> None:
+        if self.editor is None:
+            return
+        self.out.write("\r\x1b[K" + self.prompt() + self.editor.text)
+        self.out.flush()
+
+    def prompt(self) -> str:
+        left = self.seconds_left()
+        return "> " if left is None else f"[{left}s left] > "
+
+    def seconds_left(self) -> int | None:
+        if self.deadline is None:
+            return None
+        return max(0, math.ceil(self.deadline - self.clock()))
+
+
+class TerminalRenderer:
+    def __init__(self, player: Player, out: TextIO, credit: str = "", screen: Screen | None = None):
+        self.player = player
+        self.screen = screen or Screen(out)
+        # Where the questions came from, said at the end: a title shown earlier could name an answer.
+        self.credit = credit
         self.question_open = asyncio.Event()
         self.options = 0  # how many options the open question has, for the refusal message
 
     def say(self, text: str = "") -> None:
-        print(text, file=self.out, flush=True)
+        self.screen.say(text)
 
     async def render(self, event: Event) -> None:
         match event:
@@ -95,12 +186,13 @@ class TerminalRenderer:
                     self.say(f"  {letter}) {choice}")
                 self.options = len(event.choices)
                 prompt = "Your answer (letter or text)" if event.mode is AnswerMode.CHOICES else "Your answer"
+                self.screen.deadline = event.deadline
                 self.say(f"{prompt}:")
                 self.question_open.set()
             case HintGiven():
-                self.say(f"Hint: {event.text}")
+                self.say(f"Hint ({self.screen.seconds_left()}s left): {event.text}")
             case WrongAnswer():
-                self.say("Not quite; try again.")
+                self.say(f"Not quite; try again ({self.screen.seconds_left()}s left).")
             case AnswerRejected() if event.reason is RejectReason.NOT_AN_OPTION:
                 self.say(f"Not an option: {option_labels(self.options)}.")
             case AnswerRejected():
@@ -109,6 +201,7 @@ class TerminalRenderer:
                 pass  # the verdict follows at once: the only player has answered
             case QuestionClosed():
                 self.question_open.clear()
+                self.screen.deadline = None
                 self._render_closed(event)
             case StorageFailed(question=QuestionClosed() as unsaved):
                 self.question_open.clear()
@@ -118,21 +211,20 @@ class TerminalRenderer:
                 self.say(f"Could not save scores ({event.operation}): {event.detail}")
             case GameOver():
                 self.question_open.clear()
+                self.screen.deadline = None
                 self._render_over(event)
 
     def _render_closed(self, event: QuestionClosed) -> None:
         mine = next((score for score in event.answers if score.player.id == self.player.id), None)
         if mine is not None and mine.correct:
-            self.say(f"Right! +{mine.points} points.")
+            self.say(f"Right! +{plural(mine.points, 'point')}.")
             return
         lead = {"timeout": "Time's up.", "skipped": "Skipped.", "stopped": "Stopped."}.get(event.reason, "Wrong.")
         self.say(f"{lead} The answer is: {event.answer}")
         if event.question.quote:
-            self.say(f'  "{event.question.quote}"')
+            self.say(f"  From the article: {event.question.quote}")
         if event.question.note:
             self.say(f"  note: {event.question.note}")
-        if event.question.quote and event.question.source_title:
-            self.say(f"  from: {event.question.source_title}")
         if event.question.attribution:
             self.say(f"  {event.question.attribution}")
 
@@ -145,12 +237,73 @@ class TerminalRenderer:
         self.say(f"\n{ending} {plural(event.questions_asked, 'question')} asked.")
         mine = next((s for s in event.standings if s.player.id == self.player.id), None)
         points, correct = (mine.points, mine.correct) if mine else (0, 0)
-        self.say(f"Final score: {points} points, {correct} of {event.questions_asked} right.")
+        self.say(f"Final score: {plural(points, 'point')}, {correct} of {event.questions_asked} right.")
         if event.not_counted is not None:
             self.say(f"Question {event.not_counted} did not count: its answers could not be saved.")
+        if self.credit:
+            self.say(self.credit)
 
 
-async def _feed_answers(session: GameSession, renderer: TerminalRenderer, feed: _LineFeed, player: Player) -> None:
+class _Keyboard:
+    """Keystrokes from a terminal put in cbreak mode (no echo, no line buffering, but Ctrl-C still
+    interrupts), read on the event loop; finished lines are echoed above the prompt and queued."""
+
+    def __init__(self, stream: TextIO, screen: Screen, loop: asyncio.AbstractEventLoop):
+        import termios
+        import tty
+
+        self._fd = stream.fileno()
+        self._screen = screen
+        self._loop = loop
+        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self._editor = screen.editor or LineEditor()
+        self._restore = termios.tcgetattr(self._fd)
+        self._termios = termios
+        tty.setcbreak(self._fd)
+        loop.add_reader(self._fd, self._readable)
+        screen.redraw()
+
+    def _readable(self) -> None:
+        try:
+            data = os.read(self._fd, 1024)
+        except OSError:
+            data = b""
+        lines = self._editor.feed(data) if data else [None]
+        for line in lines:
+            if line is not None:
+                self._screen.say(self._screen.prompt() + line)  # what was typed stays on screen
+            self._queue.put_nowait(line)
+        self._screen.redraw()
+        if not data:
+            self._loop.remove_reader(self._fd)
+
+    async def next(self) -> str | None:
+        return await self._queue.get()
+
+    def close(self) -> None:
+        self._loop.remove_reader(self._fd)
+        self._termios.tcsetattr(self._fd, self._termios.TCSADRAIN, self._restore)
+        self._screen.out.write("\r\x1b[K")
+        self._screen.out.flush()
+        self._screen.editor = None  # from here on the screen prints plain lines
+
+
+async def _count_down(screen: Screen) -> None:
+    """Redraw the prompt every second while a question is open, so its countdown moves."""
+    while True:
+        await asyncio.sleep(1 - (screen.clock() % 1))
+        if screen.deadline is not None:
+            screen.redraw()
+
+
+async def _feed_answers(
+    session: GameSession,
+    renderer: TerminalRenderer,
+    feed: _LineFeed | _Keyboard,
+    player: Player,
+    *,
+    hold_early_lines: bool,
+) -> None:
     while not session.is_over:
         line = await feed.next()
         if line is None:
@@ -158,7 +311,12 @@ async def _feed_answers(session: GameSession, renderer: TerminalRenderer, feed: 
             return
         if not line.strip():
             continue
-        # Hold the line until a question is open: each line answers the next question.
+        if not hold_early_lines and not renderer.question_open.is_set():
+            # A person typing between questions has not seen the next one; answering it blind
+            # with that line would be a guess they never made.
+            renderer.say("(No question is open, so that line was not used.)")
+            continue
+        # Piped input: hold the line until a question is open, so each line answers the next question.
         await renderer.question_open.wait()
         if session.is_over:
             return
@@ -188,7 +346,11 @@ async def play_round(
     )
     game = Game(questions, settings, rng=rng)
     game.join(player)
-    renderer = TerminalRenderer(player, stdout)
+    typed = _is_terminal(stdin)
+    # The line editor needs both ends on the terminal: its escape codes must not end up in a log file.
+    screen = Screen(stdout, game.clock, LineEditor() if typed and _is_terminal(stdout) else None)
+    credit = f"Questions from {pack.title} (source: {pack.source.title})."
+    renderer = TerminalRenderer(player, stdout, credit, screen)
     session = GameSession(
         game,
         store,
@@ -198,15 +360,24 @@ async def play_round(
         render=renderer.render,
     )
     count = plural(len(questions), "question")
-    renderer.say(f"Crate Digger: {pack.title}. {count}; end of input or Ctrl-D stops the game.")
+    title = opening_title(pack.title, questions)
+    renderer.say(f"Crate Digger: {title}. {count}; Ctrl-C or end of input (Ctrl-D) stops the game.")
     if pack.source.attribution:
         renderer.say(pack.source.attribution)
-    feed = _LineFeed(stdin, asyncio.get_running_loop())
-    feeder = asyncio.create_task(_feed_answers(session, renderer, feed, player))
+    loop = asyncio.get_running_loop()
+    feed = _Keyboard(stdin, screen, loop) if screen.interactive else _LineFeed(stdin, loop)
+    feeder = asyncio.create_task(_feed_answers(session, renderer, feed, player, hold_early_lines=not typed))
+    ticker = asyncio.create_task(_count_down(screen)) if screen.interactive else None
+    stop_on_interrupt = _StopOnInterrupt(loop, session)
     try:
         await session.run()
     finally:
+        stop_on_interrupt.close()
         feeder.cancel()
+        if ticker is not None:
+            ticker.cancel()
+        if isinstance(feed, _Keyboard):
+            feed.close()
     stats = await store.player_stats(LOCAL_GUILD_ID, player.id)
     if stats is not None:
         renderer.say(
@@ -215,6 +386,37 @@ async def play_round(
             f"streak {stats.current_streak} (best {stats.best_streak})."
         )
     return 0
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class _StopOnInterrupt:
+    """Ctrl-C stops the game the way the end of input does: its scores shown and stored. A second
+    Ctrl-C gets the default behaviour (KeyboardInterrupt), in case stopping hangs."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, session: GameSession):
+        self._loop = loop
+        self._session = session
+        self._stopping: list[asyncio.Task[object]] = []
+        try:
+            loop.add_signal_handler(signal.SIGINT, self._interrupted)
+            self._installed = True
+        except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+            self._installed = False
+
+    def _interrupted(self) -> None:
+        self.close()
+        self._stopping.append(self._loop.create_task(self._session.stop()))
+
+    def close(self) -> None:
+        if self._installed:
+            self._installed = False
+            self._loop.remove_signal_handler(signal.SIGINT)
 
 
 def play_in_terminal(

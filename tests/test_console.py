@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -73,8 +74,9 @@ async def test_a_wrong_answer_shows_the_answer_and_the_quote(catalog, tmp_path):
     wrong = next(choice for choice in question.choices if choice != question.answer)
     output, stats = await play(catalog, tmp_path, [wrong], questions=1)
     assert "Wrong. The answer is: " + question.answer in output
-    assert f'  "{question.quote}"' in output
-    assert f"  from: {question.source_title}" in output
+    assert f"  From the article: {question.quote}" in output
+    credit = f"Questions from {catalog.pack(PACK).title} (source: {question.source_title})."
+    assert output.rstrip().splitlines()[-2] == credit
     assert stats.games == 1 and stats.points == 0 and stats.answered == 1
 
 
@@ -102,7 +104,7 @@ async def test_text_mode_lets_a_player_try_again(catalog, tmp_path):
     output, stats = await play(
         catalog, tmp_path, ["wrong guess", answers[0], answers[1]], mode=AnswerMode.TEXT, questions=2
     )
-    assert "Not quite; try again." in output
+    assert re.search(r"Not quite; try again \(\d+s left\)\.", output)
     assert output.count("Right! +") == 2
     assert stats.correct == 2
 
@@ -162,7 +164,7 @@ async def test_the_reveal_shows_the_facts_note_and_the_sources_credit(tmp_path):
             seed=1,
         )
     output = out.getvalue()
-    assert '  "he even tweeted that every video was like Akira"' in output
+    assert "  From the article: he even tweeted that every video was like Akira" in output
     assert "  note: The article dates this tweet to 2008; Kanye West posted it in 2018." in output
     assert "  Written for the tests" in output
 
@@ -186,3 +188,48 @@ async def test_an_answer_that_could_not_be_saved_is_not_shown_as_scored(catalog,
     assert "Final score: 10 points, 1 of 2 right." in output
     assert "Question 2 did not count: its answers could not be saved." in output
     assert (stats.points, stats.correct) == (10, 1)
+
+
+# -- the line editor and the screen used on a terminal -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("keys", "lines", "left"),
+    [
+        (b"abc\r", ["abc"], ""),
+        (b"abc\n", ["abc"], ""),
+        (b"abx\x7fc\r", ["abc"], ""),  # Backspace
+        (b"junk\x15ok\r", ["ok"], ""),  # Ctrl-U clears the line
+        (b"a\x1b[Ab\x1b[1;5Cc", [], "abc"),  # arrow keys are ignored, not typed
+        (b"\x04", [None], ""),  # Ctrl-D on an empty line ends the input
+        (b"x\x04", [], "x"),  # but not in the middle of a line
+        ("Otomo é\r".encode(), ["Otomo é"], ""),
+        (b"one\rtwo", ["one"], "two"),
+    ],
+)
+def test_line_editor(keys: bytes, lines: list, left: str) -> None:
+    from bot.console import LineEditor
+
+    editor = LineEditor()
+    assert editor.feed(keys) == lines
+    assert editor.text == left
+
+
+def test_line_editor_joins_a_character_split_across_reads() -> None:
+    from bot.console import LineEditor
+
+    editor = LineEditor()
+    encoded = "é\r".encode()
+    assert editor.feed(encoded[:1]) == [] and editor.feed(encoded[1:]) == ["é"]
+
+
+def test_a_message_is_printed_above_the_line_being_typed() -> None:
+    from bot.console import LineEditor, Screen
+
+    out = io.StringIO()
+    editor = LineEditor()
+    screen = Screen(out, clock=lambda: 100.0, editor=editor)
+    screen.deadline = 112.5
+    editor.feed(b"Taka")
+    screen.say("Hint: T______")
+    assert out.getvalue() == "\r\x1b[KHint: T______\n\r\x1b[K[13s left] > Taka"

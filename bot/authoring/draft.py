@@ -271,7 +271,8 @@ _CUES: tuple[_Cue, ...] = (
     _cue("filmed in", _word(r"filmed in|shot in|filmed on location in|recorded in"), "filmed_in"),
     _cue(
         "from the album",
-        _word(r"(?:from|off|on) (?:the|his|her|their) (?:album|LP|record|EP)|appears on"),
+        # Not "on his EP": in "X covered "Song" on his EP "Y"" the EP holds the cover, not the song.
+        _word(r"(?:from|off) (?:the|his|her|their) (?:album|LP|record|EP)|on the (?:album|LP|EP)|appears on"),
         "appears_on",
     ),
     _cue("released in", _word(r"released in|came out in|was released in|issued in"), "released_in"),
@@ -299,8 +300,7 @@ _BORROWED_PART = re.compile(
     re.IGNORECASE,
 )
 _SINGLE_OF_ALBUM = re.compile(
-    r"\b(?:its|the album's|the record's)\s+(?:(?:first|lead|second|third|last|final|opening|closing)\s+)?"
-    r"(?:single|track|song)\b",
+    r"\b(?:its|the album's|the record's)\s+(?:[\w-]+\s+)?(?:single|track|song)\b",
     re.IGNORECASE,
 )
 _LIKENED = re.compile(r"\b(?:is|was|looks|sounds|felt|feels) (?:just )?like\b|\blikened\b|\bcompared\b", re.IGNORECASE)
@@ -1035,7 +1035,7 @@ def _draft_facts(
     unmatched = [
         UnmatchedSentence(" ".join(sentences[index].text.split()), tuple(dict.fromkeys(cues)))
         for index, cues in sorted(drafter.fruitless.items())
-        if index not in kept_in or any(cue in (c.name for c in _CUES) for cue in cues)
+        if index not in kept_in
     ]
     return facts, unmatched
 

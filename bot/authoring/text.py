@@ -110,7 +110,8 @@ def _is_list(raw: str) -> bool:
 
 
 def _is_heading(sentence: str) -> bool:
-    if sentence.endswith((".", "!", "?", ":", ";", '"', "\u201d")) or "\n" in sentence:
+    # A headline may end on a quoted title (`... Massive Attack's "Teardrop"`); a sentence ends on . ! ? : ;
+    if sentence.rstrip("\"'\u201d\u2019").endswith((".", "!", "?", ":", ";", ",")) or "\n" in sentence:
         return False
     outside_quotes = re.sub(r"\"[^\"]*\"|\u201c[^\u201d]*\u201d", " ", sentence)
     words = [word for word in re.findall(r"[A-Za-z][\w'-]*", outside_quotes) if len(word) > 3]
@@ -132,7 +133,9 @@ def article_from_file(raw: bytes, name: str) -> Article:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ArticleError(f"{name}: not UTF-8 text (byte {error.start})") from None
+        if suffix not in HTML_SUFFIXES:
+            raise ArticleError(f"{name}: not UTF-8 text (byte {error.start})") from None
+        text = raw.decode("cp1252", errors="replace")  # what browsers assume for an undeclared legacy page
     return article_from_html(text) if suffix in HTML_SUFFIXES else article_from_text(text)
 
 

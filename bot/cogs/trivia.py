@@ -28,6 +28,7 @@ from bot.cogs.render import (
     listed,
     quote_with_note,
 )
+from bot.text import plural
 from bot.trivia.catalog import pick_questions
 from bot.trivia.game import (
     AnswerLocked,
@@ -43,6 +44,7 @@ from bot.trivia.game import (
     QuestionClosed,
     RoundSettings,
 )
+from bot.trivia.giveaways import names_any_answer, opening_title
 from bot.trivia.session import AlreadyRunning, GameSession, SessionRegistry, StorageFailed
 
 if TYPE_CHECKING:
@@ -149,6 +151,7 @@ class ChannelRenderer:
         pack_title: str,
         source_title: str,
         started_by: discord.Interaction | None = None,
+        round_title: str | None = None,
     ):
         self.bot = bot
         self.channel = channel
@@ -156,6 +159,10 @@ class ChannelRenderer:
         self.lost = False
         self.pack_title = pack_title
         self.source_title = source_title
+        # What questions show as their pack: the title, unless it names an answer of the round
+        # (giveaways.opening_title). The title and the sources are credited at the end instead.
+        self.round_title = round_title or pack_title
+        self.sources: dict[str, None] = {}
         self.session: GameSession | None = None
         self.question_message: discord.Message | None = None
         self.buttons: ChoiceButtons | None = None
@@ -242,7 +249,7 @@ class ChannelRenderer:
             description=clip("\n".join(lines), EMBED_DESCRIPTION),
             colour=COLOUR,
         )
-        embed.set_footer(text=clip(self.pack_title, 2048))
+        embed.set_footer(text=clip(self.round_title, 2048))
         self.buttons = ChoiceButtons(self.session, event.number, event.choices) if event.choices else None
         kwargs = {"embed": embed}
         if self.buttons is not None:
@@ -300,9 +307,18 @@ class ChannelRenderer:
         if event.question.quote or event.question.note:
             value = quote_with_note(event.question.quote, event.question.note)
             embed.add_field(name="From the article" if event.question.quote else "Note", value=value, inline=False)
-        credit = f"\n{event.question.attribution}" if event.question.attribution else ""
-        embed.set_footer(text=clip(f"Source: {event.question.source_title or self.source_title}{credit}", 2048))
+        source = event.question.source_title or self.source_title
+        self.sources[source] = None
+        # A source title that names an answer of the round would give a later question away, so it
+        # waits for the end; a licence's credit goes with each question it covers.
+        credits = [] if self._names_an_answer(source) else [f"Source: {source}"]
+        credits += [event.question.attribution] if event.question.attribution else []
+        if credits:
+            embed.set_footer(text=clip("\n".join(credits), 2048))
         await self.send(embed=embed)
+
+    def _names_an_answer(self, text: str) -> bool:
+        return self.session is None or names_any_answer(text, self.session.game.questions)
 
     async def _over(self, event: GameOver) -> None:
         reason = {
@@ -311,7 +327,8 @@ class ChannelRenderer:
             EndReason.POINTS_REACHED: "We have a winner!",
         }.get(event.reason, "That's the end of the game.")
         lines = [reason, ""]
-        lines += listed([f"**{s.rank}.** {clip(s.player.name, 80)} · {s.points} points" for s in event.standings])
+        standings = [f"**{s.rank}.** {clip(s.player.name, 80)} · {plural(s.points, 'point')}" for s in event.standings]
+        lines += listed(standings)
         if not event.standings:
             lines.append("Nobody played.")
         if event.not_counted is not None:
@@ -322,6 +339,8 @@ class ChannelRenderer:
         embed = discord.Embed(
             title="Final standings", description=clip("\n".join(lines), EMBED_DESCRIPTION), colour=COLOUR
         )
+        sources = "; ".join(self.sources) or self.source_title
+        embed.set_footer(text=clip(f"Questions from {self.pack_title} · Source: {sources}", 2048))
         await self.send(embed=embed)
 
 
@@ -383,13 +402,13 @@ class TriviaCommands(app_commands.Group, name="trivia", description="Trivia abou
             await interaction.response.send_message("Nobody has scored here yet: `/trivia start` a game!")
             return
         lines = [
-            f"**{row.rank}.** {clip(row.display_name, 80)} · {row.points} points · {row.correct} right"
-            f" · {row.wins} wins"
+            f"**{row.rank}.** {clip(row.display_name, 80)} · {plural(row.points, 'point')} · {row.correct} right"
+            f" · {plural(row.wins, 'win')}"
             for row in rows
         ]
         mine = await store.player_stats(interaction.guild_id, interaction.user.id)
         if mine is not None and all(row.user_id != mine.user_id for row in rows):
-            lines += ["", f"You: **{mine.rank}.** {mine.points} points · {mine.correct} right"]
+            lines += ["", f"You: **{mine.rank}.** {plural(mine.points, 'point')} · {mine.correct} right"]
         embed = discord.Embed(title="Leaderboard", description=clip("\n".join(lines), EMBED_DESCRIPTION), colour=COLOUR)
         await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
 
@@ -494,6 +513,7 @@ class TriviaCog(commands.Cog):
             pack.title,
             pack.source.title,
             started_by=interaction,
+            round_title=opening_title(pack.title, questions),
         )
         session = GameSession(
             game,
@@ -517,8 +537,8 @@ class TriviaCog(commands.Cog):
         try:
             await interaction.response.send_message(
                 clip(
-                    f"🎧 **{interaction.user.display_name}** started a game: {len(questions)} questions from "
-                    f"**{pack.title}**, {seconds} seconds each, answered with {how}.",
+                    f"🎧 **{interaction.user.display_name}** started a game: {plural(len(questions), 'question')} from "
+                    f"**{renderer.round_title}**, {seconds} seconds each, answered with {how}.",
                     MESSAGE_CONTENT,
                 ),
                 allowed_mentions=NO_MENTIONS,

@@ -256,8 +256,8 @@ class SqliteStore:
         )
 
     async def _claim(self, conn: aiosqlite.Connection) -> None:
-        if await _pragma_int(conn, "application_id") == APPLICATION_ID:
-            return
+        """Stamp the file as Crate Digger's. Done on every open, even when already stamped: the write
+        proves the file is writable now, instead of the first game finding out at its first score."""
         try:
             await conn.execute("BEGIN IMMEDIATE")
             await conn.execute(f"PRAGMA application_id = {APPLICATION_ID:d}")

@@ -16,6 +16,7 @@ from pathlib import Path
 from bot.brief import brief
 from bot.trivia.facts import FactIndex
 from bot.trivia.generate import distractor_names, generate_catalog
+from bot.trivia.giveaways import without_giveaways
 from bot.trivia.model import Pack, Question
 from bot.trivia.packs import LoadResult, load_pack_file, load_packs
 
@@ -125,15 +126,19 @@ def _is_file(path: Path) -> bool:
 def pick_questions(
     questions: Sequence[Question], count: int, rng: random.Random, *, need_choices: bool
 ) -> list[Question]:
-    """A shuffled round, one question per fact first: asking a fact both ways gives the second away."""
+    """A shuffled round of up to ``count`` questions with no giveaways (see ``giveaways``), one
+    question per fact first: asking a fact both ways gives the second away. The round is shorter
+    than ``count`` only when the pack cannot fill it without one question naming another's answer."""
     pool = [question for question in questions if question.choices or not need_choices]
     rng.shuffle(pool)
-    picked: list[Question] = []
+    first_asks: list[Question] = []
+    second_asks: list[Question] = []
     used_facts: set[str] = set()
     for question in pool:
-        if question.fact_id is None or question.fact_id not in used_facts:
-            picked.append(question)
+        if question.fact_id is not None and question.fact_id in used_facts:
+            second_asks.append(question)
+        else:
+            first_asks.append(question)
             if question.fact_id:
                 used_facts.add(question.fact_id)
-    leftovers = [question for question in pool if question not in picked]
-    return (picked + leftovers)[:count]
+    return without_giveaways([*first_asks, *second_asks], count)

@@ -352,6 +352,11 @@ class Game:
         return self._questions[self._index] if self._phase is _Phase.ASKING else None
 
     @property
+    def questions(self) -> tuple[Question, ...]:
+        """The round's questions, in the order they are asked."""
+        return self._questions
+
+    @property
     def players(self) -> tuple[Player, ...]:
         return tuple(tally.player for tally in self._tallies.values())
 

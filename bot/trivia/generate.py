@@ -205,7 +205,8 @@ class _PackGenerator:
 
     def _keys_of(self, entity_ids: Iterable[str]) -> frozenset[str]:
         """Every normalised name of these entities (years and unknown ids have none)."""
-        return frozenset().union(*(self._entity_keys(entity_id) for entity_id in entity_ids))
+        sets = [self._entity_keys(entity_id) for entity_id in entity_ids]
+        return sets[0] if len(sets) == 1 else frozenset().union(*sets)
 
     def _entity_keys(self, entity_id: str) -> frozenset[str]:
         keys = self._keys_by_entity.get(entity_id)

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from bot.authoring.draft import Draft, draft_pack, render_draft
-from bot.authoring.text import article_from_file, article_from_text, split_sentences
+from bot.authoring.text import ArticleError, article_from_file, article_from_text, split_sentences
 from bot.trivia.packs import parse_pack
 
 ARTICLES = Path(__file__).parent / "articles"
@@ -195,3 +195,32 @@ def test_a_pasted_cookie_notice_is_dropped_but_a_sentence_about_cookies_is_not()
 def test_sentences_come_from_a_segmenter_not_full_stops():
     sentences = [s.text for s in split_sentences("Filmed in Tokyo and L.A. and directed by Hype Williams. It worked.")]
     assert sentences == ["Filmed in Tokyo and L.A. and directed by Hype Williams.", "It worked."]
+
+
+def test_an_article_about_one_song_on_an_album():
+    draft = draft_of_file("teardrop.txt")
+    assert_passes_the_check(draft)
+    video = 'the "Teardrop" music video'
+    assert facts_by_name(draft) == {
+        ("Mezzanine", "by", "Massive Attack"),
+        ("Mezzanine", "released_in", "1998"),
+        ("Teardrop", "appears_on", "Mezzanine"),  # "Its best-known song, "Teardrop""
+        ("I Found a Reason", "by", "Velvet Underground"),
+        ("Risingson", "samples", "I Found a Reason"),
+        ("Risingson", "samples", "Velvet Underground"),
+        (video, "video_for", "Teardrop"),
+        (video, "directed_by", "Walter Stern"),
+        ("Mezzanine", "produced_by", "Neil Davidge"),
+    }
+    # The headline ends on a quoted title but is still a headline, not a claim that "Teardrop" is by someone.
+    assert draft.title == 'The Story Behind Massive Attack\'s "Teardrop"'
+    # A cover on someone's EP is not the song appearing on that EP: listed for a human instead.
+    assert [item.cues for item in draft.unmatched] == [("covers",)]
+
+
+def test_a_legacy_encoded_html_page_is_read_and_a_binary_text_file_refused():
+    html = '<html><body><article><p>The video for "Sabotage" was directed by Spike Jonze.</p></article></body></html>'
+    article = article_from_file(html.replace("Jonze", "Jonz\u00e9").encode("cp1252"), "page.html")
+    assert "Spike Jonz\u00e9" in article.text
+    with pytest.raises(ArticleError, match="not UTF-8"):
+        article_from_file(b"\xff\xfe\x00bad", "notes.txt")

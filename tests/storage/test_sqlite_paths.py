@@ -1,7 +1,7 @@
 """Database files the store cannot or must not use: each is a ``StoreError`` saying what to do, nothing changed.
 
-Tests run as root, for whom a chmod'ed folder is still writable: the read-only folder here is made
-immutable (``chattr +i``), which stops root too; where that is not possible the test is skipped.
+Tests run as root, for whom a chmod'ed folder or file is still writable: the read-only paths here are
+made immutable (``chattr +i``), which stops root too; where that is not possible the tests are skipped.
 """
 
 from __future__ import annotations
@@ -37,19 +37,19 @@ def digest(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def read_only_folder(path: Path) -> Iterator[Path]:
-    """A folder nobody, root included, can create files in."""
-    path.mkdir(exist_ok=True)
+def read_only(path: Path) -> Iterator[Path]:
+    """A folder nobody, root included, can create files in; or a file nobody can write."""
     if os.geteuid() != 0:
-        path.chmod(0o555)
+        mode = path.stat().st_mode
+        path.chmod(0o555 if path.is_dir() else 0o444)
         try:
             yield path
         finally:
-            path.chmod(0o755)
+            path.chmod(mode)
         return
     made = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
     if made.returncode != 0:
-        pytest.skip("running as root on a file system without chattr +i: no way to make a folder read-only")
+        pytest.skip("running as root on a file system without chattr +i: no way to make a path read-only")
     try:
         yield path
     finally:
@@ -79,7 +79,8 @@ async def test_a_file_in_proc():
 
 
 async def test_a_new_file_in_a_read_only_folder(tmp_path):
-    with read_only_folder(tmp_path / "locked") as folder:
+    (tmp_path / "locked").mkdir()
+    with read_only(tmp_path / "locked") as folder:
         message = await open_fails(folder / "scores.sqlite3")
     assert "cannot write the database" in message
     assert not (folder / "scores.sqlite3").exists()
@@ -90,9 +91,18 @@ async def test_an_existing_database_in_a_read_only_folder(tmp_path):
     folder.mkdir()
     async with SqliteStore(folder / "scores.sqlite3"):
         pass
-    with read_only_folder(folder):
+    with read_only(folder):
         message = await open_fails(folder / "scores.sqlite3")
     assert "cannot write the database" in message
+
+
+async def test_a_read_only_database_file_is_found_out_at_open_not_at_the_first_score(tmp_path):
+    path = tmp_path / "scores.sqlite3"
+    async with SqliteStore(path):
+        pass
+    with read_only(path):
+        message = await open_fails(path)
+    assert "cannot write the database" in message and "readonly" in message
 
 
 async def test_a_text_file_is_left_as_it_was(tmp_path):
