@@ -30,9 +30,10 @@ from bot.brief import brief
 from bot.config import Settings
 from bot.storage import store_for
 from bot.storage.base import Store
+from bot.storage.errors import StoreError
 from bot.text import plural
 from bot.trivia.answers import option_labels
-from bot.trivia.catalog import Catalog, pick_questions
+from bot.trivia.catalog import Catalog, pick_questions, starts_over
 from bot.trivia.game import (
     AnswerLocked,
     AnswerMode,
@@ -341,8 +342,13 @@ async def play_round(
     pack = catalog.pack(pack_id)
     assert pack is not None
     rng = random.Random(seed)
+    asked = await store.asked_questions(LOCAL_GUILD_ID, pack_id)
     questions = pick_questions(
-        catalog.questions(pack_id), settings.questions, rng, need_choices=settings.mode is AnswerMode.CHOICES
+        catalog.questions(pack_id),
+        settings.questions,
+        rng,
+        need_choices=settings.mode is AnswerMode.CHOICES,
+        asked=asked,
     )
     game = Game(questions, settings, rng=rng)
     game.join(player)
@@ -378,6 +384,12 @@ async def play_round(
             ticker.cancel()
         if isinstance(feed, _Keyboard):
             feed.close()
+    asked_now = game.questions[: game.number]
+    try:
+        ids = [question.id for question in asked_now]
+        await store.record_asked(LOCAL_GUILD_ID, pack_id, ids, time.time(), starts_over=starts_over(asked_now, asked))
+    except StoreError as error:
+        renderer.say(f"Could not remember which questions were asked ({error}); the next round may repeat some.")
     stats = await store.player_stats(LOCAL_GUILD_ID, player.id)
     if stats is not None:
         renderer.say(

@@ -87,6 +87,7 @@ class FakeStore:
     answers: list[tuple[int, int, ScoredAnswer]] = field(default_factory=list)
     totals: dict[tuple[int, int], _PlayerTotals] = field(default_factory=dict)
     packs: dict[tuple[int, str], StoredPack] = field(default_factory=dict)
+    asked: dict[tuple[int, str], set[str]] = field(default_factory=dict)
     is_open: bool = False
 
     def _call(self, method: str, *args: object) -> None:
@@ -159,6 +160,19 @@ class FakeStore:
                 for guild_id, user_id in {(g, a.user_id) for gid, g, a in self.answers if gid == game_id}:
                     self.totals[(guild_id, user_id)].games += 1
         return closed
+
+    async def asked_questions(self, guild_id: int, pack_id: str) -> frozenset[str]:
+        self._call("asked_questions", guild_id, pack_id)
+        return frozenset(self.asked.get((guild_id, pack_id), ()))
+
+    async def record_asked(
+        self, guild_id: int, pack_id: str, question_ids: Sequence[str], asked_at: float, *, starts_over: bool
+    ) -> None:
+        self._call("record_asked", guild_id, pack_id, tuple(question_ids), asked_at, starts_over)
+        history = self.asked.setdefault((guild_id, pack_id), set())
+        if starts_over:
+            history.clear()
+        history.update(question_ids)
 
     async def leaderboard(self, guild_id: int, limit: int = 10) -> list[LeaderboardRow]:
         self._call("leaderboard", guild_id, limit)

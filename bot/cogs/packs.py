@@ -83,7 +83,16 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
                 ephemeral=True,
             )
             return None
-        return await file.read()
+        try:
+            return await file.read()
+        except discord.HTTPException as error:
+            # Attachment links expire and CDNs fail; the upload is simply gone, not a bug of ours.
+            log.warning("could not download the pack file %s for /pack: %s", clip(file.filename, 100), error.status)
+            await interaction.followup.send(
+                "I couldn't download that file from Discord (the link may have expired); upload it again.",
+                ephemeral=True,
+            )
+            return None
 
     @app_commands.command(name="add", description="Add or replace a pack, or import a Red trivia list or OpenTDB JSON")
     @app_commands.describe(file=UPLOAD_FORMATS)
@@ -182,12 +191,13 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
         summary = draft.summary()
         if not draft.facts:
             await _private(
-                interaction, clip(f"{summary}\nNo facts found, so there is nothing to review.", MESSAGE_CONTENT)
+                interaction, clip(f"{escape(summary)}\nNo facts found, so there is nothing to review.", MESSAGE_CONTENT)
             )
             return
         yaml_file = discord.File(io.BytesIO(render_draft(draft).encode("utf-8")), filename=f"{draft.pack_id}.yaml")
         await interaction.followup.send(
-            clip(f"Drafted **{draft.title}**: {summary}", MESSAGE_CONTENT),
+            # Article sentences are shown as written: "oh s***" must not turn the rest into italics.
+            clip(f"Drafted **{escape(draft.title)}**: {escape(summary)}", MESSAGE_CONTENT),
             file=yaml_file,
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
@@ -292,6 +302,10 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
 
 async def _private(interaction: discord.Interaction, message: str) -> None:
     await interaction.followup.send(clip(message, MESSAGE_CONTENT), ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+def escape(text: str) -> str:
+    return discord.utils.escape_markdown(text, as_needed=True)
 
 
 class PacksCog(commands.Cog):

@@ -29,7 +29,7 @@ from bot.cogs.render import (
     quote_with_note,
 )
 from bot.text import plural
-from bot.trivia.catalog import pick_questions
+from bot.trivia.catalog import pick_questions, starts_over
 from bot.trivia.game import (
     AnswerLocked,
     AnswerMode,
@@ -163,6 +163,7 @@ class ChannelRenderer:
         # (giveaways.opening_title). The title and the sources are credited at the end instead.
         self.round_title = round_title or pack_title
         self.sources: dict[str, None] = {}
+        self.asked: frozenset[str] = frozenset()  # the server's history of the pack when the round was picked
         self.session: GameSession | None = None
         self.question_message: discord.Message | None = None
         self.buttons: ChoiceButtons | None = None
@@ -320,7 +321,24 @@ class ChannelRenderer:
     def _names_an_answer(self, text: str) -> bool:
         return self.session is None or names_any_answer(text, self.session.game.questions)
 
+    async def _record_asked(self, event: GameOver) -> None:
+        """Remember the questions this game asked, so the server gets the rest of the pack first."""
+        if self.session is None:
+            return
+        asked_now = self.session.game.questions[: event.questions_asked]
+        try:
+            await self.bot.store.record_asked(
+                self.session.guild_id,
+                self.session.pack_id,
+                [question.id for question in asked_now],
+                self.bot.wall_clock(),
+                starts_over=starts_over(asked_now, self.asked),
+            )
+        except Exception:  # the game's scores are safe; only the order of later rounds suffers
+            log.exception("could not record the questions asked in channel %s", self.session.channel_id)
+
     async def _over(self, event: GameOver) -> None:
+        await self._record_asked(event)
         reason = {
             EndReason.STOPPED: "The game was stopped.",
             EndReason.IDLE: "Nobody answered for a while, so the game ended.",
@@ -499,8 +517,9 @@ class TriviaCog(commands.Cog):
             known = ", ".join(f"`{p.id}`" for p in packs) or "none"
             await send_private(interaction, clip(f"There's no pack `{pack_id}` here. Packs: {known}", MESSAGE_CONTENT))
             return
+        asked = await self.bot.store.asked_questions(interaction.guild_id, pack.id)
         questions = pick_questions(
-            catalog.questions(pack.id), count, self.rng, need_choices=answer_mode is AnswerMode.CHOICES
+            catalog.questions(pack.id), count, self.rng, need_choices=answer_mode is AnswerMode.CHOICES, asked=asked
         )
         if not questions:
             await send_private(interaction, f"`{pack.id}` has no questions that can be played with {mode}.")
@@ -515,6 +534,7 @@ class TriviaCog(commands.Cog):
             started_by=interaction,
             round_title=opening_title(pack.title, questions),
         )
+        renderer.asked = asked
         session = GameSession(
             game,
             self.bot.store,

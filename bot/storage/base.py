@@ -99,6 +99,18 @@ class Store(Protocol):
         again by a late ``finish_game``."""
         ...
 
+    async def asked_questions(self, guild_id: int, pack_id: str) -> frozenset[str]:
+        """Ids of the ``pack_id`` questions asked in this guild since its history last started over."""
+        ...
+
+    async def record_asked(
+        self, guild_id: int, pack_id: str, question_ids: Sequence[str], asked_at: float, *, starts_over: bool
+    ) -> None:
+        """Add ``question_ids`` to the guild's history of the pack, in one transaction; with
+        ``starts_over`` (the round had to repeat questions: the pack was used up) the earlier history
+        is forgotten first, so a new pass through the pack begins with these."""
+        ...
+
     async def leaderboard(self, guild_id: int, limit: int = 10) -> list[LeaderboardRow]: ...
 
     async def player_stats(self, guild_id: int, user_id: int) -> PlayerStats | None: ...

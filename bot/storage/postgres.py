@@ -433,6 +433,36 @@ class PostgresStore:
             log.info("closed %d game(s) left unfinished, marked interrupted", closed)
         return closed
 
+    # -- question history (no repeats) ----------------------------------------------------------
+
+    async def asked_questions(self, guild_id: int, pack_id: str) -> frozenset[str]:
+        rows = await self._fetch(
+            "SELECT question_id FROM asked_questions WHERE guild_id = $1 AND pack_id = $2", guild_id, pack_id
+        )
+        return frozenset(row["question_id"] for row in rows)
+
+    async def record_asked(
+        self, guild_id: int, pack_id: str, question_ids: Sequence[str], asked_at: float, *, starts_over: bool
+    ) -> None:
+        async def remember(conn: asyncpg.Connection) -> None:
+            if starts_over:
+                await conn.execute(
+                    "DELETE FROM asked_questions WHERE guild_id = $1 AND pack_id = $2", guild_id, pack_id
+                )
+            if question_ids:
+                # One statement for the whole round; a question already remembered keeps its first time.
+                await conn.execute(
+                    "INSERT INTO asked_questions (guild_id, pack_id, question_id, asked_at)"
+                    " SELECT $1, $2, question_id, $4 FROM unnest($3::text[]) AS question_id"
+                    " ON CONFLICT DO NOTHING",
+                    guild_id,
+                    pack_id,
+                    list(question_ids),
+                    asked_at,
+                )
+
+        await self._write(remember)
+
     # -- leaderboard and stats -----------------------------------------------------------------
 
     async def leaderboard(self, guild_id: int, limit: int = 10) -> list[LeaderboardRow]:

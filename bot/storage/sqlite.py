@@ -513,6 +513,28 @@ class SqliteStore:
             log.info("closed %d game(s) left unfinished, marked interrupted", len(games))
         return len(games)
 
+    # -- question history ----------------------------------------------------------------------
+
+    async def asked_questions(self, guild_id: int, pack_id: str) -> frozenset[str]:
+        async with self._read() as conn:
+            rows = await conn.execute_fetchall(
+                "SELECT question_id FROM asked_questions WHERE guild_id = ? AND pack_id = ?", (guild_id, pack_id)
+            )
+        return frozenset(row["question_id"] for row in rows)
+
+    async def record_asked(
+        self, guild_id: int, pack_id: str, question_ids: Sequence[str], asked_at: float, *, starts_over: bool
+    ) -> None:
+        async with self._write() as conn:
+            if starts_over:
+                await conn.execute(
+                    "DELETE FROM asked_questions WHERE guild_id = ? AND pack_id = ?", (guild_id, pack_id)
+                )
+            await conn.executemany(
+                "INSERT OR IGNORE INTO asked_questions (guild_id, pack_id, question_id, asked_at) VALUES (?, ?, ?, ?)",
+                [(guild_id, pack_id, question_id, asked_at) for question_id in question_ids],
+            )
+
     # -- leaderboard and stats -----------------------------------------------------------------
 
     async def leaderboard(self, guild_id: int, limit: int = 10) -> list[LeaderboardRow]:

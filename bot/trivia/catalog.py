@@ -8,7 +8,7 @@ built-in one, so one server's packs never leak into another's.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -124,21 +124,41 @@ def _is_file(path: Path) -> bool:
 
 
 def pick_questions(
-    questions: Sequence[Question], count: int, rng: random.Random, *, need_choices: bool
+    questions: Sequence[Question],
+    count: int,
+    rng: random.Random,
+    *,
+    need_choices: bool,
+    asked: Collection[str] = frozenset(),
 ) -> list[Question]:
     """A shuffled round of up to ``count`` questions with no giveaways (see ``giveaways``), one
     question per fact first: asking a fact both ways gives the second away. The round is shorter
-    than ``count`` only when the pack cannot fill it without one question naming another's answer."""
+    than ``count`` only when the pack cannot fill it without one question naming another's answer.
+
+    Questions whose ids are in ``asked`` (the history, ``Store.asked_questions``) come only after
+    every other one: a question is not asked again until the whole pack has been. A round that has
+    to repeat one starts the history over (``starts_over``)."""
     pool = [question for question in questions if question.choices or not need_choices]
     rng.shuffle(pool)
+    fresh = [question for question in pool if question.id not in asked]
+    again = [question for question in pool if question.id in asked]
+    return without_giveaways([*_one_per_fact_first(fresh), *_one_per_fact_first(again)], count)
+
+
+def starts_over(round_questions: Iterable[Question], asked: Collection[str]) -> bool:
+    """True if the round repeats a question from the history: the pack was used up."""
+    return any(question.id in asked for question in round_questions)
+
+
+def _one_per_fact_first(questions: Sequence[Question]) -> list[Question]:
     first_asks: list[Question] = []
     second_asks: list[Question] = []
     used_facts: set[str] = set()
-    for question in pool:
+    for question in questions:
         if question.fact_id is not None and question.fact_id in used_facts:
             second_asks.append(question)
         else:
             first_asks.append(question)
             if question.fact_id:
                 used_facts.add(question.fact_id)
-    return without_giveaways([*first_asks, *second_asks], count)
+    return first_asks + second_asks

@@ -13,6 +13,7 @@ import pytest
 from bot.trivia.catalog import Catalog
 from bot.trivia.packs import BUILTIN_PACKS_DIR
 from tests.discord_double import User, connected_bot
+from tests.discord_double.models import AttachmentUpload, next_snowflake
 from tests.e2e.test_bot import make_bot, sync
 from tests.packs_for_tests import uploaded_pack_yaml
 
@@ -80,3 +81,29 @@ async def test_a_pack_add_discord_no_longer_knows_saves_nothing_and_logs_one_lin
     (line,) = bot_log_lines(caplog)
     assert line.levelno == logging.WARNING and line.exc_info is None
     assert "expired" in line.getMessage()
+
+
+async def test_an_upload_that_cannot_be_downloaded_gets_a_clear_reply_and_saves_nothing(
+    discord_double, store_path, builtin_catalog, caplog
+):
+    double = discord_double
+    channel = double.channel("trivia")
+    mo = User.moderator("mo")
+    async with connected_bot(make_bot(store_path, builtin_catalog), double) as bot:
+        await sync(bot, double)
+        # An attachment whose link no longer works (expired, or gone from the CDN): it 404s.
+        attachment_id = next_snowflake()
+        gone = AttachmentUpload(
+            attachment_id,
+            "amen.yaml",
+            uploaded_pack_yaml().encode(),
+            "application/x-yaml",
+            f"{double.root_url}/attachments/{attachment_id}/amen.yaml",
+        )
+        caplog.clear()
+        added = await double.slash(double.guild, channel, mo, "pack", subcommand="add", options={"file": gone})
+        await double.wait_for(lambda: added.message is not None and not added.message.loading)
+        assert "couldn't download that file" in added.message.content and added.message.ephemeral
+        assert await bot.store.get_pack(double.guild.id, "amen-break") is None
+    (line,) = bot_log_lines(caplog)
+    assert line.levelno == logging.WARNING and line.exc_info is None

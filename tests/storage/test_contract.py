@@ -434,3 +434,25 @@ async def test_pack_text_round_trips_exactly(store: Store) -> None:
     await store.save_pack(GUILD, "unicode", text, uploaded_by=1, uploaded_at=1.0)
     saved = await store.get_pack(GUILD, "unicode")
     assert saved is not None and saved.yaml_text == text
+
+
+# -- question history (no repeats) ----------------------------------------------------------------
+
+
+async def test_asked_questions_accumulate_per_guild_and_pack(store: Store) -> None:
+    assert await store.asked_questions(GUILD, "p") == frozenset()
+    await store.record_asked(GUILD, "p", ["q1", "q2"], 1.0, starts_over=False)
+    await store.record_asked(GUILD, "p", ["q2", "q3"], 2.0, starts_over=False)
+    await store.record_asked(GUILD, "other", ["q9"], 2.0, starts_over=False)
+    await store.record_asked(OTHER_GUILD, "p", ["q4"], 2.0, starts_over=False)
+    assert await store.asked_questions(GUILD, "p") == {"q1", "q2", "q3"}
+    assert await store.asked_questions(GUILD, "other") == {"q9"}
+    assert await store.asked_questions(OTHER_GUILD, "p") == {"q4"}
+
+
+async def test_starting_over_forgets_the_earlier_history_of_that_pack_only(store: Store) -> None:
+    await store.record_asked(GUILD, "p", ["q1", "q2"], 1.0, starts_over=False)
+    await store.record_asked(GUILD, "other", ["q9"], 1.0, starts_over=False)
+    await store.record_asked(GUILD, "p", ["q1", "q3"], 2.0, starts_over=True)
+    assert await store.asked_questions(GUILD, "p") == {"q1", "q3"}
+    assert await store.asked_questions(GUILD, "other") == {"q9"}

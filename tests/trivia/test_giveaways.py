@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from bot.trivia.catalog import Catalog, pick_questions
+from bot.trivia.catalog import Catalog, pick_questions, starts_over
 from bot.trivia.giveaways import (
     NEUTRAL_TITLE,
     giveaways,
@@ -105,3 +105,57 @@ def test_the_seed_pack_title_is_replaced_when_a_round_asks_what_it_names(seed_ca
     assert pack is not None
     named = [question for question in seed_catalog.questions(SEED_PACK) if names_answer(pack.title, question)]
     assert named and opening_title(pack.title, named[:1]) == NEUTRAL_TITLE
+
+
+# -- no repeats: a question comes back only once the pack is used up -------------------------------
+
+
+def test_asked_questions_wait_until_the_rest_of_the_pack_has_been_asked(seed_catalog: Catalog) -> None:
+    questions = [question for question in seed_catalog.questions(SEED_PACK) if question.choices]
+    rng = random.Random(3)
+    asked: set[str] = set()
+    cycles = 0
+    for _ in range(40):
+        picked = pick_questions(questions, 5, rng, need_choices=True, asked=frozenset(asked))
+        assert picked and not giveaways("", picked)
+        if starts_over(picked, asked):
+            # Only a round that fresh questions could not fill repeats one, and the fresh ones come first.
+            assert len([q for q in picked if q.id not in asked]) < 5
+            asked = set()
+            cycles += 1
+        assert not asked & {question.id for question in picked}, "a question came back before the pack was used up"
+        asked |= {question.id for question in picked}
+    assert cycles >= 3
+
+
+def test_the_terminal_does_not_repeat_a_question_in_the_next_round(tmp_path) -> None:
+    import asyncio
+    import io
+
+    from bot.console import local_player, play_round
+    from bot.storage.sqlite import SqliteStore
+    from bot.trivia.game import AnswerMode, RoundSettings
+
+    catalog = Catalog.from_folder(BUILTIN_PACKS_DIR)[0]
+
+    async def one_round() -> str:
+        out = io.StringIO()
+        async with SqliteStore(tmp_path / "scores.sqlite3") as store:
+            await play_round(
+                catalog,
+                store,
+                pack_id=SEED_PACK,
+                settings=RoundSettings(questions=5, seconds=30, mode=AnswerMode.CHOICES, pause_seconds=0),
+                player=local_player("tester"),
+                stdin=io.StringIO("A\n" * 5),
+                stdout=out,
+                seed=1,  # the same seed: without the history both rounds would be the same
+            )
+        return out.getvalue()
+
+    prompts = {question.prompt for question in catalog.questions(SEED_PACK)}
+    first, second = asyncio.run(one_round()), asyncio.run(one_round())
+    asked_first = {line for line in first.splitlines() if line in prompts}
+    asked_second = {line for line in second.splitlines() if line in prompts}
+    assert len(asked_first) == len(asked_second) == 5
+    assert not asked_first & asked_second
