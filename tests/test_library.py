@@ -1,3 +1,4 @@
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -198,3 +199,14 @@ async def test_a_bad_trivia_list_upload_names_the_upload_and_saves_nothing(libra
     assert await library.uploaded_ids(GUILD) == set()
     with pytest.raises(PackError, match="rename the file"):
         await library.validate_upload(b"Q?:\n- a\n", "kanye-stronger-akira.yaml")
+
+
+async def test_autocomplete_answers_from_the_builtin_catalog_while_a_server_catalog_builds(tmp_path):
+    store, library = await _library(tmp_path)
+    await library.add(GUILD, _renamed("one"), "one.yaml", uploaded_by=7)
+    await store.close()
+    store, restarted = await _library(tmp_path)
+    assert restarted.catalog_now(GUILD) is restarted.builtin  # nothing built yet: never wait for it
+    await asyncio.gather(*restarted._warming)
+    assert restarted.catalog_now(GUILD).pack("one") is not None
+    await store.close()
