@@ -90,6 +90,7 @@ class CrateDigger(commands.Bot):
         if closed:
             log.warning("closed %d game(s) the last run left unfinished (scores kept, marked interrupted)", closed)
         await self.add_commands()
+        self.add_persistent_buttons()
         if self.dev_guild_id and self.sync_on_start:
             guild = discord.Object(self.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
@@ -105,6 +106,12 @@ class CrateDigger(commands.Bot):
         await self.add_cog(TriviaCog(self))
         await self.add_cog(FactsCog(self))
         await self.add_cog(PacksCog(self))
+
+    def add_persistent_buttons(self) -> None:
+        """Buttons answered from their ``custom_id`` alone, so a press still gets a reply after a restart."""
+        from bot.cogs.trivia import AnswerButton
+
+        self.add_dynamic_items(AnswerButton)
 
     async def close(self) -> None:
         try:

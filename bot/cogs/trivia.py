@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -79,49 +80,79 @@ def player_of(user: discord.abc.User) -> Player:
     return Player(user.id, user.display_name)
 
 
-class ChoiceButtons(discord.ui.View):
-    """The options of one question. Presses go to the session; the reply is private ("locked in").
+# Said to a press on a button whose game this process never ran: the bot restarted since it was sent.
+GAME_ENDED_BY_RESTART = "This game ended when the bot restarted; your earlier answers are kept."
+GAME_OVER = "This game is over."
 
-    Each button's ``custom_id`` carries the game, the question number and the option
-    (``crate-digger:<game>:<question>:<option>``), and a press only counts for that question.
+
+class AnswerButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"crate-digger:(?P<game>[0-9]+):(?P<question>[0-9]+):(?P<option>[0-9]+)",
+):
+    """One option of one question: ``crate-digger:<game>:<question>:<option>``.
+
+    A dynamic item (registered in ``setup_hook``), so a press is answered from its ``custom_id``
+    alone, by this process or by one started after a restart that no longer runs the game.
     """
 
-    def __init__(self, session: GameSession, number: int, choices: tuple[str, ...]):
-        super().__init__(timeout=None)
-        self.session = session
-        self.number = number
-        self.choices = choices
-        for index, choice in enumerate(choices):
-            button = discord.ui.Button(
-                label=clip(f"{LETTERS[index]} · {choice}", BUTTON_LABEL),
+    def __init__(self, game_id: int, question: int, option: int, label: str = "?") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"crate-digger:{session.game_id}:{number}:{index}",
+                custom_id=f"crate-digger:{game_id}:{question}:{option}",
             )
-            button.callback = self._pressed(choice)
-            self.add_item(button)
+        )
+        self.game_id = game_id
+        self.question = question
+        self.option = option
 
-    def _pressed(self, choice: str):
-        async def callback(interaction: discord.Interaction) -> None:
-            # Acknowledge first: saving a close can wait on the database and rendering on Discord,
-            # and Discord forgets an interaction that is not acknowledged within 3 seconds.
-            try:
-                await interaction.response.defer(ephemeral=True, thinking=True)
-            except discord.HTTPException as error:
-                log.warning("could not acknowledge a button press: %s", error)
-            events = await self.session.submit(player_of(interaction.user), choice, question=self.number)
-            await send_private(interaction, _private_reply(events, interaction.user.id))
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /
+    ) -> AnswerButton:
+        return cls(int(match["game"]), int(match["question"]), int(match["option"]))
 
-        return callback
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        cog = interaction.client.get_cog("TriviaCog")  # type: ignore[attr-defined]
+        if not isinstance(cog, TriviaCog):
+            await send_private(interaction, GAME_ENDED_BY_RESTART)
+            return
+        await cog.answer_pressed(interaction, self.game_id, self.question, self.option)
+
+
+class ChoiceButtons(discord.ui.View):
+    """The options of one question, as persistent ``AnswerButton``s; the reply is private ("locked in")."""
+
+    def __init__(self, game_id: int, number: int, choices: tuple[str, ...]):
+        super().__init__(timeout=None)
+        self.choices = choices
+        self.buttons: list[discord.ui.Button] = []
+        for index, choice in enumerate(choices):
+            item = AnswerButton(game_id, number, index, label=clip(f"{LETTERS[index]} · {choice}", BUTTON_LABEL))
+            self.buttons.append(item.item)
+            self.add_item(item)
+
+    def rule_out(self, removed: tuple[str, ...]) -> ChoiceButtons:
+        for button, choice in zip(self.buttons, self.choices, strict=True):
+            button.disabled = choice in removed
+        return self
 
     def settled(self, right: str | None) -> ChoiceButtons:
         """The same buttons, disabled, with the right one green."""
-        for item in self.children:
-            if isinstance(item, discord.ui.Button):
-                item.disabled = True
-                index = int((item.custom_id or "0").rsplit(":", 1)[-1])
-                if right is not None and self.choices[index] == right:
-                    item.style = discord.ButtonStyle.success
+        for button, choice in zip(self.buttons, self.choices, strict=True):
+            button.disabled = True
+            if right is not None and choice == right:
+                button.style = discord.ButtonStyle.success
         return self
+
+
+def option_text(game: Game, number: int, option: int) -> str:
+    """The text of option ``option`` of question ``number`` while it is open; else "" (refused by the game)."""
+    question = game.current
+    if question is None or game.number != number or not 0 <= option < len(question.choices):
+        return ""
+    return question.choices[option]
 
 
 def _private_reply(events: list[Event], user_id: int) -> str:
@@ -251,7 +282,8 @@ class ChannelRenderer:
             colour=COLOUR,
         )
         embed.set_footer(text=clip(self.round_title, 2048))
-        self.buttons = ChoiceButtons(self.session, event.number, event.choices) if event.choices else None
+        assert self.session.game_id is not None  # questions are only asked once the game is stored
+        self.buttons = ChoiceButtons(self.session.game_id, event.number, event.choices) if event.choices else None
         kwargs = {"embed": embed}
         if self.buttons is not None:
             kwargs["view"] = self.buttons
@@ -259,11 +291,9 @@ class ChannelRenderer:
 
     async def _hint(self, event: HintGiven) -> None:
         if event.removed_choices and self.buttons is not None and self.question_message is not None:
-            for item in self.buttons.children:
-                if isinstance(item, discord.ui.Button):
-                    index = int((item.custom_id or "0").rsplit(":", 1)[-1])
-                    item.disabled = self.buttons.choices[index] in event.removed_choices
-            await self.question_message.edit(view=self.buttons, allowed_mentions=NO_MENTIONS)
+            await self.question_message.edit(
+                view=self.buttons.rule_out(event.removed_choices), allowed_mentions=NO_MENTIONS
+            )
         await self.send(content=clip(f"💡 Hint: {discord.utils.escape_markdown(event.text)}", MESSAGE_CONTENT))
 
     async def _settle_buttons(self, right: str) -> None:
@@ -475,6 +505,9 @@ class TriviaCog(commands.Cog):
         self.starters: dict[int, int] = {}
         self.commands_group = TriviaCommands(self)
         self.rng = random.Random()
+        # Games this process ran that have ended: a late press on one of their buttons is told the
+        # game is over, while a press on a game no process here knows ended with a restart.
+        self.ended_games: set[int] = set()
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.commands_group)
@@ -552,7 +585,13 @@ class TriviaCog(commands.Cog):
             await send_private(interaction, "A game is already running in this channel; `/trivia stop` ends it.")
             return
         self.starters[channel.id] = interaction.user.id
-        task.add_done_callback(lambda _: self.starters.pop(channel.id, None))
+
+        def ended(_: object) -> None:
+            self.starters.pop(channel.id, None)
+            if session.game_id is not None:
+                self.ended_games.add(session.game_id)
+
+        task.add_done_callback(ended)
         how = "buttons" if answer_mode is AnswerMode.CHOICES else "typing in the chat"
         try:
             await interaction.response.send_message(
@@ -565,6 +604,21 @@ class TriviaCog(commands.Cog):
             )
         finally:
             renderer.announced.set()
+
+    async def answer_pressed(self, interaction: discord.Interaction, game_id: int, number: int, option: int) -> None:
+        session = self.sessions.get(interaction.channel_id or 0)
+        if session is None or session.game_id != game_id:
+            await send_private(interaction, GAME_OVER if game_id in self.ended_games else GAME_ENDED_BY_RESTART)
+            return
+        # Acknowledge first: saving a close can wait on the database and rendering on Discord,
+        # and Discord forgets an interaction that is not acknowledged within 3 seconds.
+        try:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        except discord.HTTPException as error:
+            log.warning("could not acknowledge a button press: %s", error)
+        choice = option_text(session.game, number, option)
+        events = await session.submit(player_of(interaction.user), choice, question=number)
+        await send_private(interaction, _private_reply(events, interaction.user.id))
 
     async def session_for_control(self, interaction: discord.Interaction) -> GameSession | None:
         """The channel's game, if the caller started it or moderates the server; otherwise say why not."""

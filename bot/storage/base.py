@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.trivia.reports import Report, ReportReason
+
 
 @dataclass(frozen=True)
 class ScoredAnswer:
@@ -126,3 +128,46 @@ class Store(Protocol):
     async def get_pack(self, guild_id: int, pack_id: str) -> StoredPack | None: ...
 
     async def list_packs(self, guild_id: int) -> list[StoredPack]: ...
+
+    # -- question reports ----------------------------------------------------------------------
+
+    async def add_report(
+        self,
+        *,
+        guild_id: int,
+        pack_id: str,
+        question_id: str,
+        prompt: str,
+        user_id: int,
+        reason: ReportReason,
+        comment: str,
+        reported_at: float,
+    ) -> Report | None:
+        """Store a player's report; ``None`` (nothing stored) when they already have an open
+        report of this question in this server."""
+        ...
+
+    async def report_times(self, guild_id: int, user_id: int, since: float) -> list[float]:
+        """When the player reported anything in this server at or after ``since`` (any status)."""
+        ...
+
+    async def open_reports(self, guild_id: int, pack_id: str | None = None, limit: int = 500) -> list[Report]:
+        """The server's reports nobody has resolved yet (of one pack, or all), newest first."""
+        ...
+
+    async def get_report(self, guild_id: int, report_id: int) -> Report | None: ...
+
+    async def disable_question(
+        self, guild_id: int, question_id: str, pack_id: str, disabled_by: int, disabled_at: float
+    ) -> int:
+        """Never ask the question in this server again, and resolve its open reports as disabled
+        (one transaction); return how many reports that resolved."""
+        ...
+
+    async def dismiss_reports(self, guild_id: int, question_id: str, dismissed_by: int, dismissed_at: float) -> int:
+        """Resolve the question's open reports as dismissed; return how many."""
+        ...
+
+    async def disabled_questions(self, guild_id: int) -> frozenset[str]:
+        """The ids of the questions this server's moderators disabled."""
+        ...

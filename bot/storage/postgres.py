@@ -32,6 +32,7 @@ from bot.storage.base import LeaderboardRow, PlayerResult, PlayerStats, ScoredAn
 from bot.storage.errors import StoreError
 from bot.storage.sqlite import load_migrations
 from bot.storage.urls import redact_url, url_password
+from bot.trivia.reports import Report, ReportReason
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +154,11 @@ _SAVE_PACK_SQL = """
         yaml_text = EXCLUDED.yaml_text,
         uploaded_by = EXCLUDED.uploaded_by,
         uploaded_at = EXCLUDED.uploaded_at
+"""
+
+_REPORT_SQL = """
+    SELECT id, guild_id, pack_id, question_id, prompt, user_id, reason, comment, reported_at
+    FROM question_reports
 """
 
 _PACK_SQL = "SELECT guild_id, pack_id, yaml_text, uploaded_by, uploaded_at FROM guild_packs WHERE guild_id = $1"
@@ -529,6 +535,130 @@ class PostgresStore:
         # Byte order, as SQLite sorts text, whatever collation the database was created with.
         rows = await self._fetch(_PACK_SQL + ' ORDER BY pack_id COLLATE "C"', guild_id)
         return [_stored_pack(row) for row in rows]
+
+    # -- question reports ----------------------------------------------------------------------
+
+    async def add_report(
+        self,
+        *,
+        guild_id: int,
+        pack_id: str,
+        question_id: str,
+        prompt: str,
+        user_id: int,
+        reason: ReportReason,
+        comment: str,
+        reported_at: float,
+    ) -> Report | None:
+        reason = ReportReason(reason)
+
+        async def insert(conn: asyncpg.Connection) -> int | None:
+            # The partial unique index refuses a second open report by the same player.
+            return await conn.fetchval(
+                """
+                INSERT INTO question_reports
+                    (guild_id, pack_id, question_id, prompt, user_id, reason, comment, reported_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                ON CONFLICT (guild_id, question_id, user_id) WHERE resolution IS NULL DO NOTHING
+                RETURNING id
+                """,
+                guild_id,
+                pack_id,
+                question_id,
+                prompt,
+                user_id,
+                reason.value,
+                comment,
+                reported_at,
+            )
+
+        report_id = await self._write(insert)
+        if report_id is None:
+            return None
+        return Report(int(report_id), guild_id, pack_id, question_id, prompt, user_id, reason, comment, reported_at)
+
+    async def report_times(self, guild_id: int, user_id: int, since: float) -> list[float]:
+        rows = await self._fetch(
+            "SELECT reported_at FROM question_reports WHERE guild_id = $1 AND user_id = $2 AND reported_at >= $3"
+            " ORDER BY reported_at",
+            guild_id,
+            user_id,
+            since,
+        )
+        return [row["reported_at"] for row in rows]
+
+    async def open_reports(self, guild_id: int, pack_id: str | None = None, limit: int = 500) -> list[Report]:
+        if limit <= 0:
+            return []
+        # ($2 IS NULL OR ...) keeps one statement for both cases; $2 is typed by the comparison.
+        rows = await self._fetch(
+            f"{_REPORT_SQL} WHERE guild_id = $1 AND resolution IS NULL AND ($2::text IS NULL OR pack_id = $2)"
+            " ORDER BY reported_at DESC, id DESC LIMIT $3",
+            guild_id,
+            pack_id,
+            limit,
+        )
+        return [_report(row) for row in rows]
+
+    async def get_report(self, guild_id: int, report_id: int) -> Report | None:
+        rows = await self._fetch(f"{_REPORT_SQL} WHERE guild_id = $1 AND id = $2", guild_id, report_id)
+        return _report(rows[0]) if rows else None
+
+    async def disable_question(
+        self, guild_id: int, question_id: str, pack_id: str, disabled_by: int, disabled_at: float
+    ) -> int:
+        async def disable(conn: asyncpg.Connection) -> int:
+            await conn.execute(
+                "INSERT INTO disabled_questions (guild_id, question_id, pack_id, disabled_by, disabled_at)"
+                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (guild_id, question_id) DO NOTHING",
+                guild_id,
+                question_id,
+                pack_id,
+                disabled_by,
+                disabled_at,
+            )
+            return await _resolve_reports(conn, guild_id, question_id, "disabled", disabled_by, disabled_at)
+
+        return await self._write(disable)
+
+    async def dismiss_reports(self, guild_id: int, question_id: str, dismissed_by: int, dismissed_at: float) -> int:
+        async def dismiss(conn: asyncpg.Connection) -> int:
+            return await _resolve_reports(conn, guild_id, question_id, "dismissed", dismissed_by, dismissed_at)
+
+        return await self._write(dismiss)
+
+    async def disabled_questions(self, guild_id: int) -> frozenset[str]:
+        rows = await self._fetch("SELECT question_id FROM disabled_questions WHERE guild_id = $1", guild_id)
+        return frozenset(row["question_id"] for row in rows)
+
+
+def _report(row: asyncpg.Record) -> Report:
+    return Report(
+        id=int(row["id"]),
+        guild_id=row["guild_id"],
+        pack_id=row["pack_id"],
+        question_id=row["question_id"],
+        prompt=row["prompt"],
+        user_id=row["user_id"],
+        reason=ReportReason(row["reason"]),
+        comment=row["comment"],
+        reported_at=row["reported_at"],
+    )
+
+
+async def _resolve_reports(
+    conn: asyncpg.Connection, guild_id: int, question_id: str, resolution: str, by: int, at: float
+) -> int:
+    status = await conn.execute(
+        "UPDATE question_reports SET resolution = $1, resolved_by = $2, resolved_at = $3"
+        " WHERE guild_id = $4 AND question_id = $5 AND resolution IS NULL",
+        resolution,
+        by,
+        at,
+        guild_id,
+        question_id,
+    )
+    return _affected_rows(status)
 
 
 def _stored_pack(row: asyncpg.Record) -> StoredPack:

@@ -34,6 +34,7 @@ import aiosqlite
 
 from bot.storage.base import LeaderboardRow, PlayerResult, PlayerStats, ScoredAnswer, StoredPack
 from bot.storage.errors import StoreError
+from bot.trivia.reports import Report, ReportReason
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,11 @@ _PLAYER_STATS_SQL = f"""
            ) END AS rank
     FROM players AS me
     WHERE me.guild_id = ? AND me.user_id = ?
+"""
+
+_REPORT_SQL = """
+    SELECT id, guild_id, pack_id, question_id, prompt, user_id, reason, comment, reported_at
+    FROM question_reports
 """
 
 _PACK_SQL = "SELECT guild_id, pack_id, yaml_text, uploaded_by, uploaded_at FROM guild_packs WHERE guild_id = ?"
@@ -614,6 +620,87 @@ class SqliteStore:
             rows = await conn.execute_fetchall(_PACK_SQL + " ORDER BY pack_id", (guild_id,))
         return [_stored_pack(row) for row in rows]
 
+    # -- question reports ----------------------------------------------------------------------
+
+    async def add_report(
+        self,
+        *,
+        guild_id: int,
+        pack_id: str,
+        question_id: str,
+        prompt: str,
+        user_id: int,
+        reason: ReportReason,
+        comment: str,
+        reported_at: float,
+    ) -> Report | None:
+        reason = ReportReason(reason)
+        async with self._write() as conn:
+            # The partial unique index refuses a second open report by the same player.
+            cursor = await conn.execute(
+                """
+                INSERT INTO question_reports
+                    (guild_id, pack_id, question_id, prompt, user_id, reason, comment, reported_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (guild_id, question_id, user_id) WHERE resolution IS NULL DO NOTHING
+                """,
+                (guild_id, pack_id, question_id, prompt, user_id, reason.value, comment, reported_at),
+            )
+            report_id = cursor.lastrowid if cursor.rowcount == 1 else None
+            await cursor.close()
+        if report_id is None:
+            return None
+        return Report(report_id, guild_id, pack_id, question_id, prompt, user_id, reason, comment, reported_at)
+
+    async def report_times(self, guild_id: int, user_id: int, since: float) -> list[float]:
+        async with self._read() as conn:
+            rows = await conn.execute_fetchall(
+                "SELECT reported_at FROM question_reports WHERE guild_id = ? AND user_id = ? AND reported_at >= ?"
+                " ORDER BY reported_at",
+                (guild_id, user_id, since),
+            )
+        return [row[0] for row in rows]
+
+    async def open_reports(self, guild_id: int, pack_id: str | None = None, limit: int = 500) -> list[Report]:
+        if limit <= 0:
+            return []
+        where = "guild_id = ? AND resolution IS NULL" + ("" if pack_id is None else " AND pack_id = ?")
+        parameters = (guild_id,) if pack_id is None else (guild_id, pack_id)
+        async with self._read() as conn:
+            rows = await conn.execute_fetchall(
+                f"{_REPORT_SQL} WHERE {where} ORDER BY reported_at DESC, id DESC LIMIT ?", (*parameters, limit)
+            )
+        return [_report(row) for row in rows]
+
+    async def get_report(self, guild_id: int, report_id: int) -> Report | None:
+        async with self._read() as conn:
+            rows = list(
+                await conn.execute_fetchall(f"{_REPORT_SQL} WHERE guild_id = ? AND id = ?", (guild_id, report_id))
+            )
+        return _report(rows[0]) if rows else None
+
+    async def disable_question(
+        self, guild_id: int, question_id: str, pack_id: str, disabled_by: int, disabled_at: float
+    ) -> int:
+        async with self._write() as conn:
+            await conn.execute(
+                "INSERT INTO disabled_questions (guild_id, question_id, pack_id, disabled_by, disabled_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id, question_id) DO NOTHING",
+                (guild_id, question_id, pack_id, disabled_by, disabled_at),
+            )
+            return await _resolve_reports(conn, guild_id, question_id, "disabled", disabled_by, disabled_at)
+
+    async def dismiss_reports(self, guild_id: int, question_id: str, dismissed_by: int, dismissed_at: float) -> int:
+        async with self._write() as conn:
+            return await _resolve_reports(conn, guild_id, question_id, "dismissed", dismissed_by, dismissed_at)
+
+    async def disabled_questions(self, guild_id: int) -> frozenset[str]:
+        async with self._read() as conn:
+            rows = await conn.execute_fetchall(
+                "SELECT question_id FROM disabled_questions WHERE guild_id = ?", (guild_id,)
+            )
+        return frozenset(row[0] for row in rows)
+
 
 def _stored_pack(row: aiosqlite.Row) -> StoredPack:
     return StoredPack(
@@ -623,6 +710,33 @@ def _stored_pack(row: aiosqlite.Row) -> StoredPack:
         uploaded_by=row["uploaded_by"],
         uploaded_at=row["uploaded_at"],
     )
+
+
+def _report(row: aiosqlite.Row) -> Report:
+    return Report(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        pack_id=row["pack_id"],
+        question_id=row["question_id"],
+        prompt=row["prompt"],
+        user_id=row["user_id"],
+        reason=ReportReason(row["reason"]),
+        comment=row["comment"],
+        reported_at=row["reported_at"],
+    )
+
+
+async def _resolve_reports(
+    conn: aiosqlite.Connection, guild_id: int, question_id: str, resolution: str, by: int, at: float
+) -> int:
+    cursor = await conn.execute(
+        "UPDATE question_reports SET resolution = ?, resolved_by = ?, resolved_at = ?"
+        " WHERE guild_id = ? AND question_id = ? AND resolution IS NULL",
+        (resolution, by, at, guild_id, question_id),
+    )
+    resolved = cursor.rowcount
+    await cursor.close()
+    return resolved
 
 
 def _try_connect(path: str) -> None:

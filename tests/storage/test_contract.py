@@ -17,6 +17,7 @@ from bot.storage.base import PlayerResult, ScoredAnswer, Store
 from bot.storage.errors import StoreError
 from bot.storage.postgres import PostgresStore
 from bot.storage.sqlite import SqliteStore
+from bot.trivia.reports import Report, ReportReason
 from tests.postgres_server import PostgresServer
 
 GUILD = 1001
@@ -456,3 +457,97 @@ async def test_starting_over_forgets_the_earlier_history_of_that_pack_only(store
     await store.record_asked(GUILD, "p", ["q1", "q3"], 2.0, starts_over=True)
     assert await store.asked_questions(GUILD, "p") == {"q1", "q3"}
     assert await store.asked_questions(GUILD, "other") == {"q9"}
+
+
+# -- question reports ---------------------------------------------------------------------------
+
+
+async def report(
+    store: Store,
+    user_id: int,
+    question_id: str = "beats/q1",
+    *,
+    guild_id: int = GUILD,
+    reason: ReportReason = ReportReason.WRONG_ANSWER,
+    comment: str = "",
+    at: float = 1_000.0,
+) -> Report | None:
+    return await store.add_report(
+        guild_id=guild_id,
+        pack_id=question_id.split("/")[0],
+        question_id=question_id,
+        prompt=f"Prompt of {question_id}?",
+        user_id=user_id,
+        reason=reason,
+        comment=comment,
+        reported_at=at,
+    )
+
+
+async def test_a_report_round_trips(store: Store) -> None:
+    stored = await report(store, 7, reason=ReportReason.OFFENSIVE, comment="Ça « dérange » 🎛️; 'quoted'")
+    assert stored is not None
+    assert stored == await store.get_report(GUILD, stored.id)
+    assert stored.reason is ReportReason.OFFENSIVE and stored.comment == "Ça « dérange » 🎛️; 'quoted'"
+    assert (stored.pack_id, stored.question_id, stored.prompt, stored.user_id) == (
+        "beats",
+        "beats/q1",
+        "Prompt of beats/q1?",
+        7,
+    )
+    assert await store.get_report(OTHER_GUILD, stored.id) is None
+
+
+async def test_a_player_cannot_report_the_same_question_twice_while_it_is_open(store: Store) -> None:
+    assert await report(store, 7) is not None
+    assert await report(store, 7, reason=ReportReason.UNCLEAR, at=1_001.0) is None
+    assert await report(store, 8) is not None  # another player
+    assert await report(store, 7, "beats/q2") is not None  # another question
+    assert await report(store, 7, guild_id=OTHER_GUILD) is not None  # another server
+    assert len(await store.open_reports(GUILD)) == 3
+    # Once dismissed, the question may be reported again (it may have been changed since).
+    await store.dismiss_reports(GUILD, "beats/q1", dismissed_by=99, dismissed_at=1_002.0)
+    assert await report(store, 7, at=1_003.0) is not None
+
+
+async def test_open_reports_are_newest_first_per_server_and_pack(store: Store) -> None:
+    await report(store, 1, "beats/q1", at=10.0)
+    await report(store, 2, "zydeco/q9", at=30.0)
+    await report(store, 3, "beats/q2", at=20.0)
+    await report(store, 4, "beats/q3", at=5.0, guild_id=OTHER_GUILD)
+    assert [r.user_id for r in await store.open_reports(GUILD)] == [2, 3, 1]
+    assert [r.user_id for r in await store.open_reports(GUILD, "beats")] == [3, 1]
+    assert [r.user_id for r in await store.open_reports(GUILD, limit=1)] == [2]
+    assert [r.user_id for r in await store.open_reports(OTHER_GUILD)] == [4]
+
+
+async def test_report_times_are_the_players_own_in_this_server_since_a_time(store: Store) -> None:
+    for at, question in ((100.0, "beats/q1"), (200.0, "beats/q2"), (300.0, "beats/q3")):
+        await report(store, 7, question, at=at)
+    await report(store, 8, "beats/q4", at=250.0)
+    await report(store, 7, "beats/q5", at=260.0, guild_id=OTHER_GUILD)
+    await store.dismiss_reports(GUILD, "beats/q2", dismissed_by=99, dismissed_at=400.0)
+    # A dismissed report still counts towards the rate limit.
+    assert await store.report_times(GUILD, 7, since=150.0) == [200.0, 300.0]
+
+
+async def test_disabling_a_question_resolves_its_reports_and_lists_it(store: Store) -> None:
+    await report(store, 1, "beats/q1")
+    await report(store, 2, "beats/q1")
+    await report(store, 3, "beats/q2")
+    assert await store.disabled_questions(GUILD) == frozenset()
+    assert await store.disable_question(GUILD, "beats/q1", "beats", disabled_by=99, disabled_at=2_000.0) == 2
+    assert await store.disabled_questions(GUILD) == frozenset({"beats/q1"})
+    assert await store.disabled_questions(OTHER_GUILD) == frozenset()
+    assert [r.question_id for r in await store.open_reports(GUILD)] == ["beats/q2"]
+    # Disabling again changes nothing and resolves nothing more.
+    assert await store.disable_question(GUILD, "beats/q1", "beats", disabled_by=98, disabled_at=3_000.0) == 0
+    assert await store.disabled_questions(GUILD) == frozenset({"beats/q1"})
+
+
+async def test_dismissing_keeps_the_question_playable(store: Store) -> None:
+    await report(store, 1, "beats/q1")
+    assert await store.dismiss_reports(GUILD, "beats/q1", dismissed_by=99, dismissed_at=2_000.0) == 1
+    assert await store.open_reports(GUILD) == []
+    assert await store.disabled_questions(GUILD) == frozenset()
+    assert await store.dismiss_reports(GUILD, "beats/q1", dismissed_by=99, dismissed_at=2_001.0) == 0
