@@ -244,6 +244,7 @@ class PackWorker:
 
     def _new_pool(self) -> concurrent.futures.Executor:
         if self.processes > 0:
+            pool: concurrent.futures.ProcessPoolExecutor | None = None
             try:
                 # spawn, not fork: the bot has threads (aiosqlite, the executor's own) a fork would copy.
                 pool = concurrent.futures.ProcessPoolExecutor(
@@ -251,8 +252,10 @@ class PackWorker:
                 )
                 pool.submit(int).result(timeout=self.timeout)  # fails here, not mid-upload, if it cannot
                 return pool
-            except (OSError, NotImplementedError, BrokenProcessPool, concurrent.futures.TimeoutError) as error:
-                log.warning("pack work runs in a thread: a process pool could not start (%s)", error)
+            except Exception as error:  # whatever stops a pool starting (no /dev/shm, no threads left, ...)
+                log.warning("pack work runs in a thread: a process pool could not start (%r)", error)
+                if pool is not None:
+                    pool.shutdown(wait=False, cancel_futures=True)
         return concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="pack-work")
 
     async def run(self, job: CompileJob) -> CompiledPacks:
