@@ -6,6 +6,10 @@ Why it is built the way it is:
   sharing the connection means a read issued while a write is half done would see that half; the
   lock makes every operation see only committed states. Transactions are a handful of statements,
   so nobody waits long.
+* Answers are group-committed: the ``record_answers`` calls that arrive while a commit is under
+  way share the next transaction, run in one call on aiosqlite's thread, and each call returns only
+  once its transaction has committed. Under load that is one commit (and one WAL append of the
+  pages they share) for many answers instead of one each.
 * Writes use ``BEGIN IMMEDIATE`` so that the write lock is taken up front: a deferred transaction
   that later upgrades to a writer can fail with SQLITE_BUSY half way, which ``busy_timeout`` cannot
   retry.
@@ -159,6 +163,9 @@ class SqliteStore:
         self._busy_timeout_ms = int(busy_timeout_ms)
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        # Answer batches waiting for the next group commit, and the task that commits them.
+        self._answer_batches: list[_AnswerBatch] = []
+        self._answer_writer: asyncio.Task[None] | None = None
 
     @property
     def path(self) -> str:
@@ -273,6 +280,9 @@ class SqliteStore:
             raise
 
     async def close(self) -> None:
+        if self._answer_writer is not None:
+            # Answers already handed over are committed before the connection goes.
+            await asyncio.gather(self._answer_writer, return_exceptions=True)
         conn, self._conn = self._conn, None
         if conn is not None:
             # Wait for an in-flight operation so it is not cut off by the close.
@@ -394,64 +404,58 @@ class SqliteStore:
     async def record_answers(
         self, game_id: int, guild_id: int, answers: Sequence[ScoredAnswer], missed: Sequence[int] = ()
     ) -> None:
-        """Store the answers and fold them into the players' totals, all or nothing.
+        """Store the answers and fold them into the players' totals, all or nothing; return once committed.
 
         Misses end streaks first; answers are then applied in the order given, which matters for
         streaks when one batch holds several answers by the same player.
+
+        Batches that arrive while a commit is under way are committed together, in arrival order,
+        by the next one (group commit): a thousand busy games cost one transaction and one trip to
+        the database thread per round instead of several each. Each batch still returns only after
+        the transaction holding it has committed, and each is its own savepoint, so one batch that
+        fails is rolled back alone and only its caller sees the error.
         """
         if not answers and not missed:
             return
-        async with self._write() as conn:
-            # No row means no streak to end, so a miss never creates a player.
-            await conn.executemany(
-                "UPDATE players SET current_streak = 0 WHERE guild_id = ? AND user_id = ?",
-                [(guild_id, user_id) for user_id in missed],
+        self._connection()  # a closed store says so at once rather than from the writer
+        committed = asyncio.get_running_loop().create_future()
+        self._answer_batches.append(_AnswerBatch(game_id, guild_id, tuple(answers), tuple(missed), committed))
+        if self._answer_writer is None or self._answer_writer.done():
+            self._answer_writer = asyncio.get_running_loop().create_task(
+                self._write_answer_batches(), name="sqlite-answer-writer"
             )
-            for answer in answers:
-                await conn.execute(
-                    "INSERT INTO answers"
-                    " (game_id, guild_id, user_id, question_id, correct, points, answered_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        game_id,
-                        guild_id,
-                        answer.user_id,
-                        answer.question_id,
-                        answer.correct,
-                        answer.points,
-                        answer.answered_at,
-                    ),
-                )
-                # In an UPDATE SQLite evaluates every right-hand side against the row as it was
-                # before, so best_streak sees the old current_streak and recomputes the new one.
-                first_streak = 1 if answer.correct else 0
-                await conn.execute(
-                    """
-                    INSERT INTO players
-                        (guild_id, user_id, display_name, points, correct, answered,
-                         current_streak, best_streak)
-                    VALUES (?, ?, ?, ?, ?, 1, ?, ?)
-                    ON CONFLICT (guild_id, user_id) DO UPDATE SET
-                        display_name = excluded.display_name,
-                        points = points + excluded.points,
-                        correct = correct + excluded.correct,
-                        answered = answered + 1,
-                        current_streak = CASE WHEN excluded.correct THEN current_streak + 1 ELSE 0 END,
-                        best_streak = max(
-                            best_streak,
-                            CASE WHEN excluded.correct THEN current_streak + 1 ELSE 0 END
-                        )
-                    """,
-                    (
-                        guild_id,
-                        answer.user_id,
-                        answer.display_name,
-                        answer.points,
-                        int(bool(answer.correct)),
-                        first_streak,
-                        first_streak,
-                    ),
-                )
+        await committed
+
+    async def _write_answer_batches(self) -> None:
+        """Commit whatever batches are waiting, in one transaction, until none are left."""
+        while self._answer_batches:
+            batches, self._answer_batches = self._answer_batches, []
+            try:
+                async with self._lock:
+                    conn = self._connection()
+                    # One call on aiosqlite's thread for the whole transaction: every statement of
+                    # every batch, then the commit. aiosqlite has no public way to run a function
+                    # there; ``_execute`` is what its own methods use.
+                    failures = await conn._execute(_apply_answer_batches, conn._conn, batches)
+            except BaseException as exc:
+                cancelled = isinstance(exc, asyncio.CancelledError)
+                for batch in batches:
+                    if batch.committed.done():
+                        continue
+                    if cancelled:
+                        batch.committed.cancel()
+                    else:
+                        batch.committed.set_exception(_write_failed(exc))
+                if cancelled:
+                    raise
+                continue
+            for batch, failure in zip(batches, failures, strict=True):
+                if batch.committed.done():  # its caller was cancelled; the answers are stored anyway
+                    continue
+                if failure is None:
+                    batch.committed.set_result(None)
+                else:
+                    batch.committed.set_exception(failure)
 
     async def finish_game(
         self, game_id: int, guild_id: int, finished_at: float, results: Sequence[PlayerResult], stopped: bool
@@ -700,6 +704,108 @@ class SqliteStore:
                 "SELECT question_id FROM disabled_questions WHERE guild_id = ?", (guild_id,)
             )
         return frozenset(row[0] for row in rows)
+
+
+_MISS_SQL = "UPDATE players SET current_streak = 0 WHERE guild_id = ? AND user_id = ?"
+_ANSWER_SQL = (
+    "INSERT INTO answers (game_id, guild_id, user_id, question_id, correct, points, answered_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+# In an UPDATE SQLite evaluates every right-hand side against the row as it was before, so
+# best_streak sees the old current_streak and recomputes the new one.
+_PLAYER_ANSWERED_SQL = """
+    INSERT INTO players
+        (guild_id, user_id, display_name, points, correct, answered, current_streak, best_streak)
+    VALUES (?, ?, ?, ?, ?, 1, ?, ?)
+    ON CONFLICT (guild_id, user_id) DO UPDATE SET
+        display_name = excluded.display_name,
+        points = points + excluded.points,
+        correct = correct + excluded.correct,
+        answered = answered + 1,
+        current_streak = CASE WHEN excluded.correct THEN current_streak + 1 ELSE 0 END,
+        best_streak = max(best_streak, CASE WHEN excluded.correct THEN current_streak + 1 ELSE 0 END)
+"""
+
+
+@dataclass(frozen=True)
+class _AnswerBatch:
+    """One ``record_answers`` call waiting for a group commit; ``committed`` resolves after it."""
+
+    game_id: int
+    guild_id: int
+    answers: tuple[ScoredAnswer, ...]
+    missed: tuple[int, ...]
+    committed: asyncio.Future[None]
+
+
+def _apply_answer_batches(db: sqlite3.Connection, batches: Sequence[_AnswerBatch]) -> list[StoreError | None]:
+    """Runs on the database thread: every batch in one transaction, each in its own savepoint.
+
+    Returns, per batch, ``None`` if it is in the commit or the error that rolled it back alone. An
+    error the transaction cannot survive (the commit itself, a full disk) rolls everything back and
+    is raised, failing every batch.
+    """
+    failures: list[StoreError | None] = []
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for batch in batches:
+            db.execute("SAVEPOINT answer_batch")
+            try:
+                # No row means no streak to end, so a miss never creates a player.
+                db.executemany(_MISS_SQL, [(batch.guild_id, user_id) for user_id in batch.missed])
+                db.executemany(
+                    _ANSWER_SQL,
+                    [
+                        (
+                            batch.game_id,
+                            batch.guild_id,
+                            answer.user_id,
+                            answer.question_id,
+                            answer.correct,
+                            answer.points,
+                            answer.answered_at,
+                        )
+                        for answer in batch.answers
+                    ],
+                )
+                db.executemany(
+                    _PLAYER_ANSWERED_SQL,
+                    [
+                        (
+                            batch.guild_id,
+                            answer.user_id,
+                            answer.display_name,
+                            answer.points,
+                            int(bool(answer.correct)),
+                            int(bool(answer.correct)),
+                            int(bool(answer.correct)),
+                        )
+                        for answer in batch.answers
+                    ],
+                )
+            except sqlite3.Error as exc:
+                db.execute("ROLLBACK TO answer_batch")
+                db.execute("RELEASE answer_batch")
+                failures.append(_write_failed(exc))
+            else:
+                db.execute("RELEASE answer_batch")
+                failures.append(None)
+        db.execute("COMMIT")
+    except BaseException:
+        try:
+            db.execute("ROLLBACK")
+        except sqlite3.Error:
+            log.exception("rollback failed")
+        raise
+    return failures
+
+
+def _write_failed(exc: BaseException) -> BaseException:
+    if isinstance(exc, sqlite3.Error):
+        error = StoreError(f"database write failed: {exc}")
+        error.__cause__ = exc
+        return error
+    return exc
 
 
 def _stored_pack(row: aiosqlite.Row) -> StoredPack:

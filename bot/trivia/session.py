@@ -107,6 +107,9 @@ class GameSession:
         self._ran = False
         self._outbox: asyncio.Queue[Event] = asyncio.Queue()
         self._courier: asyncio.Task[None] | None = None
+        # Wakes the run loop at the next deadline; see _arm_alarm.
+        self._alarm: asyncio.Task[None] | None = None
+        self._alarm_at = 0.0
 
     @property
     def game_id(self) -> int | None:
@@ -128,8 +131,12 @@ class GameSession:
         try:
             await self._play()
         finally:
+            if self._alarm is not None:
+                self._alarm.cancel()
             # Whatever ended the game, what it said is delivered before run() returns.
             await self._outbox.join()
+            if self._courier is not None:
+                self._courier.cancel()
 
     async def _play(self) -> None:
         async with self._lock:
@@ -183,16 +190,32 @@ class GameSession:
         deadline = self.game.next_deadline()
         if deadline is None:
             return
-        delay = deadline - self._clock()
-        if delay <= 0:
+        if deadline <= self._clock():
             return
-        sleeper = asyncio.ensure_future(self._sleep(delay))
-        changed = asyncio.ensure_future(self._changed.wait())
-        try:
-            await asyncio.wait({sleeper, changed}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            sleeper.cancel()
-            changed.cancel()
+        self._arm_alarm(deadline)
+        await self._changed.wait()
+
+    def _arm_alarm(self, deadline: float) -> None:
+        """Make sure ``_changed`` is set by ``deadline`` at the latest.
+
+        An alarm already set for that moment or earlier is kept: waking early only costs a tick
+        that finds nothing due ("calling it earlier is harmless"), and then the alarm is set again.
+        So a busy text game, whose deadlines only move later as answers close questions, starts
+        no task per answer; a new one is needed only when the deadline moves earlier.
+        """
+        alarm = self._alarm
+        if alarm is not None and not alarm.done():
+            if self._alarm_at <= deadline:
+                return
+            alarm.cancel()
+        self._alarm_at = deadline
+        self._alarm = asyncio.get_running_loop().create_task(
+            self._ring_at(deadline - self._clock()), name=f"trivia-alarm-{self.channel_id}"
+        )
+
+    async def _ring_at(self, delay: float) -> None:
+        await self._sleep(delay)
+        self._changed.set()
 
     async def _publish(self, events: Iterable[Event]) -> list[Event]:
         """Store each event's consequences, then hand it to the courier, in order; returns what was sent."""
@@ -218,20 +241,22 @@ class GameSession:
 
     def _send(self, event: Event) -> None:
         self._outbox.put_nowait(event)
-        # The courier stops when the outbox runs dry; it cannot be between its last look and its
-        # end here (no await in between), so a new one is started only when needed.
+        # One courier for the whole game rather than one per burst of events: it waits on the
+        # outbox and ends after GameOver (the last event) or when run() is over.
         if self._courier is None or self._courier.done():
             self._courier = asyncio.get_running_loop().create_task(
                 self._deliver(), name=f"trivia-render-{self.channel_id}"
             )
 
     async def _deliver(self) -> None:
-        while not self._outbox.empty():
-            event = self._outbox.get_nowait()
+        while True:
+            event = await self._outbox.get()
             try:
                 await self._render_safely(event)
             finally:
                 self._outbox.task_done()
+            if isinstance(event, GameOver):
+                return
 
     async def _record(self, closed: QuestionClosed) -> bool:
         if not (closed.answers or closed.missed) or self._game_id is None or self._storage_broken:

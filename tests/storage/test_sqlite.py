@@ -245,3 +245,82 @@ async def test_cancelled_writes_land_whole_or_not_at_all(tmp_path: Path) -> None
             row = await cur.fetchone()
     assert from_players == from_answers
     assert row is not None and row[0] % players == 0
+
+
+async def test_answers_arriving_together_share_one_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Group commit: batches that wait while a commit is under way go into the next one together."""
+    from bot.storage import sqlite as sqlite_module
+
+    transactions: list[int] = []
+    apply = sqlite_module._apply_answer_batches
+
+    def counting(db: sqlite3.Connection, batches: list) -> list:
+        transactions.append(len(batches))
+        return apply(db, batches)
+
+    monkeypatch.setattr(sqlite_module, "_apply_answer_batches", counting)
+    async with SqliteStore(tmp_path / "crate.db") as store:
+        game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+        await asyncio.gather(
+            *(store.record_answers(game, GUILD, [answer(user, True, 1, question=f"q{user}")]) for user in range(100))
+        )
+        rows = await store._connection().execute_fetchall("SELECT COUNT(*) FROM answers")
+    assert list(rows)[0][0] == 100
+    assert sum(transactions) == 100
+    # The first batch finds the writer idle and goes alone; the other 99 queued behind it.
+    assert len(transactions) <= 3, transactions
+
+
+async def test_each_batch_is_committed_before_its_call_returns(tmp_path: Path) -> None:
+    path = tmp_path / "crate.db"
+    async with SqliteStore(path) as store:
+        game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+        unseen: list[str] = []
+
+        async def record_then_look(question: str) -> None:
+            await store.record_answers(game, GUILD, [answer(1, True, 1, question=question)])
+            with contextlib.closing(sqlite3.connect(path)) as reader:  # another process's view
+                found = reader.execute("SELECT COUNT(*) FROM answers WHERE question_id = ?", (question,)).fetchone()
+            if found[0] != 1:
+                unseen.append(question)
+
+        await asyncio.gather(*(record_then_look(f"q{n}") for n in range(50)))
+    assert unseen == []
+
+
+async def test_a_failing_batch_is_rolled_back_alone(tmp_path: Path) -> None:
+    """One bad batch in a group commit fails its own caller; the others still commit."""
+    async with SqliteStore(tmp_path / "crate.db") as store:
+        game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+        bad: object = "ten"
+        outcomes = await asyncio.gather(
+            store.record_answers(game, GUILD, [answer(1, True, 5, question="q1")]),
+            store.record_answers(game, GUILD, [answer(2, True, 5, question="q2")]),
+            store.record_answers(game, GUILD, [answer(3, True, 5), answer(2, True, bad)]),  # type: ignore[arg-type]
+            store.record_answers(game + 99, GUILD, [answer(4, True, 5)]),  # no such game
+            store.record_answers(game, GUILD, [answer(2, True, 5, question="q3")]),
+            return_exceptions=True,
+        )
+        assert outcomes[:3] == [None, None, outcomes[2]] and isinstance(outcomes[2], StoreError)
+        assert isinstance(outcomes[3], StoreError) and outcomes[4] is None
+        two = await store.player_stats(GUILD, 2)
+        assert two is not None and (two.points, two.answered, two.current_streak) == (10, 2, 2)
+        assert await store.player_stats(GUILD, 3) is None  # its batch left nothing behind
+        assert await store.player_stats(GUILD, 4) is None
+        assert not store._connection().in_transaction
+
+
+@pytest.mark.parametrize("miss_first", [True, False])
+async def test_a_group_applies_batches_in_arrival_order(tmp_path: Path, miss_first: bool) -> None:
+    """A player in two games of one server: a miss in one and a right answer in the other, in the
+    same group commit, end with the streak that order gives."""
+    async with SqliteStore(tmp_path / "crate.db") as store:
+        first = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+        second = await store.start_game(GUILD, 2, "pack", "classic", 1.0)
+        await store.record_answers(first, GUILD, [answer(7, True, 1, question="q0")])
+        miss = store.record_answers(second, GUILD, [], missed=[7])
+        right = store.record_answers(first, GUILD, [answer(7, True, 1, question="q1")])
+        await asyncio.gather(*((miss, right) if miss_first else (right, miss)))
+        stats = await store.player_stats(GUILD, 7)
+    assert stats is not None
+    assert (stats.current_streak, stats.best_streak) == ((1, 1) if miss_first else (0, 2))

@@ -538,3 +538,42 @@ async def test_a_render_stuck_on_discord_holds_up_no_answer() -> None:
     assert table.log.index(table.calls("record_answers")[0]) < table.log.index(("render", "QuestionClosed"))
     kinds = [type(event).__name__ for event in table.rendered]
     assert kinds == ["GameStarted", "QuestionAsked", "QuestionClosed", "QuestionAsked", "QuestionClosed", "GameOver"]
+
+
+async def test_a_busy_text_game_starts_no_task_per_answer() -> None:
+    """Real time, real sleep: answering twenty questions as fast as they are asked starts the same
+    few session tasks (an alarm, a courier) as answering one would, not some for every answer."""
+    asked = asyncio.Event()
+
+    async def render(event: Event) -> None:
+        if isinstance(event, QuestionAsked | GameOver):
+            asked.set()
+
+    settings = RoundSettings(questions=20, seconds=300, mode=AnswerMode.TEXT, hints=False, pause_seconds=0)
+    game = Game([make_question(n) for n in range(1, 21)], settings, time.monotonic, matcher=exact_matcher)
+    session = GameSession(game, FakeStore(), guild_id=GUILD, channel_id=CHANNEL, pack_id="p", render=render)
+    loop = asyncio.get_running_loop()
+    created: list[asyncio.Task] = []
+
+    def recording_factory(loop: asyncio.AbstractEventLoop, coro, **kwargs) -> asyncio.Task:  # type: ignore[no-untyped-def]
+        task = asyncio.Task(coro, loop=loop, **kwargs)
+        created.append(task)
+        return task
+
+    async def answer_everything() -> None:
+        while not session.is_over:
+            await asyncio.wait_for(asked.wait(), 5)
+            asked.clear()
+            if (question := game.current) is not None:
+                await session.submit(ALICE, question.answer)
+
+    previous = loop.get_task_factory()
+    loop.set_task_factory(recording_factory)
+    try:
+        runner = asyncio.ensure_future(session.run())
+        await asyncio.gather(answer_everything(), runner)
+    finally:
+        loop.set_task_factory(previous)
+    assert [(standing.player, standing.correct) for standing in game.standings()] == [(ALICE, 20)]
+    session_tasks = [task.get_name() for task in created if task.get_name().startswith("trivia-")]
+    assert len(session_tasks) <= 3, session_tasks
