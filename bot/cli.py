@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--seed", type=int, help="shuffle seed, for a repeatable round")
     play.add_argument("--mode", choices=("choices", "text"), default="choices", help="answer mode (default choices)")
     play.add_argument("--name", default=None, help="your name on the leaderboard")
+    play.add_argument("--daily", action="store_true", help="answer today's daily question (one a day, from every pack)")
 
     packs = commands.add_parser("packs", help="check, list and show question packs")
     pack_commands = packs.add_subparsers(dest="packs_command", required=True, metavar="ACTION")
@@ -219,6 +220,14 @@ def play(settings: Settings, args: argparse.Namespace) -> int:
     from bot.console import play_in_terminal
 
     catalog = _catalog(settings)
+    if args.daily:
+        from bot.console_daily import play_daily_in_terminal
+
+        if args.pack:
+            # The daily question is the same for everyone here, so it never comes from one player's pack.
+            print("crate-digger: --daily draws from every pack; leave out --pack", file=sys.stderr)
+            return EXIT_USAGE
+        return play_daily_in_terminal(settings, args, catalog)
     if args.pack:
         chosen = _chosen_pack(catalog, args.pack)
         if chosen is None:

@@ -31,6 +31,7 @@ from bot.client import expired_reason, interaction_expired
 from bot.cogs.draft_review import DraftReviewView, SaveFailed, review_embed
 from bot.cogs.permissions import MODERATOR_PERMISSION, is_moderator
 from bot.cogs.render import COLOUR, EMBED_DESCRIPTION, MESSAGE_CONTENT, NO_MENTIONS, clip
+from bot.cogs.reports import show_reports
 from bot.packwork import PackWorkTimeout
 from bot.trivia.packs import ID_PATTERN, MAX_FILE_BYTES, MAX_SOURCE_CHARS, PackError
 
@@ -277,6 +278,13 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
             title="Question packs", description=clip("\n".join(lines), EMBED_DESCRIPTION), colour=COLOUR
         )
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="reports", description="Players' reports of questions, newest first")
+    @app_commands.describe(pack="Only this pack's reports (default: all packs)")
+    async def reports(
+        self, interaction: discord.Interaction, pack: app_commands.Range[str, 1, 64] | None = None
+    ) -> None:
+        await show_reports(self.bot, interaction, pack)
 
     @app_commands.command(name="show", description="Show a pack's source and counts")
     @app_commands.describe(pack="The pack id")

@@ -29,6 +29,7 @@ from bot.cogs.render import (
     listed,
     quote_with_note,
 )
+from bot.cogs.reports import report_view
 from bot.text import plural
 from bot.trivia.catalog import pick_questions, starts_over
 from bot.trivia.game import (
@@ -46,6 +47,7 @@ from bot.trivia.game import (
     RoundSettings,
 )
 from bot.trivia.giveaways import names_any_answer, opening_title
+from bot.trivia.reports import playable
 from bot.trivia.session import AlreadyRunning, GameSession, SessionRegistry, StorageFailed
 
 if TYPE_CHECKING:
@@ -346,7 +348,9 @@ class ChannelRenderer:
         credits += [event.question.attribution] if event.question.attribution else []
         if credits:
             embed.set_footer(text=clip("\n".join(credits), 2048))
-        await self.send(embed=embed)
+        # Reporting waits for the answer: a Report button beside an open question would be a free probe.
+        report = report_view(event.question, self.session.pack_id if self.session is not None else None)
+        await self.send(embed=embed, **({"view": report} if report is not None else {}))
 
     def _names_an_answer(self, text: str) -> bool:
         return self.session is None or names_any_answer(text, self.session.game.questions)
@@ -551,8 +555,13 @@ class TriviaCog(commands.Cog):
             await send_private(interaction, clip(f"There's no pack `{pack_id}` here. Packs: {known}", MESSAGE_CONTENT))
             return
         asked = await self.bot.store.asked_questions(interaction.guild_id, pack.id)
+        disabled = await self.bot.store.disabled_questions(interaction.guild_id)
         questions = pick_questions(
-            catalog.questions(pack.id), count, self.rng, need_choices=answer_mode is AnswerMode.CHOICES, asked=asked
+            playable(catalog.questions(pack.id), disabled),
+            count,
+            self.rng,
+            need_choices=answer_mode is AnswerMode.CHOICES,
+            asked=asked,
         )
         if not questions:
             await send_private(interaction, f"`{pack.id}` has no questions that can be played with {mode}.")

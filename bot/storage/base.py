@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
 
+from bot.trivia.daily import DailyStreak
 from bot.trivia.reports import Report, ReportReason
 
 
@@ -66,6 +68,34 @@ class StoredPack:
     yaml_text: str
     uploaded_by: int
     uploaded_at: float
+
+
+@dataclass(frozen=True)
+class DailyAnswer:
+    """One player's answer to a server's daily question (``choice`` is the option they picked)."""
+
+    user_id: int
+    display_name: str
+    question_id: str
+    choice: str
+    correct: bool
+    answered_at: float
+
+
+@dataclass(frozen=True)
+class DailyTally:
+    answered: int
+    right: int
+
+
+@dataclass(frozen=True)
+class DailyChannel:
+    """Where and when (hour, UTC) a server's daily question is posted, and the last day it was."""
+
+    guild_id: int
+    channel_id: int
+    hour: int
+    last_posted_day: date | None
 
 
 class Store(Protocol):
@@ -170,4 +200,41 @@ class Store(Protocol):
 
     async def disabled_questions(self, guild_id: int) -> frozenset[str]:
         """The ids of the questions this server's moderators disabled."""
+        ...
+
+    # -- the daily question (days are UTC calendar days) ------------------------------------------
+
+    async def pin_daily_question(self, guild_id: int, day: date, question_id: str) -> str:
+        """Record ``question_id`` as the server's question for ``day`` unless one is recorded already;
+        return the recorded one, so every caller that day agrees even if the packs changed."""
+        ...
+
+    async def daily_question(self, guild_id: int, day: date) -> str | None: ...
+
+    async def record_daily_answer(self, guild_id: int, day: date, answer: DailyAnswer) -> bool:
+        """Store a player's one answer for ``day`` and update their daily streak (``next_streak``) in
+        one transaction; False, changing nothing, if they already answered that day."""
+        ...
+
+    async def daily_answer(self, guild_id: int, day: date, user_id: int) -> DailyAnswer | None: ...
+
+    async def daily_tally(self, guild_id: int, day: date) -> DailyTally: ...
+
+    async def daily_streak(self, guild_id: int, user_id: int) -> DailyStreak | None:
+        """The streak as stored; ``streak_on`` says what of it still counts today."""
+        ...
+
+    async def set_daily_channel(self, guild_id: int, channel_id: int, hour: int) -> None:
+        """Post the daily question in ``channel_id`` at ``hour`` (UTC); keeps the last posted day, so
+        moving the channel or the hour never posts a day twice."""
+        ...
+
+    async def clear_daily_channel(self, guild_id: int) -> bool: ...
+
+    async def daily_channels(self) -> list[DailyChannel]: ...
+
+    async def claim_daily_post(self, guild_id: int, day: date) -> bool:
+        """Mark ``day`` as posted for the server; True only for the one caller that marked it (not
+        already posted that day or later, and a channel still set), so a restart or a second process
+        never posts it twice."""
         ...

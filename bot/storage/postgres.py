@@ -23,15 +23,26 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
 from types import TracebackType
 from typing import TypeVar
 
 import asyncpg
 
-from bot.storage.base import LeaderboardRow, PlayerResult, PlayerStats, ScoredAnswer, StoredPack
+from bot.storage.base import (
+    DailyAnswer,
+    DailyChannel,
+    DailyTally,
+    LeaderboardRow,
+    PlayerResult,
+    PlayerStats,
+    ScoredAnswer,
+    StoredPack,
+)
 from bot.storage.errors import StoreError
 from bot.storage.sqlite import load_migrations
 from bot.storage.urls import redact_url, url_password
+from bot.trivia.daily import DailyStreak, next_streak
 from bot.trivia.reports import Report, ReportReason
 
 log = logging.getLogger(__name__)
@@ -630,6 +641,159 @@ class PostgresStore:
     async def disabled_questions(self, guild_id: int) -> frozenset[str]:
         rows = await self._fetch("SELECT question_id FROM disabled_questions WHERE guild_id = $1", guild_id)
         return frozenset(row["question_id"] for row in rows)
+
+    # -- the daily question --------------------------------------------------------------------
+
+    async def pin_daily_question(self, guild_id: int, day: date, question_id: str) -> str:
+        async def pin(conn: asyncpg.Connection) -> str:
+            await conn.execute(
+                "INSERT INTO daily_questions (guild_id, day, question_id) VALUES ($1, $2, $3)"
+                " ON CONFLICT (guild_id, day) DO NOTHING",
+                guild_id,
+                day,
+                question_id,
+            )
+            # A new statement, so it sees the row another process pinned first.
+            return await conn.fetchval(
+                "SELECT question_id FROM daily_questions WHERE guild_id = $1 AND day = $2", guild_id, day
+            )
+
+        return await self._write(pin)
+
+    async def daily_question(self, guild_id: int, day: date) -> str | None:
+        rows = await self._fetch(
+            "SELECT question_id FROM daily_questions WHERE guild_id = $1 AND day = $2", guild_id, day
+        )
+        return rows[0]["question_id"] if rows else None
+
+    async def record_daily_answer(self, guild_id: int, day: date, answer: DailyAnswer) -> bool:
+        async def record(conn: asyncpg.Connection) -> bool:
+            status = await conn.execute(
+                """
+                INSERT INTO daily_answers
+                    (guild_id, day, user_id, display_name, question_id, choice, correct, answered_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                ON CONFLICT (guild_id, day, user_id) DO NOTHING
+                """,
+                guild_id,
+                day,
+                answer.user_id,
+                answer.display_name,
+                answer.question_id,
+                answer.choice,
+                bool(answer.correct),
+                answer.answered_at,
+            )
+            if _affected_rows(status) != 1:
+                return False
+            # FOR UPDATE: the streak is read and written by one transaction at a time, so the rule
+            # lives in one place (next_streak).
+            row = await conn.fetchrow(_DAILY_STREAK_SQL + " FOR UPDATE", guild_id, answer.user_id)
+            streak = next_streak(_daily_streak(row), day, answer.correct)
+            await conn.execute(
+                """
+                INSERT INTO daily_streaks (guild_id, user_id, current_streak, best_streak, last_right_day)
+                VALUES ($1, $2, $3, $4, $5)
+                ON CONFLICT (guild_id, user_id) DO UPDATE SET
+                    current_streak = EXCLUDED.current_streak,
+                    best_streak = EXCLUDED.best_streak,
+                    last_right_day = EXCLUDED.last_right_day
+                """,
+                guild_id,
+                answer.user_id,
+                streak.current,
+                streak.best,
+                streak.last_right_day,
+            )
+            return True
+
+        return await self._write(record)
+
+    async def daily_answer(self, guild_id: int, day: date, user_id: int) -> DailyAnswer | None:
+        rows = await self._fetch(
+            "SELECT * FROM daily_answers WHERE guild_id = $1 AND day = $2 AND user_id = $3", guild_id, day, user_id
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        return DailyAnswer(
+            user_id=row["user_id"],
+            display_name=row["display_name"],
+            question_id=row["question_id"],
+            choice=row["choice"],
+            correct=bool(row["correct"]),
+            answered_at=row["answered_at"],
+        )
+
+    async def daily_tally(self, guild_id: int, day: date) -> DailyTally:
+        rows = await self._fetch(
+            "SELECT COUNT(*) AS answered, COUNT(*) FILTER (WHERE correct) AS right_answers"
+            " FROM daily_answers WHERE guild_id = $1 AND day = $2",
+            guild_id,
+            day,
+        )
+        return DailyTally(answered=int(rows[0]["answered"]), right=int(rows[0]["right_answers"]))
+
+    async def daily_streak(self, guild_id: int, user_id: int) -> DailyStreak | None:
+        rows = await self._fetch(_DAILY_STREAK_SQL, guild_id, user_id)
+        return _daily_streak(rows[0] if rows else None)
+
+    async def set_daily_channel(self, guild_id: int, channel_id: int, hour: int) -> None:
+        if not 0 <= hour <= 23:
+            raise ValueError(f"hour must be 0-23, got {hour}")
+
+        async def upsert(conn: asyncpg.Connection) -> None:
+            await conn.execute(
+                "INSERT INTO daily_channels (guild_id, channel_id, hour) VALUES ($1, $2, $3)"
+                " ON CONFLICT (guild_id) DO UPDATE SET channel_id = EXCLUDED.channel_id, hour = EXCLUDED.hour",
+                guild_id,
+                channel_id,
+                hour,
+            )
+
+        await self._write(upsert)
+
+    async def clear_daily_channel(self, guild_id: int) -> bool:
+        async def delete(conn: asyncpg.Connection) -> bool:
+            return _affected_rows(await conn.execute("DELETE FROM daily_channels WHERE guild_id = $1", guild_id)) > 0
+
+        return await self._write(delete)
+
+    async def daily_channels(self) -> list[DailyChannel]:
+        rows = await self._fetch("SELECT * FROM daily_channels ORDER BY guild_id")
+        return [
+            DailyChannel(
+                guild_id=row["guild_id"],
+                channel_id=row["channel_id"],
+                hour=row["hour"],
+                last_posted_day=row["last_posted_day"],
+            )
+            for row in rows
+        ]
+
+    async def claim_daily_post(self, guild_id: int, day: date) -> bool:
+        async def claim(conn: asyncpg.Connection) -> bool:
+            # The row lock makes a second process wait, then re-check the condition and claim nothing.
+            status = await conn.execute(
+                "UPDATE daily_channels SET last_posted_day = $1"
+                " WHERE guild_id = $2 AND (last_posted_day IS NULL OR last_posted_day < $1)",
+                day,
+                guild_id,
+            )
+            return _affected_rows(status) == 1
+
+        return await self._write(claim)
+
+
+_DAILY_STREAK_SQL = (
+    "SELECT current_streak, best_streak, last_right_day FROM daily_streaks WHERE guild_id = $1 AND user_id = $2"
+)
+
+
+def _daily_streak(row: asyncpg.Record | None) -> DailyStreak | None:
+    if row is None:
+        return None
+    return DailyStreak(row["current_streak"], row["best_streak"], row["last_right_day"])
 
 
 def _report(row: asyncpg.Record) -> Report:

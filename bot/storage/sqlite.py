@@ -30,14 +30,25 @@ import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
 
 import aiosqlite
 
-from bot.storage.base import LeaderboardRow, PlayerResult, PlayerStats, ScoredAnswer, StoredPack
+from bot.storage.base import (
+    DailyAnswer,
+    DailyChannel,
+    DailyTally,
+    LeaderboardRow,
+    PlayerResult,
+    PlayerStats,
+    ScoredAnswer,
+    StoredPack,
+)
 from bot.storage.errors import StoreError
+from bot.trivia.daily import DailyStreak, next_streak
 from bot.trivia.reports import Report, ReportReason
 
 log = logging.getLogger(__name__)
@@ -704,6 +715,169 @@ class SqliteStore:
                 "SELECT question_id FROM disabled_questions WHERE guild_id = ?", (guild_id,)
             )
         return frozenset(row[0] for row in rows)
+
+    # -- the daily question --------------------------------------------------------------------
+
+    async def pin_daily_question(self, guild_id: int, day: date, question_id: str) -> str:
+        async with self._write() as conn:
+            await conn.execute(
+                "INSERT INTO daily_questions (guild_id, day, question_id) VALUES (?, ?, ?)"
+                " ON CONFLICT (guild_id, day) DO NOTHING",
+                (guild_id, day.isoformat(), question_id),
+            )
+            rows = list(
+                await conn.execute_fetchall(
+                    "SELECT question_id FROM daily_questions WHERE guild_id = ? AND day = ?",
+                    (guild_id, day.isoformat()),
+                )
+            )
+        return rows[0]["question_id"]
+
+    async def daily_question(self, guild_id: int, day: date) -> str | None:
+        async with self._read() as conn:
+            rows = list(
+                await conn.execute_fetchall(
+                    "SELECT question_id FROM daily_questions WHERE guild_id = ? AND day = ?",
+                    (guild_id, day.isoformat()),
+                )
+            )
+        return rows[0]["question_id"] if rows else None
+
+    async def record_daily_answer(self, guild_id: int, day: date, answer: DailyAnswer) -> bool:
+        async with self._write() as conn:
+            cursor = await conn.execute(
+                """
+                INSERT INTO daily_answers
+                    (guild_id, day, user_id, display_name, question_id, choice, correct, answered_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (guild_id, day, user_id) DO NOTHING
+                """,
+                (
+                    guild_id,
+                    day.isoformat(),
+                    answer.user_id,
+                    answer.display_name,
+                    answer.question_id,
+                    answer.choice,
+                    int(bool(answer.correct)),
+                    answer.answered_at,
+                ),
+            )
+            recorded = cursor.rowcount == 1
+            await cursor.close()
+            if not recorded:
+                return False
+            # Read and written under the one write lock, so the rule lives in one place (next_streak).
+            streak = next_streak(await self._daily_streak(conn, guild_id, answer.user_id), day, answer.correct)
+            await conn.execute(
+                """
+                INSERT INTO daily_streaks (guild_id, user_id, current_streak, best_streak, last_right_day)
+                VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (guild_id, user_id) DO UPDATE SET
+                    current_streak = excluded.current_streak,
+                    best_streak = excluded.best_streak,
+                    last_right_day = excluded.last_right_day
+                """,
+                (
+                    guild_id,
+                    answer.user_id,
+                    streak.current,
+                    streak.best,
+                    streak.last_right_day.isoformat() if streak.last_right_day else None,
+                ),
+            )
+        return True
+
+    async def daily_answer(self, guild_id: int, day: date, user_id: int) -> DailyAnswer | None:
+        async with self._read() as conn:
+            rows = list(
+                await conn.execute_fetchall(
+                    "SELECT * FROM daily_answers WHERE guild_id = ? AND day = ? AND user_id = ?",
+                    (guild_id, day.isoformat(), user_id),
+                )
+            )
+        if not rows:
+            return None
+        row = rows[0]
+        return DailyAnswer(
+            user_id=row["user_id"],
+            display_name=row["display_name"],
+            question_id=row["question_id"],
+            choice=row["choice"],
+            correct=bool(row["correct"]),
+            answered_at=row["answered_at"],
+        )
+
+    async def daily_tally(self, guild_id: int, day: date) -> DailyTally:
+        async with self._read() as conn:
+            rows = list(
+                await conn.execute_fetchall(
+                    "SELECT COUNT(*) AS answered, COALESCE(SUM(correct), 0) AS right_answers"
+                    " FROM daily_answers WHERE guild_id = ? AND day = ?",
+                    (guild_id, day.isoformat()),
+                )
+            )
+        return DailyTally(answered=rows[0]["answered"], right=rows[0]["right_answers"])
+
+    async def daily_streak(self, guild_id: int, user_id: int) -> DailyStreak | None:
+        async with self._read() as conn:
+            return await self._daily_streak(conn, guild_id, user_id)
+
+    @staticmethod
+    async def _daily_streak(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> DailyStreak | None:
+        rows = list(
+            await conn.execute_fetchall(
+                "SELECT * FROM daily_streaks WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+            )
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        last = row["last_right_day"]
+        return DailyStreak(row["current_streak"], row["best_streak"], date.fromisoformat(last) if last else None)
+
+    async def set_daily_channel(self, guild_id: int, channel_id: int, hour: int) -> None:
+        if not 0 <= hour <= 23:
+            raise ValueError(f"hour must be 0-23, got {hour}")
+        async with self._write() as conn:
+            await conn.execute(
+                """
+                INSERT INTO daily_channels (guild_id, channel_id, hour) VALUES (?, ?, ?)
+                ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, hour = excluded.hour
+                """,
+                (guild_id, channel_id, hour),
+            )
+
+    async def clear_daily_channel(self, guild_id: int) -> bool:
+        async with self._write() as conn:
+            cursor = await conn.execute("DELETE FROM daily_channels WHERE guild_id = ?", (guild_id,))
+            removed = cursor.rowcount > 0
+            await cursor.close()
+        return removed
+
+    async def daily_channels(self) -> list[DailyChannel]:
+        async with self._read() as conn:
+            rows = await conn.execute_fetchall("SELECT * FROM daily_channels ORDER BY guild_id")
+        return [
+            DailyChannel(
+                guild_id=row["guild_id"],
+                channel_id=row["channel_id"],
+                hour=row["hour"],
+                last_posted_day=date.fromisoformat(row["last_posted_day"]) if row["last_posted_day"] else None,
+            )
+            for row in rows
+        ]
+
+    async def claim_daily_post(self, guild_id: int, day: date) -> bool:
+        async with self._write() as conn:
+            cursor = await conn.execute(
+                "UPDATE daily_channels SET last_posted_day = ?"
+                " WHERE guild_id = ? AND (last_posted_day IS NULL OR last_posted_day < ?)",
+                (day.isoformat(), guild_id, day.isoformat()),
+            )
+            claimed = cursor.rowcount == 1
+            await cursor.close()
+        return claimed
 
 
 _MISS_SQL = "UPDATE players SET current_streak = 0 WHERE guild_id = ? AND user_id = ?"

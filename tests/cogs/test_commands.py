@@ -67,7 +67,7 @@ async def test_the_expected_commands_and_options_are_there(payload):
     trivia = {sub["name"] for sub in by_name["trivia"]["options"]}
     assert trivia == {"start", "stop", "skip", "leaderboard", "stats", "packs"}
     pack = by_name["pack"]
-    assert {sub["name"] for sub in pack["options"]} == {"add", "check", "draft", "remove", "list", "show"}
+    assert {sub["name"] for sub in pack["options"]} == {"add", "check", "draft", "remove", "list", "show", "reports"}
     assert int(pack["default_member_permissions"]) == 1 << 5  # Manage Server
     fact_name = by_name["fact"]["options"][0]
     assert fact_name["name"] == "name" and fact_name["autocomplete"] is True

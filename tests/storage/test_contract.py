@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.storage.base import PlayerResult, ScoredAnswer, Store
+from bot.storage.base import DailyAnswer, DailyChannel, DailyTally, PlayerResult, ScoredAnswer, Store
 from bot.storage.errors import StoreError
 from bot.storage.postgres import PostgresStore
 from bot.storage.sqlite import SqliteStore
+from bot.trivia.daily import DailyStreak, next_streak
 from bot.trivia.reports import Report, ReportReason
 from tests.postgres_server import PostgresServer
 
@@ -551,3 +553,86 @@ async def test_dismissing_keeps_the_question_playable(store: Store) -> None:
     assert await store.open_reports(GUILD) == []
     assert await store.disabled_questions(GUILD) == frozenset()
     assert await store.dismiss_reports(GUILD, "beats/q1", dismissed_by=99, dismissed_at=2_001.0) == 0
+
+
+# -- the daily question -------------------------------------------------------------------------
+
+DAY = date(2026, 11, 25)
+
+
+def daily(user_id: int, correct: bool, *, choice: str = "Akira", question: str = "q-daily") -> DailyAnswer:
+    return DailyAnswer(
+        user_id=user_id,
+        display_name=f"player{user_id}",
+        question_id=question,
+        choice=choice,
+        correct=correct,
+        answered_at=1_000.0,
+    )
+
+
+async def test_the_first_pinned_daily_question_stays(store: Store) -> None:
+    assert await store.daily_question(GUILD, DAY) is None
+    assert await store.pin_daily_question(GUILD, DAY, "q1") == "q1"
+    assert await store.pin_daily_question(GUILD, DAY, "q2") == "q1"
+    assert await store.daily_question(GUILD, DAY) == "q1"
+    assert await store.daily_question(OTHER_GUILD, DAY) is None
+    assert await store.daily_question(GUILD, DAY + timedelta(days=1)) is None
+
+
+async def test_one_daily_answer_per_player_per_day(store: Store) -> None:
+    assert await store.record_daily_answer(GUILD, DAY, daily(1, True)) is True
+    assert await store.record_daily_answer(GUILD, DAY, daily(1, False, choice="Heat")) is False
+    kept = await store.daily_answer(GUILD, DAY, 1)
+    assert kept is not None and (kept.choice, kept.correct) == ("Akira", True)
+    # Another server, another day: separate answers.
+    assert await store.record_daily_answer(OTHER_GUILD, DAY, daily(1, False)) is True
+    assert await store.record_daily_answer(GUILD, DAY + timedelta(days=1), daily(1, False)) is True
+    assert await store.daily_answer(GUILD, DAY, 2) is None
+
+
+async def test_daily_tally_counts_answers_and_right_ones(store: Store) -> None:
+    assert await store.daily_tally(GUILD, DAY) == DailyTally(answered=0, right=0)
+    await store.record_daily_answer(GUILD, DAY, daily(1, True))
+    await store.record_daily_answer(GUILD, DAY, daily(2, False))
+    await store.record_daily_answer(GUILD, DAY, daily(3, True))
+    await store.record_daily_answer(OTHER_GUILD, DAY, daily(4, True))
+    assert await store.daily_tally(GUILD, DAY) == DailyTally(answered=3, right=2)
+
+
+async def test_daily_streak_follows_next_streak(store: Store) -> None:
+    assert await store.daily_streak(GUILD, 1) is None
+    outcomes = [(0, True), (1, True), (2, True), (3, False), (4, True), (6, True), (7, True)]
+    model = None
+    for offset, correct in outcomes:
+        day = DAY + timedelta(days=offset)
+        await store.record_daily_answer(GUILD, day, daily(1, correct))
+        model = next_streak(model, day, correct)
+        assert await store.daily_streak(GUILD, 1) == model
+    assert model == DailyStreak(current=2, best=3, last_right_day=DAY + timedelta(days=7))
+    # A refused second answer leaves the streak alone.
+    await store.record_daily_answer(GUILD, DAY + timedelta(days=7), daily(1, False))
+    assert await store.daily_streak(GUILD, 1) == model
+    assert await store.daily_streak(OTHER_GUILD, 1) is None
+
+
+async def test_daily_channel_settings_and_one_post_per_day(store: Store) -> None:
+    assert await store.daily_channels() == []
+    assert await store.claim_daily_post(GUILD, DAY) is False  # no channel set
+    await store.set_daily_channel(GUILD, 77, 9)
+    assert await store.daily_channels() == [DailyChannel(GUILD, 77, 9, None)]
+    assert await store.claim_daily_post(GUILD, DAY) is True
+    assert await store.claim_daily_post(GUILD, DAY) is False
+    # Moving the channel or the hour keeps the posted day, so today is not posted again.
+    await store.set_daily_channel(GUILD, 78, 10)
+    assert await store.daily_channels() == [DailyChannel(GUILD, 78, 10, DAY)]
+    assert await store.claim_daily_post(GUILD, DAY) is False
+    assert await store.claim_daily_post(GUILD, DAY + timedelta(days=1)) is True
+    assert await store.clear_daily_channel(GUILD) is True
+    assert await store.clear_daily_channel(GUILD) is False
+    assert await store.daily_channels() == []
+
+
+async def test_daily_channel_hour_must_be_an_hour(store: Store) -> None:
+    with pytest.raises(ValueError):
+        await store.set_daily_channel(GUILD, 77, 24)
