@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cogs.trivia import GAME_ENDED_BY_RESTART
+from bot.cogs.trivia import GAME_ENDED_BY_RESTART, GAME_OVER
 from tests.discord_double import User, connected_bot
 from tests.e2e.test_bot import assert_nothing_pings, button_for, private_reply, question_message, sync
 from tests.e2e.test_reliability import builtin_catalog, make_bot, store_path  # noqa: F401  (fixtures)
@@ -49,4 +49,33 @@ async def test_a_press_after_a_restart_is_told_the_game_ended_and_keeps_the_answ
         # ann's answer from before the restart still counts.
         stats = await bot.store.player_stats(double.guild.id, ann.id)
         assert stats is not None and stats.answered == 1
+    assert_nothing_pings(double)
+
+
+async def test_a_late_press_on_a_game_that_ended_in_this_process_is_told_it_is_over(
+    discord_double,
+    store_path,  # noqa: F811
+    builtin_catalog,  # noqa: F811
+):
+    double = discord_double
+    channel = double.channel("trivia")
+    ann, bob = User.member("ann"), User.member("bob")
+    async with connected_bot(make_bot(store_path, builtin_catalog), double) as bot:
+        await sync(bot, double)
+        await double.slash(
+            double.guild,
+            channel,
+            ann,
+            "trivia",
+            subcommand="start",
+            options={"questions": 1, "seconds": 10, "hints": False},
+        )
+        asked = await question_message(double, channel, 1)
+        # Discord refuses the edit that would disable the buttons, so they stay pressable after the end.
+        double.fail_next("PATCH", rf"/channels/{channel.id}/messages/{asked.id}$", status=400, code=50035)
+        await bot.get_cog("TriviaCog").sessions.get(channel.id).stop()
+        await double.wait_for(lambda: bot.get_cog("TriviaCog").sessions.running() == 0, what="the game's end")
+
+        late = await double.click(asked, asked.buttons[0]["custom_id"], bob)
+        assert late.ephemeral and late.content == GAME_OVER
     assert_nothing_pings(double)
