@@ -7,21 +7,20 @@ Every error a user can cause ends in one clear line and a non-zero exit, never a
 
 from __future__ import annotations
 
+# Only what every command needs is imported here; each command imports its own modules, so a quick
+# one (`fact`, `--help`) never pays for discord.py, aiohttp, the YAML loader or question generation.
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.brief import brief
-from bot.config import ConfigError, Settings, load_settings
-from bot.storage.errors import StoreError
-from bot.trivia.catalog import Catalog, UnknownPack, resolve_pack
-from bot.trivia.facts import EntityFacts
-from bot.trivia.model import Entity, Fact, Pack
-from bot.trivia.packs import ID_PATTERN, MAX_SOURCE_CHARS, PackError, PackIssue, decode_pack_bytes, load_packs
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.trivia.catalog import Catalog
+    from bot.trivia.facts import EntityFacts
+    from bot.trivia.model import Entity, Fact, Pack
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -97,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from bot.config import ConfigError, load_settings
+    from bot.storage.errors import StoreError
+
     try:
         settings = load_settings()
         code = _dispatch(args, settings)
@@ -191,6 +193,8 @@ def backup_database(settings: Settings, path: Path, *, replace: bool) -> int:
 
 
 def _catalog(settings: Settings) -> Catalog:
+    from bot.trivia.catalog import Catalog
+
     catalog, result = Catalog.from_folders(settings.pack_folders)
     for issue in result.issues:
         print(f"warning: skipped a pack: {issue}", file=sys.stderr)
@@ -199,6 +203,9 @@ def _catalog(settings: Settings) -> Catalog:
 
 def _chosen_pack(catalog: Catalog, pack_ref: str) -> tuple[Pack, Catalog] | None:
     """The pack ``--pack`` names (an id or a file), or None after saying why there is none."""
+    from bot.trivia.catalog import UnknownPack, resolve_pack
+    from bot.trivia.packs import PackError
+
     try:
         return resolve_pack(catalog, pack_ref)
     except UnknownPack as error:
@@ -243,6 +250,8 @@ def play(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def check_packs(paths: Sequence[Path]) -> int:
+    from bot.trivia.packs import load_packs
+
     missing = [path for path in paths if not path.exists()]
     for path in missing:
         print(f"{path}:1: (file): no such file or folder", file=sys.stdout)
@@ -266,6 +275,7 @@ def check_packs(paths: Sequence[Path]) -> int:
 
 def import_pack(file: Path, out: Path, source_format: str | None, pack_id: str | None, *, force: bool) -> int:
     from bot.authoring.imports import detect_format, import_trivia, pack_id_from_file
+    from bot.trivia.packs import ID_PATTERN, PackError, PackIssue, decode_pack_bytes
 
     def fail(line: int, where: str, message: str, name: Path = file) -> int:
         print(PackIssue(str(name), line, where, message))
@@ -323,6 +333,8 @@ def list_packs(settings: Settings) -> int:
 
 
 def show_pack(settings: Settings, pack_ref: str, as_json: bool) -> int:
+    import json
+
     chosen = _chosen_pack(_catalog(settings), pack_ref)
     if chosen is None:
         return EXIT_INVALID
@@ -350,6 +362,7 @@ def draft_facts(settings: Settings, source: str, output: Path, pack_id: str | No
     from bot.authoring.draft import draft_pack, render_draft
     from bot.authoring.fetch import FetchError, FetchLimits, fetch_page
     from bot.authoring.text import ArticleError, article_from_file, article_from_html, article_from_text, looks_like_url
+    from bot.trivia.packs import ID_PATTERN, MAX_SOURCE_CHARS
 
     if pack_id is not None and not ID_PATTERN.match(pack_id):
         print(
@@ -457,13 +470,33 @@ def pack_document(pack: Pack, catalog: Catalog) -> dict[str, Any]:
 
 
 def look_up_fact(settings: Settings, name: str, as_json: bool, pack_ref: str | None = None) -> int:
-    catalog = _catalog(settings)
+    # A look-up needs the fact index only: building a Catalog would also generate every question.
+    import json
+
+    from bot.brief import brief
+    from bot.packcache import load_folders
+    from bot.trivia.facts import FactIndex
+
+    # Cached: an unchanged set of packs loads without the YAML loader and validation.
+    loaded = load_folders(settings.pack_folders, settings.pack_cache_dir)
+    for problem in loaded.problems:
+        print(f"warning: skipped a pack: {problem}", file=sys.stderr)
+    packs = sorted(loaded.packs, key=lambda pack: pack.id)  # the order a Catalog lists them in
     if pack_ref is not None:
-        chosen = _chosen_pack(catalog, pack_ref)
-        if chosen is None:
+        from bot.trivia.catalog import UnknownPack, find_pack
+        from bot.trivia.packs import PackError
+
+        try:
+            pack, from_file = find_pack(packs, pack_ref)
+        except UnknownPack as error:
+            print(f"crate-digger: {error}", file=sys.stderr)
             return EXIT_INVALID
-        _, catalog = chosen
-    index = catalog.index
+        except PackError as error:
+            print(error, file=sys.stderr)
+            return EXIT_INVALID
+        if from_file:  # it joins the others, replacing a pack with its id (as a Catalog layers it)
+            packs = [*(known for known in packs if known.id != pack.id), pack]
+    index = FactIndex(packs)
     entity = index.find(name)
     if entity is None:
         suggestions = [candidate.name for candidate in index.suggest(name)]

@@ -5,14 +5,16 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 from bot.storage.urls import POSTGRES_SCHEMES, is_postgres_url, redact_url
-from bot.trivia.packs import BUILTIN_PACKS_DIR, MAX_FACTS
+from bot.trivia.limits import DEFAULT_PACK_LIMITS
+from bot.trivia.packfiles import BUILTIN_PACKS_DIR
+
+MAX_FACTS = DEFAULT_PACK_LIMITS.facts
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_FETCH_MAX_BYTES = 2 * 1024 * 1024  # a long article's HTML is a few hundred KB
@@ -69,6 +71,11 @@ class Settings:
 
     __str__ = __repr__
 
+    @property
+    def pack_cache_dir(self) -> Path:
+        """Where compiled packs are cached (see ``bot.packcache``): beside the database, as trusted as it."""
+        return self.database_path.parent / "pack-cache"
+
     def require_token(self) -> str:
         if not self.discord_token:
             raise ConfigError(
@@ -85,7 +92,8 @@ def default_database_path(environ: Mapping[str, str]) -> Path:
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None = ".env") -> Settings:
     if environ is None:
-        if env_file:
+        # Checked first so that a start without a .env never imports python-dotenv (a few ms the CLI feels).
+        if env_file and os.path.isfile(env_file):
             from dotenv import load_dotenv
 
             load_dotenv(env_file, override=False)
@@ -223,4 +231,6 @@ def _size(value: str) -> str:
 
 
 def log_level_number(settings: Settings) -> int:
+    import logging  # here: settings load on every CLI start, and most commands never log
+
     return logging.getLevelName(settings.log_level)

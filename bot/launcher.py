@@ -53,7 +53,7 @@ def build_bot(settings: Settings, *, sync_on_start: bool = True) -> CrateDigger:
         fetch_limits=FetchLimits.from_settings(settings),
         pack_worker=PackWorker(processes=settings.pack_workers, timeout=settings.pack_work_timeout_seconds),
         pack_limits=PackLimits(settings.max_packs_per_server, settings.max_facts_per_pack),
-        pack_cache_dir=settings.database_path.parent / "pack-cache",
+        pack_cache_dir=settings.pack_cache_dir,
     )
 
 

@@ -17,40 +17,23 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import hashlib
 import logging
 import multiprocessing
-import os
-import pickle
-import tempfile
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.authoring.imports import detect_format, import_trivia, pack_id_from_file
+from bot.packcache import PackCache, digest
 from bot.trivia.generate import DistractorName, distractor_names, generate_catalog
 from bot.trivia.model import Pack, Question
 from bot.trivia.packs import PackError, PackIssue, parse_pack
 
 log = logging.getLogger(__name__)
 
-CACHE_FILES_KEPT = 2_000  # oldest files go first; a server's set is rebuilt from the store when missing
 # What an upload in another format is called in replies.
 IMPORTED_FORMATS = {"red": "a Red-DiscordBot trivia list", "opentdb": "Open Trivia DB JSON"}
-
-
-def _code_version() -> str:
-    """A hash of the code that turns pack text into packs and questions: a change invalidates the cache."""
-    digest = hashlib.sha256()
-    trivia = Path(__file__).resolve().parent / "trivia"
-    for source in sorted(trivia.glob("*.py")):
-        digest.update(source.name.encode())
-        digest.update(source.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-CODE_VERSION = _code_version()
 
 
 @dataclass(frozen=True)
@@ -111,7 +94,7 @@ def pack_text_from_upload(text: str, file_name: str) -> tuple[str, str | None]:
 
 def compile_packs(job: CompileJob) -> CompiledPacks:
     """Parse, validate and generate a server's packs. Runs in the worker; pure apart from the cache."""
-    cache = _Cache(Path(job.cache_dir)) if job.cache_dir else None
+    cache = PackCache(Path(job.cache_dir)) if job.cache_dir else None
     upload: Pack | None = None
     upload_source: PackText | None = None
     imported_from: str | None = None
@@ -138,7 +121,7 @@ def compile_packs(job: CompileJob) -> CompiledPacks:
     if upload is not None and upload_source is not None:
         packs.append(upload)
         sources.append(upload_source)
-    key = _digest("questions", *(text.text for text in sources), *(repr(name) for name in job.lent))
+    key = digest("questions", *(text.text for text in sources), *(repr(name) for name in job.lent))
     questions = cache.load(key) if cache else None
     if questions is None:
         generated = generate_catalog(packs, [*distractor_names(packs), *job.lent])
@@ -155,8 +138,8 @@ def compile_packs(job: CompileJob) -> CompiledPacks:
     )
 
 
-def _parse(text: PackText, cache: _Cache | None, job: CompileJob, imported: bool = False) -> Pack:
-    key = _digest("pack", text.file_name, text.text)
+def _parse(text: PackText, cache: PackCache | None, job: CompileJob, imported: bool = False) -> Pack:
+    key = digest("pack", text.file_name, text.text)
     pack = cache.load(key) if cache else None
     if pack is None:
         pack = parse_pack(text.text, text.file_name, base_dir=None)
@@ -178,51 +161,6 @@ def _parse(text: PackText, cache: _Cache | None, job: CompileJob, imported: bool
             ]
         )
     return pack
-
-
-def _digest(*parts: str) -> str:
-    digest = hashlib.sha256(CODE_VERSION.encode())
-    for part in parts:
-        digest.update(len(part).to_bytes(8, "little"))
-        digest.update(part.encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
-
-
-class _Cache:
-    def __init__(self, folder: Path):
-        self.folder = folder
-
-    def load(self, key: str):
-        path = self.folder / f"{key}.pickle"
-        try:
-            with path.open("rb") as file:
-                value = pickle.load(file)
-            os.utime(path)  # recently used files are the ones kept
-            return value
-        except FileNotFoundError:
-            return None
-        except Exception as error:  # a truncated or foreign file: rebuild it rather than fail the server
-            log.warning("pack cache: ignoring unreadable %s (%s)", path.name, type(error).__name__)
-            return None
-
-    def store(self, key: str, value: object) -> None:
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            # Written whole then renamed, so a crash never leaves half a file under the real name.
-            with tempfile.NamedTemporaryFile(dir=self.folder, suffix=".tmp", delete=False) as file:
-                pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(file.name, self.folder / f"{key}.pickle")
-            self._trim()
-        except OSError as error:  # a full or read-only disk costs speed, never the upload
-            log.warning("pack cache: cannot write in %s (%s)", self.folder, error.strerror or error)
-
-    def _trim(self) -> None:
-        files = list(self.folder.glob("*.pickle"))
-        if len(files) <= CACHE_FILES_KEPT:
-            return
-        files.sort(key=lambda path: path.stat().st_mtime)
-        for path in files[: len(files) - CACHE_FILES_KEPT]:
-            path.unlink(missing_ok=True)
 
 
 class PackWorkTimeout(Exception):

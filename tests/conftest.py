@@ -1,4 +1,4 @@
-"""Fixtures shared across test folders: the session's PostgreSQL server.
+"""Fixtures for every test, and the session's PostgreSQL server.
 
 Without PostgreSQL's server binaries the PostgreSQL tests are skipped, and the end of the run says so
 in a section of its own. CI sets ``CRATE_DIGGER_REQUIRE_POSTGRES=1``, which turns that skip into a
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,15 @@ from tests.postgres_server import PostgresServer, PostgresUnavailable
 
 REQUIRE_POSTGRES = "CRATE_DIGGER_REQUIRE_POSTGRES"
 _postgres_unavailable: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def private_data_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default data folder (database, pack cache) is a fresh temporary one, never the user's own;
+    and a DATABASE_URL in the developer's environment never points a test at their database."""
+    folder: Path = tmp_path_factory.mktemp("data-home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(folder))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,6 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
-from rapidfuzz.distance import OSA
-
 # Far longer than any real answer; beyond it a guess is noise, and normalising it would cost time.
 MAX_INPUT_CHARS = 500
 
@@ -151,6 +149,8 @@ def _typo_distance(guess: str, answer: str) -> int | None:
     # A missing or extra word is a different title however long the rest is, never a typo.
     if len(guess_words) != len(answer_words):
         return None
+    from rapidfuzz.distance import OSA  # here, not at the top: `crate-digger fact` never needs it
+
     budget = typo_budget(sum(map(len, answer_words)))
     total = 0
     for guess_word, answer_word in zip(guess_words, answer_words, strict=True):
@@ -170,6 +170,8 @@ def _distance(guess: str, option: str, cutoff: int) -> int:
     """Edits from ``guess`` to ``option``; anything above ``cutoff`` is reported as ``cutoff + 1``."""
     if _without_spaces(guess) == _without_spaces(option):
         return 0
+    from rapidfuzz.distance import OSA
+
     return OSA.distance(guess, option, score_cutoff=cutoff)
 
 

@@ -95,25 +95,33 @@ class UnknownPack(Exception):
 
 
 def resolve_pack(catalog: Catalog, ref: str) -> tuple[Pack, Catalog]:
-    """The pack a user named, by id or by file, and the catalog to play or look it up in.
+    """The pack a user named (see ``find_pack``) and the catalog to play or look it up in.
+
+    A file's pack is layered over ``catalog``, so it draws distractors from the other packs and its
+    facts join theirs. Raises PackError for a bad file, UnknownPack when nothing matches.
+    """
+    pack, from_file = find_pack(catalog.packs(), ref)
+    return (pack, Catalog([pack], base=catalog)) if from_file else (pack, catalog)
+
+
+def find_pack(packs: Sequence[Pack], ref: str) -> tuple[Pack, bool]:
+    """The pack a user named, by id among ``packs`` or by file, and whether it came from a file.
 
     A ``.yaml``/``.yml`` path is always a file; otherwise a known id wins over a file of that name, and
     ``my-pack`` also finds ``my-pack.yaml`` in the working folder, because that is what its author just
-    wrote. A file's pack is layered over ``catalog``, so it draws distractors from the other packs and
-    its facts join theirs. Raises PackError for a bad file, UnknownPack when nothing matches.
+    wrote. Raises PackError for a bad file, UnknownPack when nothing matches.
     """
     path: Path | None = Path(ref)  # the shell has expanded any ~ already
     if path.suffix not in (".yaml", ".yml"):
-        known = catalog.pack(ref)
+        known = next((pack for pack in packs if pack.id == ref), None)
         if known is not None:
-            return known, catalog
+            return known, False
         candidates = [path, *(path.with_name(path.name + suffix) for suffix in (".yaml", ".yml") if path.name)]
         path = next((candidate for candidate in candidates if _is_file(candidate)), None)
     if path is None:
-        known_ids = ", ".join(pack.id for pack in catalog.packs()) or "none"
+        known_ids = ", ".join(pack.id for pack in packs) or "none"
         raise UnknownPack(f"no pack {brief(ref)}: not a known pack id ({known_ids}) nor a pack file")
-    pack = load_pack_file(path)
-    return pack, Catalog([pack], base=catalog)
+    return load_pack_file(path), True
 
 
 def _is_file(path: Path) -> bool:

@@ -4,7 +4,8 @@ The index is built once per catalog and then only read. Every look-up is bounded
 holds: exact names come from a dictionary, autocomplete walks sorted names from a binary search and
 stops at its limit, and fuzzy matching (rapidfuzz) only ever sees the names that share a first or
 last pair of letters with what was typed, so a typo in the middle of a name is found and a miss
-costs no more than a hit.
+costs no more than a hit. rapidfuzz is imported where a fuzzy match is needed: an exact look-up (the
+CLI's `fact`, most of all) starts without it.
 """
 
 from __future__ import annotations
@@ -13,9 +14,6 @@ import bisect
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
 
 from bot.trivia.answers import normalise, typo_budget
 from bot.trivia.model import Entity, Fact, Pack
@@ -126,6 +124,9 @@ class FactIndex:
         entity_id = self._by_name.get(key)
         if entity_id is None and len(key) >= 4:
             # A typo leaves the first or the last two letters of a name of four or more intact.
+            from rapidfuzz import fuzz, process
+            from rapidfuzz.distance import OSA
+
             candidates = [*self._starts.near(key), *self._ends.near(key[::-1])]
             best = process.extractOne(key, candidates, scorer=fuzz.ratio, score_cutoff=FUZZY_MATCH_CUTOFF)
             budget = typo_budget(len(key.replace(" ", "")))
@@ -141,10 +142,14 @@ class FactIndex:
         key = normalise(name)
         if not key:
             return []
+        from rapidfuzz import fuzz
+
         # WRatio also weighs partial and reordered words ("katsu otomo san"), so it sees fewer names.
         return self._nearest(key, fuzz.WRatio, SUGGESTION_CANDIDATES, limit)
 
     def _nearest(self, key: str, scorer: Callable[..., float], candidates: int, limit: int) -> list[Entity]:
+        from rapidfuzz import process
+
         found: dict[str, Entity] = {}
         for candidate, _score, _ in process.extract(
             key, self._fuzzy_candidates(key, candidates), scorer=scorer, limit=limit * 3, score_cutoff=SUGGESTION_CUTOFF
@@ -181,6 +186,8 @@ class FactIndex:
                 if len(ordered) >= limit:
                     return list(ordered.values())
         if len(key) >= FUZZY_MIN_CHARS:
+            from rapidfuzz import fuzz
+
             for entity in self._nearest(key, fuzz.ratio, AUTOCOMPLETE_CANDIDATES, limit):
                 ordered.setdefault(entity.id, entity)
         return list(ordered.values())[:limit]

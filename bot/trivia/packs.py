@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +19,21 @@ import yaml
 from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq
 
+from bot.trivia.limits import DEFAULT_PACK_LIMITS
 from bot.trivia.model import Entity, Fact, HandWrittenQuestion, Pack, Source
+from bot.trivia.packfiles import BUILTIN_PACKS_DIR, pack_files  # noqa: F401 (BUILTIN_PACKS_DIR: where callers find it)
 from bot.trivia.relations import KINDS, RELATIONS, Relation
 
 # The C loader is several times faster; both are "safe" loaders that never build arbitrary objects.
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-MAX_FILE_BYTES = 512 * 1024
-MAX_SOURCE_CHARS = 200_000
+MAX_FILE_BYTES = DEFAULT_PACK_LIMITS.file_bytes
+MAX_SOURCE_CHARS = DEFAULT_PACK_LIMITS.source_chars
 MAX_DEPTH = 8
-MAX_NODES = 50_000
-MAX_ENTITIES = 500
-MAX_FACTS = 2_000
-MAX_QUESTIONS = 2_000  # as many as facts: an imported trivia list keeps every question
+MAX_NODES = DEFAULT_PACK_LIMITS.nodes
+MAX_ENTITIES = DEFAULT_PACK_LIMITS.entities
+MAX_FACTS = DEFAULT_PACK_LIMITS.facts
+MAX_QUESTIONS = DEFAULT_PACK_LIMITS.questions
 MAX_DISTRACTORS_PER_KIND = 100
 # Discord limits drive these: a prompt sits in an embed, a choice on a button (80), a quote in a field.
 MAX_TITLE = 100
@@ -1028,15 +1029,6 @@ def load_pack_file(path: Path) -> Pack:
     return parse_pack(text, str(path), base_dir=path.parent, path=str(path))
 
 
-def pack_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Expand folders into the pack files inside them, sorted so output is stable."""
-    for path in paths:
-        if path.is_dir():
-            yield from sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
-        else:
-            yield path
-
-
 @dataclass(frozen=True)
 class LoadResult:
     packs: tuple[Pack, ...]
@@ -1060,15 +1052,3 @@ def load_packs(paths: Iterable[Path]) -> LoadResult:
         owners[pack.id] = str(path)
         packs.append(pack)
     return LoadResult(tuple(packs), tuple(issues))
-
-
-def _builtin_packs_dir() -> Path:
-    # Installed (wheel, container) or editable, questions/ is the package data of ``bot.questions``
-    # (see setup.py); a bare checkout on PYTHONPATH, never installed, still finds it beside bot/.
-    try:
-        return Path(str(resources.files("bot.questions")))
-    except ModuleNotFoundError:
-        return Path(__file__).resolve().parents[2] / "questions"
-
-
-BUILTIN_PACKS_DIR = _builtin_packs_dir()

@@ -1,0 +1,25 @@
+"""How large a pack may be: the caps the validator enforces, as one value with the defaults in one place.
+
+A module of its own (no YAML, no rapidfuzz) so that settings, the JSON Schema generator and the docs
+read the defaults without loading the pack format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PackLimits:
+    """Caps on one pack. The defaults are what the built-in packs are checked with; a server's
+    settings (MAX_PACK_BYTES, ...) may change them for the packs it loads or is sent."""
+
+    file_bytes: int = 512 * 1024  # the pack file (YAML) itself
+    source_chars: int = 200_000  # the article text the quotes come from
+    nodes: int = 50_000  # YAML values (scalars, lists, mappings): bounds the work before any field is read
+    entities: int = 500
+    facts: int = 2_000
+    questions: int = 2_000  # as many as facts: an imported trivia list keeps every question
+
+
+DEFAULT_PACK_LIMITS = PackLimits()

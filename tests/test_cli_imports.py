@@ -1,0 +1,35 @@
+"""The CLI loads only what its command needs: importing it pulls in no Discord, database or YAML code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY = ("discord", "aiohttp", "aiosqlite", "trafilatura", "yaml", "rapidfuzz", "bot.trivia.generate")
+
+
+def _modules_after(code: str, cwd: Path | None = None) -> set[str]:
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=cwd)
+    output = run.stdout
+    return set(json.loads(output.splitlines()[-1]))
+
+
+def test_importing_the_cli_loads_no_heavy_module():
+    loaded = _modules_after("import bot.cli; bot.cli.build_parser()")
+    assert not loaded & set(HEAVY)
+
+
+def test_loading_settings_does_not_load_the_pack_format():
+    loaded = _modules_after("from bot.config import load_settings; load_settings({}, env_file=None)")
+    assert "bot.trivia.packs" not in loaded and "yaml" not in loaded
+
+
+def test_a_fact_look_up_with_a_warm_cache_loads_no_yaml(tmp_path: Path):
+    # The first run fills the pack cache (in the private data folder every test gets), the second reads it.
+    look_up = "from bot.cli import main; assert main(['fact', 'akira']) == 0"
+    assert "yaml" in _modules_after(look_up, cwd=tmp_path)  # tmp_path: no .env, so no python-dotenv either
+    loaded = _modules_after(look_up, cwd=tmp_path)
+    assert not loaded & {"yaml", "bot.trivia.packs", "rapidfuzz", "logging", "dotenv"}

@@ -1,0 +1,72 @@
+"""The pack folders cached on disk: reused while nothing changed, rebuilt when a pack or its article did."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot import packcache
+from bot.packcache import load_folders
+from bot.trivia import packs as pack_format
+from tests.packs_for_tests import TINY_PACK, TINY_SOURCE
+
+
+def _count_loads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    real = pack_format.load_packs
+
+    def counting(paths):
+        calls.append(1)
+        return real(paths)
+
+    monkeypatch.setattr(pack_format, "load_packs", counting)
+    return calls
+
+
+def _tiny_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "packs"
+    folder.mkdir(exist_ok=True)
+    (folder / "tiny.yaml").write_text(TINY_PACK, encoding="utf-8")
+    (folder / "article.txt").write_text(TINY_SOURCE, encoding="utf-8")
+    return folder
+
+
+def test_an_unchanged_folder_loads_from_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    folder, cache = _tiny_folder(tmp_path), tmp_path / "cache"
+    loads = _count_loads(monkeypatch)
+    first = load_folders([folder], cache)
+    second = load_folders([folder], cache)
+    assert [pack.id for pack in first.packs] == ["tiny"] and first.problems == ()
+    assert second == first
+    assert len(loads) == 1
+
+
+def test_an_edited_pack_is_loaded_again(tmp_path: Path):
+    folder, cache = _tiny_folder(tmp_path), tmp_path / "cache"
+    load_folders([folder], cache)
+    (folder / "tiny.yaml").write_text(TINY_PACK.replace("title: Tiny", "title: Tinier"), encoding="utf-8")
+    assert load_folders([folder], cache).packs[0].title == "Tinier"
+
+
+def test_an_edited_article_is_checked_again(tmp_path: Path):
+    folder, cache = _tiny_folder(tmp_path), tmp_path / "cache"
+    assert len(load_folders([folder], cache).packs) == 1
+    (folder / "article.txt").write_text(TINY_SOURCE.replace("classic 1988", "classic 1989"), encoding="utf-8")
+    reloaded = load_folders([folder], cache)
+    assert reloaded.packs == () and "facts[0].quote" in reloaded.problems[0]
+
+
+def test_a_folder_with_problems_is_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    folder, cache = _tiny_folder(tmp_path), tmp_path / "cache"
+    (folder / "broken.yaml").write_text("id: [broken\n", encoding="utf-8")
+    loads = _count_loads(monkeypatch)
+    assert load_folders([folder], cache).problems
+    assert load_folders([folder], cache).problems
+    assert len(loads) == 2
+
+
+def test_a_new_code_version_is_a_new_key(monkeypatch: pytest.MonkeyPatch):
+    key = packcache.digest("folders", b"same")
+    monkeypatch.setattr(packcache, "CODE_VERSION", "another")
+    assert packcache.digest("folders", b"same") != key
