@@ -1,7 +1,7 @@
 """The one entry point: `crate-digger` (or `python -m bot`).
 
 Subcommands: run, sync, commands (Discord); play (terminal game); packs check/list/show; fact; facts draft;
-db check/backup.
+db check/backup; health (a service manager's probe).
 Every error a user can cause ends in one clear line and a non-zero exit, never a traceback.
 """
 
@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backup.add_argument("path", type=Path, metavar="PATH", help="file to write the copy to")
     backup.add_argument("--force", action="store_true", help="replace PATH if it already exists")
+    commands.add_parser(
+        "health", help="exit 0 if the database is readable and Crate Digger's, 1 if not (for HEALTHCHECK)"
+    )
     return parser
 
 
@@ -145,6 +148,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return backup_database(settings, args.path, replace=args.force)
     if args.command == "play":
         return play(settings, args)
+    if args.command == "health":
+        return check_health(settings)
     from bot import launcher
 
     if args.command == "run":
@@ -190,6 +195,12 @@ def backup_database(settings: Settings, path: Path, *, replace: bool) -> int:
         f"schema version {report.schema_version}, integrity ok, {report.seconds:.2f} s"
     )
     return EXIT_OK
+def check_health(settings: Settings) -> int:
+    from bot.storage.health import sqlite_health
+
+    health = sqlite_health(settings.database_path)
+    print(f"{'ok' if health.ok else 'unhealthy'}: {health.detail}", file=sys.stdout if health.ok else sys.stderr)
+    return EXIT_OK if health.ok else EXIT_INVALID
 
 
 def _catalog(settings: Settings) -> Catalog:

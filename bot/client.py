@@ -99,11 +99,13 @@ class CrateDigger(commands.Bot):
 
     async def add_commands(self) -> None:
         """Add every cog; also used without a connection to print the command payload."""
+        from bot.cogs.daily import DailyCog
         from bot.cogs.facts import FactsCog
         from bot.cogs.packs import PacksCog
         from bot.cogs.trivia import TriviaCog
 
         await self.add_cog(TriviaCog(self))
+        await self.add_cog(DailyCog(self))  # after TriviaCog: its commands join the /trivia group
         await self.add_cog(FactsCog(self))
         await self.add_cog(PacksCog(self))
 

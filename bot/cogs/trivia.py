@@ -32,6 +32,8 @@ from bot.cogs.render import (
 from bot.cogs.reports import report_view
 from bot.text import plural
 from bot.trivia.catalog import pick_questions, starts_over
+from bot.trivia.daily import utc_day
+from bot.trivia.daily_session import daily_streak_today
 from bot.trivia.game import (
     AnswerLocked,
     AnswerMode,
@@ -470,9 +472,12 @@ class TriviaCommands(app_commands.Group, name="trivia", description="Trivia abou
         assert interaction.guild_id is not None
         target = member or interaction.user
         stats = await self.cog.bot.store.player_stats(interaction.guild_id, target.id)
+        today = utc_day(self.cog.bot.wall_clock())
+        daily, best_daily = await daily_streak_today(self.cog.bot.store, interaction.guild_id, target.id, today)
         if stats is None:
+            played = f" Daily streak {daily} (best {best_daily})." if best_daily else ""
             await interaction.response.send_message(
-                clip(f"{target.display_name} hasn't played here yet.", MESSAGE_CONTENT), ephemeral=True
+                clip(f"{target.display_name} hasn't played a game here yet.{played}", MESSAGE_CONTENT), ephemeral=True
             )
             return
         embed = discord.Embed(title=clip(f"Stats for {stats.display_name}", 256), colour=COLOUR)
@@ -484,6 +489,8 @@ class TriviaCommands(app_commands.Group, name="trivia", description="Trivia abou
             ("Wins", stats.wins),
             ("Streak", stats.current_streak),
             ("Best streak", stats.best_streak),
+            ("Daily streak", daily),
+            ("Best daily streak", best_daily),
         ):
             embed.add_field(name=name, value=str(value))
         await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
