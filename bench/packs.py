@@ -4,8 +4,8 @@ Run with ``python bench/packs.py`` (about a minute). Four figures:
 
 - one pack of 10,000 facts and 10,000 hand-written questions (2,500 entities, quotes checked against a
   ~600 KB article), loaded through ``parse_pack`` (YAML, validation, quote checks), then generated;
-  such a pack is far past the format's caps, so the benchmark raises them (module constants
-  ``MAX_FILE_BYTES``, ``MAX_FACTS``... in ``bot/trivia/packs.py``) for the run, as a setting would;
+  such a pack is far past the default caps, so the benchmark raises them (a ``PackLimits``, as the
+  settings ``MAX_PACK_BYTES``, ``MAX_FACTS_PER_PACK``... would);
 - generation alone for one pack of 20,000 facts;
 - generation for a catalog of 100,000 entities (200 packs of 500, 3 facts an entity);
 - a scaling line for catalogs of 1k / 10k / 100k entities.
@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.synthetic import build_packs, pack_yaml  # noqa: E402
 from bot.trivia import packs as pack_format  # noqa: E402
 from bot.trivia.generate import distractor_names, generate_catalog, generate_questions  # noqa: E402
+from bot.trivia.limits import PackLimits  # noqa: E402
 from bot.trivia.model import Pack  # noqa: E402
 
 FACTS = 10_000
@@ -67,14 +68,16 @@ def big_pack_yaml() -> str:
     return "\n".join(lines) + "\n"
 
 
-def raise_caps(text: str) -> None:
-    """The benchmark pack is far past the format's caps; lift them for this process only."""
-    pack_format.MAX_FILE_BYTES = len(text.encode()) + 1
-    pack_format.MAX_SOURCE_CHARS = 10_000_000
-    pack_format.MAX_NODES = 10_000_000
-    pack_format.MAX_ENTITIES = 1_000_000
-    pack_format.MAX_FACTS = 1_000_000
-    pack_format.MAX_QUESTIONS = 1_000_000
+def raised_caps(text: str) -> PackLimits:
+    """The benchmark pack is far past the default caps; lifted, as the settings (MAX_PACK_BYTES...) would."""
+    return PackLimits(
+        file_bytes=len(text.encode()) + 1,
+        source_chars=10_000_000,
+        nodes=10_000_000,
+        entities=1_000_000,
+        facts=1_000_000,
+        questions=1_000_000,
+    )
 
 
 def catalog_generation(entities: int) -> tuple[float, int]:
@@ -87,10 +90,10 @@ def catalog_generation(entities: int) -> tuple[float, int]:
 
 def main() -> None:
     text = big_pack_yaml()
-    raise_caps(text)
+    limits = raised_caps(text)
     gc.collect()
     with Timer() as load:
-        pack: Pack = pack_format.parse_pack(text, "big.yaml")
+        pack: Pack = pack_format.parse_pack(text, "big.yaml", limits=limits)
     with Timer() as generate:
         questions = generate_questions(pack)
     question_count = len(questions)

@@ -132,7 +132,7 @@ def _silence_stdout() -> None:
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "packs":
         if args.packs_command == "check":
-            return check_packs(args.paths)
+            return check_packs(args.paths, settings)
         if args.packs_command == "list":
             return list_packs(settings)
         if args.packs_command == "import":
@@ -206,19 +206,19 @@ def check_health(settings: Settings) -> int:
 def _catalog(settings: Settings) -> Catalog:
     from bot.trivia.catalog import Catalog
 
-    catalog, result = Catalog.from_folders(settings.pack_folders)
+    catalog, result = Catalog.from_folders(settings.pack_folders, settings.pack_limits)
     for issue in result.issues:
         print(f"warning: skipped a pack: {issue}", file=sys.stderr)
     return catalog
 
 
-def _chosen_pack(catalog: Catalog, pack_ref: str) -> tuple[Pack, Catalog] | None:
+def _chosen_pack(catalog: Catalog, pack_ref: str, settings: Settings) -> tuple[Pack, Catalog] | None:
     """The pack ``--pack`` names (an id or a file), or None after saying why there is none."""
     from bot.trivia.catalog import UnknownPack, resolve_pack
     from bot.trivia.packs import PackError
 
     try:
-        return resolve_pack(catalog, pack_ref)
+        return resolve_pack(catalog, pack_ref, settings.pack_limits)
     except UnknownPack as error:
         print(f"crate-digger: {error}", file=sys.stderr)
     except PackError as error:
@@ -247,7 +247,7 @@ def play(settings: Settings, args: argparse.Namespace) -> int:
             return EXIT_USAGE
         return play_daily_in_terminal(settings, args, catalog)
     if args.pack:
-        chosen = _chosen_pack(catalog, args.pack)
+        chosen = _chosen_pack(catalog, args.pack, settings)
         if chosen is None:
             return EXIT_INVALID
     elif catalog.packs():
@@ -260,13 +260,14 @@ def play(settings: Settings, args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- packs
 
 
-def check_packs(paths: Sequence[Path]) -> int:
+def check_packs(paths: Sequence[Path], settings: Settings) -> int:
+    """Checked with this bot's size caps (settings MAX_PACK_BYTES, ...), as an upload to it would be."""
     from bot.trivia.packs import load_packs
 
     missing = [path for path in paths if not path.exists()]
     for path in missing:
         print(f"{path}:1: (file): no such file or folder", file=sys.stdout)
-    result = load_packs(path for path in paths if path.exists())
+    result = load_packs((path for path in paths if path.exists()), settings.pack_limits)
     for issue in result.issues:
         print(issue)
     if result.issues or missing:
@@ -346,7 +347,7 @@ def list_packs(settings: Settings) -> int:
 def show_pack(settings: Settings, pack_ref: str, as_json: bool) -> int:
     import json
 
-    chosen = _chosen_pack(_catalog(settings), pack_ref)
+    chosen = _chosen_pack(_catalog(settings), pack_ref, settings)
     if chosen is None:
         return EXIT_INVALID
     pack, catalog = chosen
@@ -373,7 +374,7 @@ def draft_facts(settings: Settings, source: str, output: Path, pack_id: str | No
     from bot.authoring.draft import draft_pack, render_draft
     from bot.authoring.fetch import FetchError, FetchLimits, fetch_page
     from bot.authoring.text import ArticleError, article_from_file, article_from_html, article_from_text, looks_like_url
-    from bot.trivia.packs import ID_PATTERN, MAX_SOURCE_CHARS
+    from bot.trivia.packs import ID_PATTERN
 
     if pack_id is not None and not ID_PATTERN.match(pack_id):
         print(
@@ -399,10 +400,10 @@ def draft_facts(settings: Settings, source: str, output: Path, pack_id: str | No
     except (FetchError, ArticleError) as error:
         print(f"crate-digger: {error}", file=sys.stderr)
         return EXIT_INVALID
-    if len(article.text) > MAX_SOURCE_CHARS:
+    most_chars = settings.pack_limits.source_chars  # the setting MAX_ARTICLE_CHARS
+    if len(article.text) > most_chars:
         print(
-            f"crate-digger: the article is {len(article.text)} characters; a pack's source holds at most "
-            f"{MAX_SOURCE_CHARS}",
+            f"crate-digger: the article is {len(article.text)} characters; a pack's source holds at most {most_chars}",
             file=sys.stderr,
         )
         return EXIT_INVALID
@@ -489,7 +490,7 @@ def look_up_fact(settings: Settings, name: str, as_json: bool, pack_ref: str | N
     from bot.trivia.facts import FactIndex
 
     # Cached: an unchanged set of packs loads without the YAML loader and validation.
-    loaded = load_folders(settings.pack_folders, settings.pack_cache_dir)
+    loaded = load_folders(settings.pack_folders, settings.pack_cache_dir, settings.pack_limits)
     for problem in loaded.problems:
         print(f"warning: skipped a pack: {problem}", file=sys.stderr)
     packs = sorted(loaded.packs, key=lambda pack: pack.id)  # the order a Catalog lists them in
@@ -498,7 +499,7 @@ def look_up_fact(settings: Settings, name: str, as_json: bool, pack_ref: str | N
         from bot.trivia.packs import PackError
 
         try:
-            pack, from_file = find_pack(packs, pack_ref)
+            pack, from_file = find_pack(packs, pack_ref, settings.pack_limits)
         except UnknownPack as error:
             print(f"crate-digger: {error}", file=sys.stderr)
             return EXIT_INVALID

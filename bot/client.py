@@ -18,7 +18,7 @@ from discord.ext import commands
 from bot.authoring.fetch import FetchLimits
 from bot.config import DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_SECONDS
 from bot.library import PackLibrary
-from bot.packwork import PackLimits, PackWorker, PackWorkTimeout
+from bot.packwork import PackWorker, PackWorkTimeout, ServerLimits
 from bot.storage.base import Store
 from bot.trivia.catalog import Catalog
 
@@ -52,7 +52,7 @@ class CrateDigger(commands.Bot):
         wall_clock: Callable[[], float] = time.time,
         fetch_limits: FetchLimits | None = None,
         pack_worker: PackWorker | None = None,
-        pack_limits: PackLimits | None = None,
+        pack_limits: ServerLimits | None = None,
         pack_cache_dir: Path | None = None,
     ):
         super().__init__(

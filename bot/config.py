@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from bot.storage.urls import POSTGRES_SCHEMES, is_postgres_url, redact_url
-from bot.trivia.limits import DEFAULT_PACK_LIMITS
+from bot.trivia.limits import DEFAULT_PACK_LIMITS, PackLimits
 from bot.trivia.packfiles import BUILTIN_PACKS_DIR
 
 MAX_FACTS = DEFAULT_PACK_LIMITS.facts
@@ -60,6 +60,13 @@ class Settings:
     max_facts_per_pack: int = MAX_FACTS
     pack_work_timeout_seconds: float = DEFAULT_PACK_WORK_TIMEOUT_SECONDS
     pack_workers: int = DEFAULT_PACK_WORKERS
+    # The size caps for packs this bot is sent or asked to check (the facts cap is max_facts_per_pack);
+    # the built-in packs are always checked with the defaults.
+    max_pack_bytes: int = DEFAULT_PACK_LIMITS.file_bytes
+    max_article_chars: int = DEFAULT_PACK_LIMITS.source_chars
+    max_yaml_nodes: int = DEFAULT_PACK_LIMITS.nodes
+    max_entities_per_pack: int = DEFAULT_PACK_LIMITS.entities
+    max_questions_per_pack: int = DEFAULT_PACK_LIMITS.questions
 
     def __repr__(self) -> str:
         shown = []
@@ -70,6 +77,17 @@ class Settings:
         return f"{type(self).__name__}({', '.join(shown)})"
 
     __str__ = __repr__
+
+    @property
+    def pack_limits(self) -> PackLimits:
+        return PackLimits(
+            file_bytes=self.max_pack_bytes,
+            source_chars=self.max_article_chars,
+            nodes=self.max_yaml_nodes,
+            entities=self.max_entities_per_pack,
+            facts=self.max_facts_per_pack,
+            questions=self.max_questions_per_pack,
+        )
 
     @property
     def pack_cache_dir(self) -> Path:
@@ -110,7 +128,12 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         fetch_timeout_seconds=_positive_number(environ, "FETCH_TIMEOUT_SECONDS", DEFAULT_FETCH_TIMEOUT_SECONDS),
         fetch_refuse_private_addresses=_flag(environ, "FETCH_REFUSE_PRIVATE_ADDRESSES", default=True),
         max_packs_per_server=_positive_int(environ, "MAX_PACKS_PER_SERVER", DEFAULT_MAX_PACKS_PER_SERVER),
-        max_facts_per_pack=_bounded_int(environ, "MAX_FACTS_PER_PACK", MAX_FACTS, 1, MAX_FACTS),
+        max_facts_per_pack=_positive_int(environ, "MAX_FACTS_PER_PACK", MAX_FACTS),
+        max_pack_bytes=_positive_int(environ, "MAX_PACK_BYTES", DEFAULT_PACK_LIMITS.file_bytes),
+        max_article_chars=_positive_int(environ, "MAX_ARTICLE_CHARS", DEFAULT_PACK_LIMITS.source_chars),
+        max_yaml_nodes=_positive_int(environ, "MAX_YAML_NODES", DEFAULT_PACK_LIMITS.nodes),
+        max_entities_per_pack=_positive_int(environ, "MAX_ENTITIES_PER_PACK", DEFAULT_PACK_LIMITS.entities),
+        max_questions_per_pack=_positive_int(environ, "MAX_QUESTIONS_PER_PACK", DEFAULT_PACK_LIMITS.questions),
         pack_work_timeout_seconds=_positive_number(
             environ, "PACK_WORK_TIMEOUT_SECONDS", DEFAULT_PACK_WORK_TIMEOUT_SECONDS
         ),

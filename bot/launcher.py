@@ -19,7 +19,7 @@ import discord
 from bot.authoring.fetch import FetchLimits
 from bot.client import CrateDigger
 from bot.config import ConfigError, Settings, log_level_number
-from bot.packwork import PackLimits, PackWorker
+from bot.packwork import PackWorker, ServerLimits
 from bot.storage import store_for
 from bot.trivia.catalog import Catalog
 
@@ -41,7 +41,7 @@ def _setup_logging(settings: Settings) -> None:
 
 
 def build_bot(settings: Settings, *, sync_on_start: bool = True) -> CrateDigger:
-    catalog, result = Catalog.from_folders(settings.pack_folders)
+    catalog, result = Catalog.from_folders(settings.pack_folders, settings.pack_limits)
     for issue in result.issues:
         log.warning("skipped a pack: %s", issue)
     return CrateDigger(
@@ -52,7 +52,7 @@ def build_bot(settings: Settings, *, sync_on_start: bool = True) -> CrateDigger:
         sync_on_start=sync_on_start,
         fetch_limits=FetchLimits.from_settings(settings),
         pack_worker=PackWorker(processes=settings.pack_workers, timeout=settings.pack_work_timeout_seconds),
-        pack_limits=PackLimits(settings.max_packs_per_server, settings.max_facts_per_pack),
+        pack_limits=ServerLimits(settings.max_packs_per_server, settings.max_facts_per_pack, settings.pack_limits),
         pack_cache_dir=settings.pack_cache_dir,
     )
 

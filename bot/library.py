@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Re-exported: the import step runs in the pack worker now, where these live.
-from bot.packwork import IMPORTED_FORMATS, PackLimits, PackText, PackWorker, job_for, pack_text_from_upload  # noqa: F401
+from bot.packwork import IMPORTED_FORMATS, PackText, PackWorker, ServerLimits, job_for, pack_text_from_upload  # noqa: F401
 from bot.storage.base import Store
 from bot.trivia.catalog import Catalog
 from bot.trivia.model import Pack
@@ -43,7 +43,7 @@ class PackLibrary:
         clock: Callable[[], float] = time.time,
         *,
         worker: PackWorker | None = None,
-        limits: PackLimits | None = None,
+        limits: ServerLimits | None = None,
         cache_dir: Path | None = None,
     ):
         self._store = store
@@ -51,7 +51,7 @@ class PackLibrary:
         self._clock = clock
         # Without a worker of its own (tests, the CLI) the work runs in a thread.
         self._worker = worker or PackWorker(processes=0)
-        self._limits = limits or PackLimits()
+        self._limits = limits or ServerLimits()
         self._cache_dir = cache_dir
         self._catalogs: dict[int, Catalog] = {}
         self._building: dict[int, asyncio.Lock] = {}
@@ -62,7 +62,7 @@ class PackLibrary:
         return self._builtin
 
     @property
-    def limits(self) -> PackLimits:
+    def limits(self) -> ServerLimits:
         return self._limits
 
     def close(self) -> None:
@@ -130,7 +130,7 @@ class PackLibrary:
 
     async def validate_upload(self, raw: bytes, file_name: str) -> Pack:
         """Check an uploaded file without saving it; raises PackError with every problem."""
-        upload = PackText(file_name, decode_pack_bytes(raw, file_name))
+        upload = PackText(file_name, decode_pack_bytes(raw, file_name, self._limits.pack))
         compiled = await self._worker.run(self._job([], upload, generate=False))
         if compiled.upload_error is not None:
             raise compiled.upload_error
@@ -139,7 +139,7 @@ class PackLibrary:
 
     async def add(self, guild_id: int, raw: bytes, file_name: str, uploaded_by: int) -> UploadResult:
         """Validate first, then replace atomically: a bad upload leaves the old version in place."""
-        upload = PackText(file_name, decode_pack_bytes(raw, file_name))
+        upload = PackText(file_name, decode_pack_bytes(raw, file_name, self._limits.pack))
         async with self._building.setdefault(guild_id, asyncio.Lock()):
             stored = await self._stored_texts(guild_id)
             compiled = await self._worker.run(self._job(stored, upload))

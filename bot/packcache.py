@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.trivia.limits import DEFAULT_PACK_LIMITS, PackLimits
 from bot.trivia.model import Pack
 from bot.trivia.packfiles import pack_files
 
@@ -94,12 +95,14 @@ class LoadedFolders:
     articles: tuple[tuple[str, str], ...] = ()
 
 
-def load_folders(folders: Sequence[Path], cache_dir: Path | None) -> LoadedFolders:
+def load_folders(
+    folders: Sequence[Path], cache_dir: Path | None, limits: PackLimits = DEFAULT_PACK_LIMITS
+) -> LoadedFolders:
     """Every pack in these folders (see ``load_packs``); from the cache when no file has changed."""
     existing = [folder for folder in folders if folder.exists()]
     files = list(pack_files(existing))
     try:
-        key = digest("folders", *(str(folder) for folder in existing), *_contents(files))
+        key = digest("folders", repr(limits), *(str(folder) for folder in existing), *_contents(files))
     except OSError:  # a file vanished or is unreadable: load_packs reports it properly
         key = None
     cache = PackCache(cache_dir) if cache_dir is not None and key is not None else None
@@ -108,7 +111,7 @@ def load_folders(folders: Sequence[Path], cache_dir: Path | None) -> LoadedFolde
         return cached
     from bot.trivia.packs import load_packs  # the YAML loader and validator, only on a miss
 
-    result = load_packs(existing)
+    result = load_packs(existing, limits)
     articles = tuple(
         (str(path), _file_hash(path))
         for path in (_article_path(pack) for pack in result.packs)

@@ -27,6 +27,7 @@ from pathlib import Path
 from bot.authoring.imports import detect_format, import_trivia, pack_id_from_file
 from bot.packcache import PackCache, digest
 from bot.trivia.generate import DistractorName, distractor_names, generate_catalog
+from bot.trivia.limits import DEFAULT_PACK_LIMITS, PackLimits
 from bot.trivia.model import Pack, Question
 from bot.trivia.packs import PackError, PackIssue, parse_pack
 
@@ -46,11 +47,13 @@ class PackText:
 
 
 @dataclass(frozen=True)
-class PackLimits:
-    """Bounds on what one server may hold; the settings MAX_PACKS_PER_SERVER and MAX_FACTS_PER_PACK."""
+class ServerLimits:
+    """Bounds on what one server may hold; the settings MAX_PACKS_PER_SERVER and MAX_FACTS_PER_PACK, and
+    the size caps its packs are validated with (MAX_PACK_BYTES, ...)."""
 
     packs_per_server: int = 25
     facts_per_pack: int = 2_000
+    pack: PackLimits = DEFAULT_PACK_LIMITS
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ class CompileJob:
     stored: tuple[PackText, ...]
     lent: tuple[DistractorName, ...]  # the built-in packs' entity names, offered as wrong options
     builtin_ids: frozenset[str]
-    limits: PackLimits
+    limits: ServerLimits
     cache_dir: str | None
     upload: PackText | None = None  # a new pack: parsed first, replaces a stored pack with its id
     generate: bool = True
@@ -142,7 +145,7 @@ def _parse(text: PackText, cache: PackCache | None, job: CompileJob, imported: b
     key = digest("pack", text.file_name, text.text)
     pack = cache.load(key) if cache else None
     if pack is None:
-        pack = parse_pack(text.text, text.file_name, base_dir=None)
+        pack = parse_pack(text.text, text.file_name, base_dir=None, limits=job.limits.pack)
         if cache:
             cache.store(key, pack)
     if pack.id in job.builtin_ids:
@@ -227,7 +230,7 @@ class PackWorker:
 def job_for(
     stored: Sequence[PackText],
     builtin: Sequence[Pack],
-    limits: PackLimits,
+    limits: ServerLimits,
     cache_dir: Path | None,
     upload: PackText | None = None,
     generate: bool = True,

@@ -526,3 +526,14 @@ def test_packs_show_and_play_show_the_attribution(capsys, monkeypatch, tmp_path:
     code, stdout, err = play_piped(capsys, monkeypatch, tmp_path, "--pack", str(out))
     assert code == 0, err
     assert stdout.count("Questions from the Open Trivia Database (opentdb.com), licensed CC BY-SA 4.0") >= 1
+
+
+def test_packs_check_uses_the_configured_size_caps_but_the_built_in_packs_the_defaults(capsys, monkeypatch, tmp_path):
+    copy = tmp_path / "mine"
+    shutil.copytree(BUILTIN_PACKS_DIR, copy)
+    monkeypatch.setenv("MAX_ENTITIES_PER_PACK", "1")
+    code, out, _ = run(capsys, "packs", "check", str(copy / SEED.name))
+    assert code == 1 and "entities" in out
+    assert run(capsys, "packs", "check", str(SEED))[0] == 0
+    monkeypatch.delenv("MAX_ENTITIES_PER_PACK")
+    assert run(capsys, "packs", "check", str(copy / SEED.name))[0] == 0

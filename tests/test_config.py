@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, default_database_path, load_settings
+from bot.trivia.limits import DEFAULT_PACK_LIMITS, PackLimits
 from bot.trivia.packs import BUILTIN_PACKS_DIR
 
 
@@ -157,7 +158,7 @@ def test_pack_work_settings():
     )
     assert (chosen.max_packs_per_server, chosen.max_facts_per_pack) == (5, 300)
     assert (chosen.pack_work_timeout_seconds, chosen.pack_workers) == (9.0, 0)
-    for variable, value in (("MAX_FACTS_PER_PACK", "2001"), ("MAX_FACTS_PER_PACK", "0"), ("PACK_WORKERS", "lots")):
+    for variable, value in (("MAX_FACTS_PER_PACK", "0"), ("PACK_WORKERS", "lots")):
         with pytest.raises(ConfigError, match=variable):
             load_settings({variable: value})
 
@@ -180,3 +181,34 @@ def test_packs_dir_that_does_not_exist_names_the_variable(tmp_path):
 def test_packs_dir_with_an_unknown_users_home_is_a_setting_error_not_a_crash():
     with pytest.raises(ConfigError, match=r"^PACKS_DIR lists .* entry 1 of 1 .* does not exist"):
         load_settings({"PACKS_DIR": "~no-such-user-crate-digger/packs"}, env_file=None)
+
+
+def test_pack_size_caps_default_to_the_pack_format_and_can_be_set():
+    assert load_settings({}).pack_limits == DEFAULT_PACK_LIMITS
+    chosen = load_settings(
+        {
+            "MAX_PACK_BYTES": "1048576",
+            "MAX_ARTICLE_CHARS": "400000",
+            "MAX_YAML_NODES": "90000",
+            "MAX_ENTITIES_PER_PACK": "40",
+            "MAX_FACTS_PER_PACK": "5000",  # above the default: a cap, no longer a ceiling under it
+            "MAX_QUESTIONS_PER_PACK": "30",
+        }
+    )
+    assert chosen.pack_limits == PackLimits(
+        file_bytes=1_048_576, source_chars=400_000, nodes=90_000, entities=40, facts=5_000, questions=30
+    )
+
+
+@pytest.mark.parametrize(
+    "variable",
+    ["MAX_PACK_BYTES", "MAX_ARTICLE_CHARS", "MAX_YAML_NODES", "MAX_ENTITIES_PER_PACK", "MAX_QUESTIONS_PER_PACK"],
+)
+@pytest.mark.parametrize("value", ["0", "-3", "lots", "1e6"])
+def test_a_bad_pack_size_cap_is_one_line_that_does_not_echo_the_value(variable, value):
+    with pytest.raises(ConfigError) as raised:
+        load_settings({variable: value})
+    message = str(raised.value)
+    assert message.startswith(f"{variable} must be a whole number above 0") and "\n" not in message
+    plural = "s" if len(value) != 1 else ""
+    assert message.endswith(f"the value set ({len(value)} character{plural}) is not")  # described, never quoted

@@ -49,3 +49,15 @@ def test_the_worked_examples_quotes_are_the_seed_packs() -> None:
         if quote.startswith("'"):
             quote = quote[1:-1].replace("''", "'")
         assert quote in quotes, quote
+
+
+def test_the_guides_size_caps_are_the_defaults() -> None:
+    from dataclasses import fields
+
+    from bot.trivia.limits import PackLimits
+    from bot.trivia.pack_schema import LIMIT_SETTINGS, limits_table
+
+    assert list(LIMIT_SETTINGS) == [field.name for field in fields(PackLimits)]
+    assert between("limits") == limits_table(), (
+        "regenerate: python -c 'from bot.trivia.pack_schema import *; print(limits_table())'"
+    )

@@ -6,7 +6,7 @@ import pytest
 from bot import packwork
 from bot.authoring.imports import OPENTDB_ATTRIBUTION
 from bot.library import PackLibrary
-from bot.packwork import PackLimits, PackText, PackWorker, PackWorkTimeout, job_for
+from bot.packwork import PackText, PackWorker, PackWorkTimeout, ServerLimits, job_for
 from bot.storage.sqlite import SqliteStore
 from bot.trivia.catalog import Catalog
 from bot.trivia.packs import BUILTIN_PACKS_DIR, PackError, parse_pack
@@ -82,7 +82,7 @@ async def _library(tmp_path, **options) -> tuple[SqliteStore, PackLibrary]:
 
 @pytest.mark.reliability
 async def test_a_server_holds_at_most_its_limit_of_packs_but_may_replace_one(tmp_path):
-    store, library = await _library(tmp_path, limits=PackLimits(packs_per_server=2))
+    store, library = await _library(tmp_path, limits=ServerLimits(packs_per_server=2))
     await library.add(GUILD, _renamed("one"), "one.yaml", uploaded_by=7)
     await library.add(GUILD, _renamed("two"), "two.yaml", uploaded_by=7)
     with pytest.raises(PackError, match="already has 2 packs.*MAX_PACKS_PER_SERVER"):
@@ -95,13 +95,30 @@ async def test_a_server_holds_at_most_its_limit_of_packs_but_may_replace_one(tmp
 
 @pytest.mark.reliability
 async def test_a_pack_with_more_facts_than_allowed_is_refused_and_nothing_is_saved(tmp_path):
-    store, library = await _library(tmp_path, limits=PackLimits(facts_per_pack=2))
+    store, library = await _library(tmp_path, limits=ServerLimits(facts_per_pack=2))
     with pytest.raises(PackError, match="has 3 facts; this bot allows 2 per pack"):
         await library.add(GUILD, _renamed("amen-break"), "amen.yaml", uploaded_by=7)
     with pytest.raises(PackError, match="MAX_FACTS_PER_PACK"):
         await library.validate_upload(_renamed("amen-break"), "amen.yaml")
     assert await library.uploaded_ids(GUILD) == set()
     await store.close()
+
+
+@pytest.mark.reliability
+async def test_uploads_are_checked_with_the_server_s_size_caps(tmp_path):
+    from bot.trivia.limits import PackLimits
+
+    store, library = await _library(tmp_path, limits=ServerLimits(pack=PackLimits(entities=1)))
+    with pytest.raises(PackError, match="entities"):
+        await library.add(GUILD, _renamed("amen-break"), "amen.yaml", uploaded_by=7)
+    small = ServerLimits(pack=PackLimits(file_bytes=64))
+    (tmp_path / "tiny").mkdir()
+    tiny_store, tiny_library = await _library(tmp_path / "tiny", limits=small)
+    with pytest.raises(PackError, match="larger than 0 KiB"):
+        await tiny_library.validate_upload(_renamed("amen-break"), "amen.yaml")
+    assert await library.uploaded_ids(GUILD) == set()
+    await store.close()
+    await tiny_store.close()
 
 
 async def test_compiled_packs_are_cached_across_restarts(tmp_path, monkeypatch):
@@ -144,7 +161,7 @@ async def test_the_process_pool_compiles_and_a_slow_job_times_out_with_a_clear_m
     builtin, _ = Catalog.from_folder(BUILTIN_PACKS_DIR)
     worker = PackWorker(processes=1, timeout=30)
     try:
-        job = job_for([], builtin.packs(), PackLimits(), None, PackText("amen.yaml", uploaded_pack_yaml()))
+        job = job_for([], builtin.packs(), ServerLimits(), None, PackText("amen.yaml", uploaded_pack_yaml()))
         compiled = await worker.run(job)
         assert compiled.upload is not None and compiled.upload.id == "amen-break"
         assert len(compiled.questions["amen-break"]) >= 3

@@ -16,9 +16,9 @@ def _count_loads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = pack_format.load_packs
 
-    def counting(paths):
+    def counting(paths, limits):
         calls.append(1)
-        return real(paths)
+        return real(paths, limits)
 
     monkeypatch.setattr(pack_format, "load_packs", counting)
     return calls

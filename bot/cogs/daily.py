@@ -160,6 +160,9 @@ class DailyCog(commands.Cog):
 
     async def show(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
+        # Acknowledge first: a server's uploaded packs may need compiling before its question is known,
+        # and Discord forgets an interaction that is not acknowledged within 3 seconds.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         today = utc_day(self.bot.wall_clock())
         questions = await self._questions(interaction.guild_id)
         store = self.bot.store

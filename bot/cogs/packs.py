@@ -33,7 +33,7 @@ from bot.cogs.permissions import MODERATOR_PERMISSION, is_moderator
 from bot.cogs.render import COLOUR, EMBED_DESCRIPTION, MESSAGE_CONTENT, NO_MENTIONS, clip
 from bot.cogs.reports import show_reports
 from bot.packwork import PackWorkTimeout
-from bot.trivia.packs import ID_PATTERN, MAX_FILE_BYTES, MAX_SOURCE_CHARS, PackError
+from bot.trivia.packs import ID_PATTERN, PackError
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +78,10 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
                 ephemeral=True,
             )
             return None
-        if file.size > MAX_FILE_BYTES:
+        most_bytes = self.bot.library.limits.pack.file_bytes  # the setting MAX_PACK_BYTES
+        if file.size > most_bytes:
             await interaction.followup.send(
-                f"That file is {file.size // 1024} KiB; packs are limited to {MAX_FILE_BYTES // 1024} KiB.",
+                f"That file is {file.size // 1024} KiB; packs are limited to {most_bytes // 1024} KiB.",
                 ephemeral=True,
             )
             return None
@@ -182,9 +183,10 @@ class PackCommands(app_commands.Group, name="pack", description="Manage this ser
             reader = article_from_html if page.is_html else article_from_text
             article = await asyncio.wait_for(asyncio.to_thread(reader, page.text()), DRAFT_SECONDS)
             source_url = page.url
-        if len(article.text) > MAX_SOURCE_CHARS:
+        most_chars = self.bot.library.limits.pack.source_chars  # the setting MAX_ARTICLE_CHARS
+        if len(article.text) > most_chars:
             raise ArticleError(
-                f"the article is {len(article.text)} characters; a pack's source holds at most {MAX_SOURCE_CHARS}"
+                f"the article is {len(article.text)} characters; a pack's source holds at most {most_chars}"
             )
         return article, source_url
 

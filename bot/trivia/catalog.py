@@ -17,6 +17,7 @@ from bot.brief import brief
 from bot.trivia.facts import FactIndex
 from bot.trivia.generate import distractor_names, generate_catalog
 from bot.trivia.giveaways import without_giveaways
+from bot.trivia.limits import DEFAULT_PACK_LIMITS, PackLimits
 from bot.trivia.model import Pack, Question
 from bot.trivia.packs import LoadResult, load_pack_file, load_packs
 
@@ -51,9 +52,11 @@ class Catalog:
         return cls.from_folders([folder])
 
     @classmethod
-    def from_folders(cls, folders: Iterable[Path]) -> tuple[Catalog, LoadResult]:
+    def from_folders(
+        cls, folders: Iterable[Path], limits: PackLimits = DEFAULT_PACK_LIMITS
+    ) -> tuple[Catalog, LoadResult]:
         """Every pack in these folders (or pack files); a pack id defined twice is reported, not loaded twice."""
-        result = load_packs(folder for folder in folders if folder.exists())
+        result = load_packs((folder for folder in folders if folder.exists()), limits)
         return cls(result.packs), result
 
     def packs(self) -> list[Pack]:
@@ -94,17 +97,17 @@ class UnknownPack(Exception):
     """A ``--pack`` value that is neither a known pack id nor a pack file; the message lists the ids."""
 
 
-def resolve_pack(catalog: Catalog, ref: str) -> tuple[Pack, Catalog]:
+def resolve_pack(catalog: Catalog, ref: str, limits: PackLimits = DEFAULT_PACK_LIMITS) -> tuple[Pack, Catalog]:
     """The pack a user named (see ``find_pack``) and the catalog to play or look it up in.
 
     A file's pack is layered over ``catalog``, so it draws distractors from the other packs and its
     facts join theirs. Raises PackError for a bad file, UnknownPack when nothing matches.
     """
-    pack, from_file = find_pack(catalog.packs(), ref)
+    pack, from_file = find_pack(catalog.packs(), ref, limits)
     return (pack, Catalog([pack], base=catalog)) if from_file else (pack, catalog)
 
 
-def find_pack(packs: Sequence[Pack], ref: str) -> tuple[Pack, bool]:
+def find_pack(packs: Sequence[Pack], ref: str, limits: PackLimits = DEFAULT_PACK_LIMITS) -> tuple[Pack, bool]:
     """The pack a user named, by id among ``packs`` or by file, and whether it came from a file.
 
     A ``.yaml``/``.yml`` path is always a file; otherwise a known id wins over a file of that name, and
@@ -121,7 +124,7 @@ def find_pack(packs: Sequence[Pack], ref: str) -> tuple[Pack, bool]:
     if path is None:
         known_ids = ", ".join(pack.id for pack in packs) or "none"
         raise UnknownPack(f"no pack {brief(ref)}: not a known pack id ({known_ids}) nor a pack file")
-    return load_pack_file(path), True
+    return load_pack_file(path, limits), True
 
 
 def _is_file(path: Path) -> bool:

@@ -12,9 +12,11 @@ check`` can tell.
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from typing import Any
 
 from bot.trivia import packs
+from bot.trivia.limits import DEFAULT_PACK_LIMITS
 from bot.trivia.relations import KINDS, RELATIONS
 
 SCHEMA_FILE_NAME = "pack.schema.json"
@@ -216,6 +218,26 @@ def kinds_table() -> str:
     rows = ["| kind | called in questions | name shown in quotes |", "|---|---|---|"]
     for kind in KINDS.values():
         rows.append(f"| `{kind.name}` | {kind.noun} | {'yes' if kind.titled else 'no'} |")
+    return "\n".join(rows)
+
+
+# Each size cap: its setting and what it bounds, in PackLimits' field order (a test checks they match).
+LIMIT_SETTINGS = {
+    "file_bytes": ("MAX_PACK_BYTES", "bytes in the pack file"),
+    "source_chars": ("MAX_ARTICLE_CHARS", "characters in the article (`source.text` or `source.file`)"),
+    "nodes": ("MAX_YAML_NODES", "YAML values (scalars, lists and mappings) in the file"),
+    "entities": ("MAX_ENTITIES_PER_PACK", "entities"),
+    "facts": ("MAX_FACTS_PER_PACK", "facts"),
+    "questions": ("MAX_QUESTIONS_PER_PACK", "hand-written questions"),
+}
+
+
+def limits_table() -> str:
+    """The size caps with their defaults (``PackLimits``) and the settings that change them."""
+    rows = ["| cap | default | setting |", "|---|---|---|"]
+    for field in fields(DEFAULT_PACK_LIMITS):
+        setting, what = LIMIT_SETTINGS[field.name]
+        rows.append(f"| {what} | {getattr(DEFAULT_PACK_LIMITS, field.name):,} | `{setting}` |")
     return "\n".join(rows)
 
 

@@ -19,14 +19,15 @@ import yaml
 from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq
 
-from bot.trivia.limits import DEFAULT_PACK_LIMITS
+from bot.trivia.limits import DEFAULT_PACK_LIMITS, PackLimits
 from bot.trivia.model import Entity, Fact, HandWrittenQuestion, Pack, Source
-from bot.trivia.packfiles import BUILTIN_PACKS_DIR, pack_files  # noqa: F401 (BUILTIN_PACKS_DIR: where callers find it)
+from bot.trivia.packfiles import BUILTIN_PACKS_DIR, pack_files
 from bot.trivia.relations import KINDS, RELATIONS, Relation
 
 # The C loader is several times faster; both are "safe" loaders that never build arbitrary objects.
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+# The defaults of the caps a PackLimits sets (bot/trivia/limits.py), under the names callers know.
 MAX_FILE_BYTES = DEFAULT_PACK_LIMITS.file_bytes
 MAX_SOURCE_CHARS = DEFAULT_PACK_LIMITS.source_chars
 MAX_DEPTH = 8
@@ -288,8 +289,9 @@ _RESOLVER = yaml.resolver.Resolver()  # what type a plain scalar is ("1988" an i
 
 
 class _Reader:
-    def __init__(self, file: str):
+    def __init__(self, file: str, limits: PackLimits = DEFAULT_PACK_LIMITS):
         self.file = file
+        self.limits = limits
         self.issues: list[PackIssue] = []
         self._scalar_constructor = yaml.constructor.SafeConstructor()
 
@@ -399,8 +401,8 @@ class _Reader:
             shown = "!!" + tag[len(_CORE_TAG_PREFIX) :] if tag.startswith(_CORE_TAG_PREFIX) else tag
             self.problem(line, "(file)", f"YAML tags such as {shown} are not allowed in packs")
             raise _Refused
-        if nodes > MAX_NODES:
-            self.problem(line, "(file)", f"more than {MAX_NODES} YAML values")
+        if nodes > self.limits.nodes:
+            self.problem(line, "(file)", f"more than {self.limits.nodes} YAML values")
             raise _Refused
 
     @staticmethod
@@ -445,8 +447,8 @@ class _Reader:
                         shown = "!!" + tag[len(_CORE_TAG_PREFIX) :] if tag.startswith(_CORE_TAG_PREFIX) else tag
                         self.problem(line, "(file)", f"YAML tags such as {shown} are not allowed in packs")
                         return False
-                    if nodes > MAX_NODES:
-                        self.problem(event.start_mark.line + 1, "(file)", f"more than {MAX_NODES} YAML values")
+                    if nodes > self.limits.nodes:
+                        self.problem(event.start_mark.line + 1, "(file)", f"more than {self.limits.nodes} YAML values")
                         return False
                 if isinstance(event, yaml.CollectionStartEvent):
                     depth += 1
@@ -494,6 +496,7 @@ class _Validator:
 
     def __init__(self, reader: _Reader, base_dir: Path | None):
         self.reader = reader
+        self.limits = reader.limits
         self.base_dir = base_dir
         # Ids of entities that are declared but invalid: their own problem is reported, so facts naming
         # them are dropped quietly instead of claiming the id was never declared.
@@ -650,7 +653,7 @@ class _Validator:
             self.problem(node, "source", "give the article's text either as source.file or as source.text, not both")
             return None
         if inline is not None:
-            text = self.text(fields, "text", "source", MAX_SOURCE_CHARS)
+            text = self.text(fields, "text", "source", self.limits.source_chars)
         elif file_name is not None:
             text = self.read_source_file(fields["file"], file_name)
         elif "file" in fields:
@@ -686,8 +689,8 @@ class _Validator:
         except OSError as error:
             self.problem(node, "source.file", f"cannot read {path}: {error.strerror or error}")
             return None
-        if len(raw) > MAX_SOURCE_CHARS * 4:
-            self.problem(node, "source.file", f"{file_name} is larger than {MAX_SOURCE_CHARS} characters")
+        if len(raw) > self.limits.source_chars * 4:
+            self.problem(node, "source.file", f"{file_name} is larger than {self.limits.source_chars} characters")
             return None
         try:
             return raw.decode("utf-8")
@@ -698,7 +701,7 @@ class _Validator:
     def entities(self, top: dict[str, _Node]) -> list[Entity]:
         entities: list[Entity] = []
         seen: set[str] = set()
-        for index, node in self.items(top, "entities", "(file)", MAX_ENTITIES):
+        for index, node in self.items(top, "entities", "(file)", self.limits.entities):
             field = f"entities[{index}]"
             fields = self.mapping(node, field, _ENTITY_KEYS, ("id", "name", "kind"))
             if fields is None:
@@ -730,7 +733,7 @@ class _Validator:
         seen: set[tuple[str, str, str]] = set()
         article = self.article
         years: dict[str, tuple[str, int]] = {}
-        for index, node in self.items(top, "facts", "(file)", MAX_FACTS):
+        for index, node in self.items(top, "facts", "(file)", self.limits.facts):
             field = f"facts[{index}]"
             fields = self.mapping(node, field, _FACT_KEYS, ("subject", "relation", "object", "quote"))
             if fields is None:
@@ -882,7 +885,7 @@ class _Validator:
         questions: list[HandWrittenQuestion] = []
         seen: set[str] = set()
         article = self.article
-        for index, node in self.items(top, "questions", "(file)", MAX_QUESTIONS):
+        for index, node in self.items(top, "questions", "(file)", self.limits.questions):
             field = f"questions[{index}]"
             fields = self.mapping(node, field, _QUESTION_KEYS, ("id", "prompt", "answers"))
             if fields is None:
@@ -968,11 +971,18 @@ def fact_id(subject: str, relation: str, obj: str) -> str:
 # ---------------------------------------------------------------- public entry points
 
 
-def parse_pack(text: str, file: str, base_dir: Path | None = None, path: str | None = None) -> Pack:
-    """Validate pack YAML. ``base_dir`` is where ``source.file`` is looked up; None refuses file sources."""
-    reader = _Reader(file)
-    if len(text) > MAX_FILE_BYTES:
-        reader.problem(1, "(file)", f"the file is larger than {MAX_FILE_BYTES // 1024} KiB")
+def parse_pack(
+    text: str,
+    file: str,
+    base_dir: Path | None = None,
+    path: str | None = None,
+    limits: PackLimits = DEFAULT_PACK_LIMITS,
+) -> Pack:
+    """Validate pack YAML. ``base_dir`` is where ``source.file`` is looked up; None refuses file sources.
+    ``limits`` are the size caps (a server's settings for its packs; the defaults for the built-in ones)."""
+    reader = _Reader(file, limits)
+    if len(text) > limits.file_bytes:
+        reader.problem(1, "(file)", _too_large(limits))
         raise PackError(reader.issues)
     if not text.strip():
         reader.problem(1, "(file)", "the file is empty; a pack is a mapping with id, title, source, entities and facts")
@@ -986,15 +996,15 @@ def parse_pack(text: str, file: str, base_dir: Path | None = None, path: str | N
     return pack
 
 
-def compose_bounded_yaml(text: str, file: str) -> yaml.Node | None:
+def compose_bounded_yaml(text: str, file: str, limits: PackLimits = DEFAULT_PACK_LIMITS) -> yaml.Node | None:
     """YAML as nodes, under the same limits as a pack (size, depth, node count; no aliases or odd tags).
 
     For other YAML formats read beside packs (trivia lists to import): their scalars' raw text stays
     available on the nodes. Returns None for an empty document; raises PackError otherwise.
     """
-    reader = _Reader(file)
-    if len(text) > MAX_FILE_BYTES:
-        reader.problem(1, "(file)", f"the file is larger than {MAX_FILE_BYTES // 1024} KiB")
+    reader = _Reader(file, limits)
+    if len(text) > limits.file_bytes:
+        reader.problem(1, "(file)", _too_large(limits))
         raise PackError(reader.issues)
     if not reader._pre_scan(text):
         raise PackError(reader.issues)
@@ -1005,9 +1015,13 @@ def compose_bounded_yaml(text: str, file: str) -> yaml.Node | None:
         raise PackError(reader.issues) from None
 
 
-def decode_pack_bytes(raw: bytes, file: str) -> str:
-    if len(raw) > MAX_FILE_BYTES:
-        raise PackError([PackIssue(file, 1, "(file)", f"the file is larger than {MAX_FILE_BYTES // 1024} KiB")])
+def _too_large(limits: PackLimits) -> str:
+    return f"the file is larger than {limits.file_bytes // 1024} KiB"
+
+
+def decode_pack_bytes(raw: bytes, file: str, limits: PackLimits = DEFAULT_PACK_LIMITS) -> str:
+    if len(raw) > limits.file_bytes:
+        raise PackError([PackIssue(file, 1, "(file)", _too_large(limits))])
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -1015,18 +1029,16 @@ def decode_pack_bytes(raw: bytes, file: str) -> str:
         raise PackError([PackIssue(file, line, "(file)", "the file is not UTF-8 text")]) from None
 
 
-def load_pack_file(path: Path) -> Pack:
+def load_pack_file(path: Path, limits: PackLimits = DEFAULT_PACK_LIMITS) -> Pack:
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise PackError(
-                [PackIssue(str(path), 1, "(file)", f"the file is larger than {MAX_FILE_BYTES // 1024} KiB")]
-            )
+        if size > limits.file_bytes:
+            raise PackError([PackIssue(str(path), 1, "(file)", _too_large(limits))])
         raw = path.read_bytes()
     except OSError as error:
         raise PackError([PackIssue(str(path), 1, "(file)", f"cannot read: {error.strerror or error}")]) from None
-    text = decode_pack_bytes(raw, str(path))
-    return parse_pack(text, str(path), base_dir=path.parent, path=str(path))
+    text = decode_pack_bytes(raw, str(path), limits)
+    return parse_pack(text, str(path), base_dir=path.parent, path=str(path), limits=limits)
 
 
 @dataclass(frozen=True)
@@ -1035,14 +1047,18 @@ class LoadResult:
     issues: tuple[PackIssue, ...]
 
 
-def load_packs(paths: Iterable[Path]) -> LoadResult:
-    """Load every pack it can, and report the rest; two files may not claim the same pack id."""
+def load_packs(paths: Iterable[Path], limits: PackLimits = DEFAULT_PACK_LIMITS) -> LoadResult:
+    """Load every pack it can, and report the rest; two files may not claim the same pack id.
+
+    ``limits`` apply to every pack but the built-in ones, which are always checked with the defaults:
+    a server that lowers its caps still plays the packs that ship with the bot."""
     packs: list[Pack] = []
     issues: list[PackIssue] = []
     owners: dict[str, str] = {}
     for path in pack_files(paths):
         try:
-            pack = load_pack_file(path)
+            builtin = path.parent.resolve() == BUILTIN_PACKS_DIR.resolve()
+            pack = load_pack_file(path, DEFAULT_PACK_LIMITS if builtin else limits)
         except PackError as error:
             issues.extend(error.issues)
             continue

@@ -78,6 +78,7 @@ async def test_daily_answered_privately_once_revealed_the_next_day_with_a_streak
     async with connected_bot(make_bot(store_path, builtin_catalog, clock), double) as bot:
         await bot.tree.sync()
         shown = await double.slash(double.guild, channel, ann, "trivia", subcommand="daily")
+        assert shown.deferred and await private_text(double, shown)  # acknowledged first, then answered
         assert shown.ephemeral
         question = await question_for_day(bot.store, all_questions(builtin_catalog), double.guild.id, utc_day(MORNING))
         assert question is not None and question.prompt in shown.text
@@ -89,6 +90,8 @@ async def test_daily_answered_privately_once_revealed_the_next_day_with_a_streak
         assert f"Locked in: **{question.answer}**" in await private_text(double, right_press)
 
         bobs = await double.slash(double.guild, channel, bob, "trivia", subcommand="daily")
+
+        await private_text(double, bobs)
         assert question.prompt in bobs.text  # the same question for everyone
         wrong_press = await double.click(bobs.message, option_id(bobs.message, wrong), bob)
         assert f"Locked in: **{wrong}**" in await private_text(double, wrong_press)
@@ -97,6 +100,7 @@ async def test_daily_answered_privately_once_revealed_the_next_day_with_a_streak
 
         # Asking again the same day shows the question without buttons, and what you picked.
         ann_again = await double.slash(double.guild, channel, ann, "trivia", subcommand="daily")
+        await private_text(double, ann_again)
         assert not ann_again.message.buttons and f"You answered {question.answer}" in ann_again.text
 
     # The bot restarts; a press on yesterday's buttons is answered, not "This interaction failed".
@@ -107,6 +111,8 @@ async def test_daily_answered_privately_once_revealed_the_next_day_with_a_streak
         assert "has closed" in await private_text(double, late)
 
         next_day = await double.slash(double.guild, channel, ann, "trivia", subcommand="daily")
+
+        await private_text(double, next_day)
         text = next_day.text
         assert f"Yesterday's answer: {question.answer}" in text
         assert "1 of 2 players got it right." in text

@@ -16,7 +16,7 @@ import pytest
 
 from bench.synthetic import build_packs, pack_yaml
 from bot.client import CrateDigger
-from bot.packwork import PackLimits, PackWorker
+from bot.packwork import PackWorker, ServerLimits
 from bot.storage.sqlite import SqliteStore
 from bot.trivia.catalog import Catalog
 from bot.trivia.packs import BUILTIN_PACKS_DIR, MAX_ENTITIES, MAX_FACTS, MAX_FILE_BYTES
@@ -72,7 +72,7 @@ async def test_uploading_the_largest_packs_leaves_other_servers_answered_in_time
             store=SqliteStore(tmp_path / "scores.sqlite3"),
             catalog=builtin,
             pack_worker=worker,
-            pack_limits=PackLimits(packs_per_server=UPLOADS),
+            pack_limits=ServerLimits(packs_per_server=UPLOADS),
             pack_cache_dir=tmp_path / "pack-cache",
         )
 

@@ -874,3 +874,24 @@ def test_a_second_year_is_reported_even_while_the_first_quote_is_wrong(base_dir:
         ("facts[1].quote", "this quote is not in the source article"),
         ("facts[2].object", "`akira` already came out in 1988 (line 18)"),
     ]
+
+
+# ---------------------------------------------------------------- size caps as a value
+
+
+def test_the_caps_come_from_the_limits_passed_and_default_to_the_format_s():
+    from bot.trivia.limits import DEFAULT_PACK_LIMITS, PackLimits
+
+    inline = TINY_PACK.replace("file: article.txt", f"text: {TINY_SOURCE}")
+    assert parse_pack(inline, "tiny.yaml", limits=DEFAULT_PACK_LIMITS).id == "tiny"
+    cases = {
+        "entities": (PackLimits(entities=1), "entities"),
+        "facts": (PackLimits(facts=0), "facts"),
+        "nodes": (PackLimits(nodes=10), "YAML values"),
+        "file": (PackLimits(file_bytes=len(inline.encode()) - 1), "KiB"),
+        "article": (PackLimits(source_chars=10), "source"),
+    }
+    for name, (limits, wording) in cases.items():
+        with pytest.raises(PackError) as raised:
+            parse_pack(inline, "tiny.yaml", limits=limits)
+        assert wording in str(raised.value), name
