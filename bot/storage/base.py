@@ -62,6 +62,48 @@ class PlayerStats:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """Which answers a board counts; every field left ``None`` counts every answer (all time).
+
+    ``since``/``until`` bound the answer time (at or after, before; Unix seconds). ``season`` is a
+    season number: the answers counted while it ran. ``pack_id`` keeps the answers of one pack.
+    """
+
+    since: float | None = None
+    until: float | None = None
+    season: int | None = None
+    pack_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A player's place on a board counted from answers (a period, a pack, a season).
+
+    ``games`` is the number of games the player answered in within the scope. Boards in a scope
+    have no wins: a win belongs to a whole game, which may straddle a period's edge.
+    """
+
+    rank: int
+    user_id: int
+    display_name: str
+    points: int
+    correct: int
+    answered: int
+    games: int
+
+
+@dataclass(frozen=True)
+class Season:
+    """One season of a server. The current one has ``ended_at`` None; the first has ``started_at`` None
+    (it began with the server's first game). ``players`` is how many were archived with it."""
+
+    number: int
+    started_at: float | None
+    ended_at: float | None
+    players: int = 0
+
+
+@dataclass(frozen=True)
 class StoredPack:
     guild_id: int
     pack_id: str
@@ -146,6 +188,35 @@ class Store(Protocol):
     async def leaderboard(self, guild_id: int, limit: int = 10) -> list[LeaderboardRow]: ...
 
     async def player_stats(self, guild_id: int, user_id: int) -> PlayerStats | None: ...
+
+    async def standings(self, guild_id: int, scope: Scope, limit: int = 10) -> list[Standing]:
+        """The top ``limit`` players of the answers in ``scope``, ranked by the database.
+
+        Ranked by points, then right answers; players equal on both share a rank and the next rank
+        skips (1, 2, 2, 4). An archived season with no other filter is read from its snapshot.
+        """
+        ...
+
+    async def standing(self, guild_id: int, user_id: int, scope: Scope) -> Standing | None:
+        """One player's place in ``scope`` (the same ranks as ``standings``); None if they have no answer there."""
+        ...
+
+    async def current_season(self, guild_id: int) -> Season:
+        """The season running in this server (season 1 until a moderator first ends one)."""
+        ...
+
+    async def end_season(self, guild_id: int, number: int, ended_at: float) -> Season | None:
+        """Archive season ``number``'s standings and start the next season, in one transaction.
+
+        Only the current season can end: if ``number`` is not current any more (someone ended it
+        first), nothing changes and None is returned. Answers recorded after this belong to the next
+        season; all-time totals and streaks are untouched.
+        """
+        ...
+
+    async def seasons(self, guild_id: int, limit: int = 25) -> list[Season]:
+        """The archived seasons, newest first."""
+        ...
 
     async def save_pack(
         self, guild_id: int, pack_id: str, yaml_text: str, uploaded_by: int, uploaded_at: float

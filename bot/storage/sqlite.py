@@ -44,7 +44,10 @@ from bot.storage.base import (
     LeaderboardRow,
     PlayerResult,
     PlayerStats,
+    Scope,
     ScoredAnswer,
+    Season,
+    Standing,
     StoredPack,
 )
 from bot.storage.errors import StoreError
@@ -100,6 +103,53 @@ _PLAYER_STATS_SQL = f"""
     FROM players AS me
     WHERE me.guild_id = ? AND me.user_id = ?
 """
+
+# The season a guild is in: the one after its last ended season.
+_CURRENT_SEASON_SQL = "SELECT COALESCE(MAX(number), 0) + 1 FROM seasons WHERE guild_id = ?"
+
+_STANDING_COLUMNS = "rank, user_id, display_name, points, correct, answered, games"
+
+
+def _ranked_answers(guild_id: int, scope: Scope) -> tuple[str, list[object]]:
+    """A ``WITH ... ranked`` prefix: every player with an answer in ``scope``, totalled and ranked.
+
+    The ranking is the leaderboard's (points, then right answers; ties share a rank) and is computed
+    over everyone in scope before any LIMIT or player filter applies. The filters are fixed SQL
+    fragments; only values travel as parameters.
+    """
+    joins = ""
+    conditions = ["a.guild_id = ?"]
+    params: list[object] = [guild_id]
+    if scope.pack_id is not None:
+        joins = " JOIN games AS g ON g.id = a.game_id AND g.guild_id = a.guild_id"
+        conditions.append("g.pack_id = ?")
+        params.append(scope.pack_id)
+    if scope.since is not None:
+        conditions.append("a.answered_at >= ?")
+        params.append(scope.since)
+    if scope.until is not None:
+        conditions.append("a.answered_at < ?")
+        params.append(scope.until)
+    if scope.season is not None:
+        conditions.append("a.season = ?")
+        params.append(scope.season)
+    sql = f"""
+        WITH totals AS (
+            SELECT a.user_id, SUM(a.points) AS points, SUM(a.correct) AS correct, COUNT(*) AS answered,
+                   COUNT(DISTINCT a.game_id) AS games
+            FROM answers AS a{joins}
+            WHERE {" AND ".join(conditions)}
+            GROUP BY a.user_id
+        ),
+        ranked AS (
+            SELECT RANK() OVER (ORDER BY t.points DESC, t.correct DESC) AS rank,
+                   t.user_id, p.display_name, t.points, t.correct, t.answered, t.games
+            FROM totals AS t
+            JOIN players AS p ON p.guild_id = ? AND p.user_id = t.user_id
+        )
+    """
+    return sql, [*params, guild_id]
+
 
 _REPORT_SQL = """
     SELECT id, guild_id, pack_id, question_id, prompt, user_id, reason, comment, reported_at
@@ -597,6 +647,97 @@ class SqliteStore:
             rank=row["rank"],
         )
 
+    # -- periods, packs and seasons ------------------------------------------------------------
+
+    async def standings(self, guild_id: int, scope: Scope, limit: int = 10) -> list[Standing]:
+        if limit < 0:
+            raise ValueError(f"limit must not be negative, got {limit}")
+        if limit == 0:
+            return []
+        async with self._read() as conn:
+            if await self._is_archive(conn, guild_id, scope):
+                rows = await conn.execute_fetchall(
+                    f"SELECT {_STANDING_COLUMNS} FROM season_standings WHERE guild_id = ? AND season = ?"
+                    " ORDER BY rank, user_id LIMIT ?",
+                    (guild_id, scope.season, limit),
+                )
+            else:
+                ranked, params = _ranked_answers(guild_id, scope)
+                rows = await conn.execute_fetchall(
+                    ranked + f"SELECT {_STANDING_COLUMNS} FROM ranked ORDER BY rank, user_id LIMIT ?",
+                    (*params, limit),
+                )
+        return [_standing(row) for row in rows]
+
+    async def standing(self, guild_id: int, user_id: int, scope: Scope) -> Standing | None:
+        async with self._read() as conn:
+            if await self._is_archive(conn, guild_id, scope):
+                rows = list(
+                    await conn.execute_fetchall(
+                        f"SELECT {_STANDING_COLUMNS} FROM season_standings"
+                        " WHERE guild_id = ? AND season = ? AND user_id = ?",
+                        (guild_id, scope.season, user_id),
+                    )
+                )
+            else:
+                ranked, params = _ranked_answers(guild_id, scope)
+                rows = list(
+                    await conn.execute_fetchall(
+                        ranked + f"SELECT {_STANDING_COLUMNS} FROM ranked WHERE user_id = ?", (*params, user_id)
+                    )
+                )
+        return _standing(rows[0]) if rows else None
+
+    async def _is_archive(self, conn: aiosqlite.Connection, guild_id: int, scope: Scope) -> bool:
+        """Whether ``scope`` is exactly an ended season, whose frozen standings answer it."""
+        if scope.season is None or scope != Scope(season=scope.season):
+            return False
+        rows = await conn.execute_fetchall(
+            "SELECT 1 FROM seasons WHERE guild_id = ? AND number = ?", (guild_id, scope.season)
+        )
+        return bool(list(rows))
+
+    async def current_season(self, guild_id: int) -> Season:
+        async with self._read() as conn:
+            return await _current_season(conn, guild_id)
+
+    async def end_season(self, guild_id: int, number: int, ended_at: float) -> Season | None:
+        async with self._write() as conn:
+            current = await _current_season(conn, guild_id)
+            if current.number != number:
+                return None
+            await conn.execute(
+                "INSERT INTO seasons (guild_id, number, started_at, ended_at, players) VALUES (?, ?, ?, ?, 0)",
+                (guild_id, number, current.started_at, ended_at),
+            )
+            ranked, params = _ranked_answers(guild_id, Scope(season=number))
+            await conn.execute(
+                ranked + f"INSERT INTO season_standings (guild_id, season, {_STANDING_COLUMNS})"
+                f" SELECT ?, ?, {_STANDING_COLUMNS} FROM ranked",
+                (*params, guild_id, number),
+            )
+            # Counted, not cursor.rowcount: the sqlite3 module reports -1 for a statement that opens with WITH.
+            async with conn.execute(
+                "SELECT COUNT(*) FROM season_standings WHERE guild_id = ? AND season = ?", (guild_id, number)
+            ) as cursor:
+                (players,) = await cursor.fetchone() or (0,)
+            await conn.execute(
+                "UPDATE seasons SET players = ? WHERE guild_id = ? AND number = ?", (players, guild_id, number)
+            )
+        log.info("guild %s ended season %s (%d players archived)", guild_id, number, players)
+        return Season(number=number, started_at=current.started_at, ended_at=ended_at, players=players)
+
+    async def seasons(self, guild_id: int, limit: int = 25) -> list[Season]:
+        if limit < 0:
+            raise ValueError(f"limit must not be negative, got {limit}")
+        async with self._read() as conn:
+            rows = await conn.execute_fetchall(
+                "SELECT number, started_at, ended_at, players FROM seasons WHERE guild_id = ?"
+                " ORDER BY number DESC LIMIT ?",
+                (guild_id, limit),
+            )
+        return [Season(row["number"], row["started_at"], row["ended_at"], row["players"]) for row in rows]
+
     # -- packs ---------------------------------------------------------------------------------
 
     async def save_pack(
@@ -882,8 +1023,8 @@ class SqliteStore:
 
 _MISS_SQL = "UPDATE players SET current_streak = 0 WHERE guild_id = ? AND user_id = ?"
 _ANSWER_SQL = (
-    "INSERT INTO answers (game_id, guild_id, user_id, question_id, correct, points, answered_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO answers (game_id, guild_id, user_id, question_id, correct, points, answered_at, season)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 # In an UPDATE SQLite evaluates every right-hand side against the row as it was before, so
 # best_streak sees the old current_streak and recomputes the new one.
@@ -927,6 +1068,8 @@ def _apply_answer_batches(db: sqlite3.Connection, batches: Sequence[_AnswerBatch
             try:
                 # No row means no streak to end, so a miss never creates a player.
                 db.executemany(_MISS_SQL, [(batch.guild_id, user_id) for user_id in batch.missed])
+                # Read inside the write transaction, so an end_season cannot slip between this and the inserts.
+                (season,) = db.execute(_CURRENT_SEASON_SQL, (batch.guild_id,)).fetchone()
                 db.executemany(
                     _ANSWER_SQL,
                     [
@@ -938,6 +1081,7 @@ def _apply_answer_batches(db: sqlite3.Connection, batches: Sequence[_AnswerBatch
                             answer.correct,
                             answer.points,
                             answer.answered_at,
+                            season,
                         )
                         for answer in batch.answers
                     ],
@@ -990,6 +1134,29 @@ def _stored_pack(row: aiosqlite.Row) -> StoredPack:
         uploaded_by=row["uploaded_by"],
         uploaded_at=row["uploaded_at"],
     )
+
+
+def _standing(row: aiosqlite.Row) -> Standing:
+    return Standing(
+        rank=row["rank"],
+        user_id=row["user_id"],
+        display_name=row["display_name"],
+        points=row["points"],
+        correct=row["correct"],
+        answered=row["answered"],
+        games=row["games"],
+    )
+
+
+async def _current_season(conn: aiosqlite.Connection, guild_id: int) -> Season:
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT number, ended_at FROM seasons WHERE guild_id = ? ORDER BY number DESC LIMIT 1", (guild_id,)
+        )
+    )
+    if not rows:
+        return Season(number=1, started_at=None, ended_at=None)
+    return Season(number=rows[0]["number"] + 1, started_at=rows[0]["ended_at"], ended_at=None)
 
 
 def _report(row: aiosqlite.Row) -> Report:

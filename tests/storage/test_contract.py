@@ -14,7 +14,17 @@ from typing import Any
 
 import pytest
 
-from bot.storage.base import DailyAnswer, DailyChannel, DailyTally, PlayerResult, ScoredAnswer, Store
+from bot.storage.base import (
+    DailyAnswer,
+    DailyChannel,
+    DailyTally,
+    PlayerResult,
+    Scope,
+    ScoredAnswer,
+    Season,
+    Standing,
+    Store,
+)
 from bot.storage.errors import StoreError
 from bot.storage.postgres import PostgresStore
 from bot.storage.sqlite import SqliteStore
@@ -386,6 +396,163 @@ async def test_player_stats_rank_matches_leaderboard(store: Store) -> None:
         stats = await store.player_stats(GUILD, user_id)
         assert stats is not None and stats.rank == board[user_id]
     assert board == {1: 1, 2: 2, 3: 2, 4: 4}
+
+
+# -- periods, packs and seasons ----------------------------------------------------------------
+
+
+def ranks(board: list[Standing]) -> list[tuple[int, int, int, int]]:
+    return [(row.rank, row.user_id, row.points, row.correct) for row in board]
+
+
+async def test_a_window_counts_only_the_answers_given_in_it(store: Store) -> None:
+    game = await new_game(store)
+    await store.record_answers(
+        game,
+        GUILD,
+        [
+            answer(1, True, 10, at=999.0),  # before the window
+            answer(1, True, 7, question="q2", at=1_000.0),  # at its start: in
+            answer(2, True, 5, at=1_500.0),
+            answer(2, False, 0, question="q2", at=1_999.9),
+            answer(3, True, 10, at=2_000.0),  # at its end: out
+        ],
+    )
+    board = await store.standings(GUILD, Scope(since=1_000.0, until=2_000.0))
+    assert ranks(board) == [(1, 1, 7, 1), (2, 2, 5, 1)]
+    assert [(row.answered, row.games) for row in board] == [(1, 1), (2, 1)]
+    # All time still has everything, from the running totals.
+    assert [row.points for row in await store.leaderboard(GUILD)] == [17, 10, 5]
+
+
+async def test_scoped_ranks_share_ties_and_keep_true_ranks_past_the_limit(store: Store) -> None:
+    game = await new_game(store)
+    for user_id, points, correct in [(5, 30, 2), (4, 50, 1), (3, 30, 3), (2, 30, 2), (1, 10, 5)]:
+        await _score(store, game, GUILD, user_id, points, correct)
+    board = await store.standings(GUILD, Scope(since=0.0))
+    assert ranks(board) == [(1, 4, 50, 1), (2, 3, 30, 3), (3, 2, 30, 2), (3, 5, 30, 2), (5, 1, 10, 5)]
+    assert ranks(await store.standings(GUILD, Scope(since=0.0), limit=3)) == ranks(board)[:3]
+    assert await store.standings(GUILD, Scope(since=0.0), limit=0) == []
+    # One player's place agrees with the board, even outside the top N.
+    for row in board:
+        assert await store.standing(GUILD, row.user_id, Scope(since=0.0)) == row
+
+
+async def test_a_player_without_answers_in_scope_has_no_standing(store: Store) -> None:
+    game = await new_game(store)
+    await store.record_answers(game, GUILD, [answer(1, True, at=500.0)])
+    assert await store.standing(GUILD, 1, Scope(since=1_000.0)) is None
+    assert await store.standing(GUILD, 404, Scope()) is None
+    assert await store.standings(GUILD, Scope(since=1_000.0)) == []
+
+
+async def test_a_pack_scope_counts_the_games_of_that_pack_only(store: Store) -> None:
+    breaks = await store.start_game(GUILD, CHANNEL, "amen-break", "choices", 1_000.0)
+    kanye = await store.start_game(GUILD, CHANNEL, "kanye", "choices", 1_000.0)
+    kanye_again = await store.start_game(GUILD, CHANNEL, "kanye", "choices", 1_100.0)
+    elsewhere = await store.start_game(OTHER_GUILD, CHANNEL, "kanye", "choices", 1_000.0)
+    await store.record_answers(breaks, GUILD, [answer(1, True, 50)])
+    await store.record_answers(kanye, GUILD, [answer(1, True, 5), answer(2, True, 8)])
+    await store.record_answers(kanye_again, GUILD, [answer(2, True, 8, question="q2")])
+    await store.record_answers(elsewhere, OTHER_GUILD, [answer(3, True, 99)])
+
+    board = await store.standings(GUILD, Scope(pack_id="kanye"))
+    assert ranks(board) == [(1, 2, 16, 2), (2, 1, 5, 1)]
+    assert [row.games for row in board] == [2, 1]
+    assert ranks(await store.standings(GUILD, Scope(pack_id="kanye", since=1_050.0, until=None))) == []
+    assert await store.standings(GUILD, Scope(pack_id="nothing-played")) == []
+
+
+async def test_scoped_boards_show_the_latest_name(store: Store) -> None:
+    game = await new_game(store)
+    await store.record_answers(game, GUILD, [answer(1, True, name="DJ Old", at=100.0)])
+    await store.record_answers(game, GUILD, [answer(1, True, name="DJ New", question="q2", at=5_000.0)])
+    (row,) = await store.standings(GUILD, Scope(until=1_000.0))
+    assert (row.display_name, row.points) == ("DJ New", 10)
+
+
+async def test_the_first_season_runs_from_the_start(store: Store) -> None:
+    assert await store.current_season(GUILD) == Season(number=1, started_at=None, ended_at=None)
+    assert await store.seasons(GUILD) == []
+
+
+async def test_ending_a_season_archives_its_standings_and_starts_the_next(store: Store) -> None:
+    game = await new_game(store)
+    await store.record_answers(game, GUILD, [answer(1, True, 10, name="ann"), answer(2, True, 10, name="bob")])
+    await store.record_answers(game, GUILD, [answer(1, True, 5, question="q2", name="ann")])
+    await store.record_answers(game, GUILD, [answer(3, False, 0, name="cy")])
+    before = await store.player_stats(GUILD, 1)
+
+    ended = await store.end_season(GUILD, 1, ended_at=5_000.0)
+    assert ended == Season(number=1, started_at=None, ended_at=5_000.0, players=3)
+    assert await store.current_season(GUILD) == Season(number=2, started_at=5_000.0, ended_at=None)
+    archived = await store.standings(GUILD, Scope(season=1))
+    assert ranks(archived) == [(1, 1, 15, 2), (2, 2, 10, 1), (3, 3, 0, 0)]
+    assert [row.display_name for row in archived] == ["ann", "bob", "cy"]
+    # The new season starts empty; all-time totals and streaks are untouched.
+    assert await store.standings(GUILD, Scope(season=2)) == []
+    assert await store.player_stats(GUILD, 1) == before
+
+    await store.record_answers(game, GUILD, [answer(2, True, 7, question="q3", name="bobby")])
+    assert ranks(await store.standings(GUILD, Scope(season=2))) == [(1, 2, 7, 1)]
+    # The archive is frozen: later answers and renames do not change it.
+    assert await store.standings(GUILD, Scope(season=1)) == archived
+    assert await store.standing(GUILD, 2, Scope(season=1)) == archived[1]
+    assert await store.standing(GUILD, 9, Scope(season=1)) is None
+
+
+async def test_an_archived_season_narrowed_to_a_pack_is_counted_from_its_answers(store: Store) -> None:
+    kanye = await store.start_game(GUILD, CHANNEL, "kanye", "choices", 1_000.0)
+    breaks = await store.start_game(GUILD, CHANNEL, "amen-break", "choices", 1_000.0)
+    await store.record_answers(kanye, GUILD, [answer(1, True, 10)])
+    await store.record_answers(breaks, GUILD, [answer(2, True, 20)])
+    await store.end_season(GUILD, 1, ended_at=5_000.0)
+    await store.record_answers(kanye, GUILD, [answer(3, True, 30, question="q2")])
+    assert ranks(await store.standings(GUILD, Scope(season=1, pack_id="kanye"))) == [(1, 1, 10, 1)]
+
+
+async def test_a_season_can_end_only_once(store: Store) -> None:
+    """Two moderators confirming at once (or one pressing twice): one season ends, not two."""
+    game = await new_game(store)
+    await store.record_answers(game, GUILD, [answer(1, True)])
+    first, second = await asyncio.gather(
+        store.end_season(GUILD, 1, ended_at=5_000.0), store.end_season(GUILD, 1, ended_at=5_001.0)
+    )
+    assert [first is None, second is None].count(True) == 1
+    assert await store.end_season(GUILD, 1, ended_at=6_000.0) is None
+    assert await store.end_season(GUILD, 3, ended_at=6_000.0) is None  # not current yet either
+    assert (await store.current_season(GUILD)).number == 2
+    assert [season.number for season in await store.seasons(GUILD)] == [1]
+
+
+async def test_answers_recorded_after_the_end_belong_to_the_next_season(store: Store) -> None:
+    """What decides is when the store counted an answer, not its timestamp: a question that closes
+    just after a moderator ended the season counts for the new one, never for neither."""
+    game = await new_game(store)
+    await store.record_answers(game, GUILD, [answer(1, True, 10, at=4_000.0)])
+    await store.end_season(GUILD, 1, ended_at=5_000.0)
+    await store.record_answers(game, GUILD, [answer(1, True, 4, question="q2", at=4_999.0)])
+    assert ranks(await store.standings(GUILD, Scope(season=1))) == [(1, 1, 10, 1)]
+    assert ranks(await store.standings(GUILD, Scope(season=2))) == [(1, 1, 4, 1)]
+
+
+async def test_seasons_are_listed_newest_first_and_kept_per_guild(store: Store) -> None:
+    game = await new_game(store)
+    await store.record_answers(game, GUILD, [answer(1, True), answer(2, True)])
+    await store.end_season(GUILD, 1, ended_at=5_000.0)
+    await store.end_season(GUILD, 2, ended_at=6_000.0)  # an empty season may end too
+    other_game = await new_game(store, OTHER_GUILD)
+    await store.record_answers(other_game, OTHER_GUILD, [answer(1, True, 99)])
+
+    assert await store.seasons(GUILD) == [
+        Season(number=2, started_at=5_000.0, ended_at=6_000.0, players=0),
+        Season(number=1, started_at=None, ended_at=5_000.0, players=2),
+    ]
+    assert [season.number for season in await store.seasons(GUILD, limit=1)] == [2]
+    assert await store.seasons(OTHER_GUILD) == []
+    assert (await store.current_season(OTHER_GUILD)).number == 1
+    assert ranks(await store.standings(OTHER_GUILD, Scope(season=1))) == [(1, 1, 99, 1)]
+    assert await store.standings(GUILD, Scope(season=3)) == []
 
 
 # -- packs --------------------------------------------------------------------------------------

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage.base import PlayerResult, ScoredAnswer
+from bot.storage.base import PlayerResult, Scope, ScoredAnswer
 from bot.storage.errors import StoreError
-from bot.storage.sqlite import SqliteStore, load_migrations, split_sql
+from bot.storage.sqlite import SqliteStore, _ranked_answers, load_migrations, split_sql
 
 GUILD = 1001
 
@@ -245,6 +245,55 @@ async def test_cancelled_writes_land_whole_or_not_at_all(tmp_path: Path) -> None
             row = await cur.fetchone()
     assert from_players == from_answers
     assert row is not None and row[0] % players == 0
+
+
+async def test_answers_from_before_seasons_belong_to_season_one(tmp_path: Path) -> None:
+    """A database last opened before the seasons migration keeps its answers, now counted in season 1."""
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path, isolation_level=None)
+    before = [migration for migration in load_migrations() if migration.name < "0006_seasons.sql"]
+    for migration in before:
+        for statement in split_sql(migration.sql):
+            old.execute(statement)
+    old.execute(f"PRAGMA user_version = {len(before)}")
+    old.execute(
+        "INSERT INTO games (id, guild_id, channel_id, pack_id, mode, started_at) VALUES (1, ?, 5, 'p', 'c', 1)",
+        (GUILD,),
+    )
+    old.execute(
+        "INSERT INTO answers (game_id, guild_id, user_id, question_id, correct, points, answered_at)"
+        " VALUES (1, ?, 7, 'q1', 1, 10, 100.0)",
+        (GUILD,),
+    )
+    old.execute(
+        "INSERT INTO players (guild_id, user_id, display_name, points, correct, answered)"
+        " VALUES (?, 7, 'ann', 10, 1, 1)",
+        (GUILD,),
+    )
+    old.close()
+
+    async with SqliteStore(path) as store:
+        (row,) = await store.standings(GUILD, Scope(season=1))
+        assert (row.user_id, row.display_name, row.points) == (7, "ann", 10)
+        archived = await store.end_season(GUILD, 1, ended_at=200.0)
+        assert archived is not None and archived.players == 1
+
+
+async def test_scoped_boards_read_the_answers_through_an_index(tmp_path: Path) -> None:
+    """A week's board must not scan every answer the bot ever stored, nor a season's."""
+    path = tmp_path / "plan.db"
+    async with SqliteStore(path):
+        pass
+    with sqlite3.connect(path) as conn:
+        for scope, index in [
+            (Scope(since=0.0, until=1.0), "answers_by_time"),
+            (Scope(season=2), "answers_by_season"),
+        ]:
+            sql, params = _ranked_answers(GUILD, scope)
+            plan = " ".join(
+                row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql + "SELECT * FROM ranked", params)
+            )
+            assert f"USING INDEX {index}" in plan or f"USING COVERING INDEX {index}" in plan, plan
 
 
 async def test_answers_arriving_together_share_one_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
