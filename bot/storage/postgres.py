@@ -36,7 +36,10 @@ from bot.storage.base import (
     LeaderboardRow,
     PlayerResult,
     PlayerStats,
+    Scope,
     ScoredAnswer,
+    Season,
+    Standing,
     StoredPack,
 )
 from bot.storage.errors import StoreError
@@ -104,9 +107,65 @@ _PLAYER_STATS_SQL = f"""
 """
 
 _INSERT_ANSWER_SQL = """
-    INSERT INTO answers (game_id, guild_id, user_id, question_id, correct, points, answered_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)
+    INSERT INTO answers (game_id, guild_id, user_id, question_id, correct, points, answered_at, season)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 """
+
+# A per-server lock (namespace, hash of the guild id) for seasons: recording answers takes it shared,
+# ending a season alone. So an answer is stamped with the season that is current when it commits, and
+# a season's archive is taken when no answer of it is still in flight. A hash collision between two
+# servers only makes one wait for the other, never wrong.
+SEASON_LOCK_NAMESPACE = 0x4344  # "CD"
+_SEASON_LOCK_SHARED_SQL = "SELECT pg_advisory_xact_lock_shared($1, hashint8($2))"
+_SEASON_LOCK_SQL = "SELECT pg_advisory_xact_lock($1, hashint8($2))"
+
+# The season a guild is in: the one after its last ended season.
+_CURRENT_SEASON_SQL = "SELECT COALESCE(MAX(number), 0) + 1 FROM seasons WHERE guild_id = $1"
+
+_STANDING_COLUMNS = "rank, user_id, display_name, points, correct, answered, games"
+
+
+def _ranked_answers(guild_id: int, scope: Scope) -> tuple[str, list[object]]:
+    """A ``WITH ... ranked`` prefix: every player with an answer in ``scope``, totalled and ranked.
+
+    The same ranking as the leaderboard (points, then right answers; ties share a rank), computed
+    over everyone in scope before any LIMIT or player filter. The filters are fixed SQL fragments;
+    only values travel, as parameters ``$1..$n`` (the caller numbers its own from ``n + 1``).
+    """
+    params: list[object] = []
+
+    def param(value: object) -> str:
+        params.append(value)
+        return f"${len(params)}"
+
+    joins = ""
+    conditions = [f"a.guild_id = {param(guild_id)}"]
+    if scope.pack_id is not None:
+        joins = " JOIN games AS g ON g.id = a.game_id AND g.guild_id = a.guild_id"
+        conditions.append(f"g.pack_id = {param(scope.pack_id)}")
+    if scope.since is not None:
+        conditions.append(f"a.answered_at >= {param(scope.since)}")
+    if scope.until is not None:
+        conditions.append(f"a.answered_at < {param(scope.until)}")
+    if scope.season is not None:
+        conditions.append(f"a.season = {param(scope.season)}")
+    sql = f"""
+        WITH totals AS (
+            SELECT a.user_id, SUM(a.points) AS points, COUNT(*) FILTER (WHERE a.correct) AS correct,
+                   COUNT(*) AS answered, COUNT(DISTINCT a.game_id) AS games
+            FROM answers AS a{joins}
+            WHERE {" AND ".join(conditions)}
+            GROUP BY a.user_id
+        ),
+        ranked AS (
+            SELECT RANK() OVER (ORDER BY t.points DESC, t.correct DESC) AS rank,
+                   t.user_id, p.display_name, t.points, t.correct, t.answered, t.games
+            FROM totals AS t
+            JOIN players AS p ON p.guild_id = $1 AND p.user_id = t.user_id
+        )
+    """
+    return sql, params
+
 
 # In an UPDATE every right-hand side sees the row as it was before, so best_streak compares with
 # the old current_streak and recomputes the new one, exactly as in SQLite.
@@ -353,6 +412,9 @@ class PostgresStore:
         involved = sorted({answer.user_id for answer in answers} | set(missed))
 
         async def insert(conn: asyncpg.Connection) -> None:
+            if answers:
+                # First, before any row lock: a waiter for this lock must hold nothing others wait for.
+                await conn.execute(_SEASON_LOCK_SHARED_SQL, SEASON_LOCK_NAMESPACE, guild_id)
             if missed:
                 # Misses and answers are two statements; locking every row they touch first, in
                 # user_id order, keeps the one lock order across both.
@@ -365,6 +427,7 @@ class PostgresStore:
                 )
             if not answers:
                 return
+            season = await conn.fetchval(_CURRENT_SEASON_SQL, guild_id)
             await conn.executemany(
                 _INSERT_ANSWER_SQL,
                 [
@@ -376,6 +439,7 @@ class PostgresStore:
                         bool(answer.correct),
                         answer.points,
                         answer.answered_at,
+                        season,
                     )
                     for answer in answers
                 ],
@@ -518,6 +582,104 @@ class PostgresStore:
             current_streak=row["current_streak"],
             rank=None if row["rank"] is None else int(row["rank"]),
         )
+
+    # -- periods, packs and seasons ------------------------------------------------------------
+
+    async def standings(self, guild_id: int, scope: Scope, limit: int = 10) -> list[Standing]:
+        if limit < 0:
+            raise ValueError(f"limit must not be negative, got {limit}")
+        if limit == 0:
+            return []
+        if await self._is_archive(guild_id, scope):
+            rows = await self._fetch(
+                f"SELECT {_STANDING_COLUMNS} FROM season_standings WHERE guild_id = $1 AND season = $2"
+                " ORDER BY rank, user_id LIMIT $3",
+                guild_id,
+                scope.season,
+                limit,
+            )
+        else:
+            ranked, params = _ranked_answers(guild_id, scope)
+            rows = await self._fetch(
+                ranked + f"SELECT {_STANDING_COLUMNS} FROM ranked ORDER BY rank, user_id LIMIT ${len(params) + 1}",
+                *params,
+                limit,
+            )
+        return [_standing(row) for row in rows]
+
+    async def standing(self, guild_id: int, user_id: int, scope: Scope) -> Standing | None:
+        if await self._is_archive(guild_id, scope):
+            rows = await self._fetch(
+                f"SELECT {_STANDING_COLUMNS} FROM season_standings"
+                " WHERE guild_id = $1 AND season = $2 AND user_id = $3",
+                guild_id,
+                scope.season,
+                user_id,
+            )
+        else:
+            ranked, params = _ranked_answers(guild_id, scope)
+            rows = await self._fetch(
+                ranked + f"SELECT {_STANDING_COLUMNS} FROM ranked WHERE user_id = ${len(params) + 1}",
+                *params,
+                user_id,
+            )
+        return _standing(rows[0]) if rows else None
+
+    async def _is_archive(self, guild_id: int, scope: Scope) -> bool:
+        """Whether ``scope`` is exactly an ended season, whose frozen standings answer it."""
+        if scope.season is None or scope != Scope(season=scope.season):
+            return False
+        rows = await self._fetch("SELECT 1 FROM seasons WHERE guild_id = $1 AND number = $2", guild_id, scope.season)
+        return bool(rows)
+
+    async def current_season(self, guild_id: int) -> Season:
+        rows = await self._fetch(_LAST_SEASON_SQL, guild_id)
+        return _season_after(rows[0] if rows else None)
+
+    async def end_season(self, guild_id: int, number: int, ended_at: float) -> Season | None:
+        async def archive(conn: asyncpg.Connection) -> Season | None:
+            # Alone: no answer is in flight while the season's standings are frozen.
+            await conn.execute(_SEASON_LOCK_SQL, SEASON_LOCK_NAMESPACE, guild_id)
+            current = _season_after(await conn.fetchrow(_LAST_SEASON_SQL, guild_id))
+            if current.number != number:
+                return None
+            await conn.execute(
+                "INSERT INTO seasons (guild_id, number, started_at, ended_at, players) VALUES ($1, $2, $3, $4, 0)",
+                guild_id,
+                number,
+                current.started_at,
+                ended_at,
+            )
+            ranked, params = _ranked_answers(guild_id, Scope(season=number))
+            first = len(params) + 1
+            status = await conn.execute(
+                ranked + f"INSERT INTO season_standings (guild_id, season, {_STANDING_COLUMNS})"
+                f" SELECT ${first}, ${first + 1}, {_STANDING_COLUMNS} FROM ranked",
+                *params,
+                guild_id,
+                number,
+            )
+            players = _affected_rows(status)
+            await conn.execute(
+                "UPDATE seasons SET players = $1 WHERE guild_id = $2 AND number = $3", players, guild_id, number
+            )
+            return Season(number=number, started_at=current.started_at, ended_at=ended_at, players=players)
+
+        ended = await self._write(archive)
+        if ended is not None:
+            log.info("guild %s ended season %s (%d players archived)", guild_id, number, ended.players)
+        return ended
+
+    async def seasons(self, guild_id: int, limit: int = 25) -> list[Season]:
+        if limit < 0:
+            raise ValueError(f"limit must not be negative, got {limit}")
+        rows = await self._fetch(
+            "SELECT number, started_at, ended_at, players FROM seasons WHERE guild_id = $1"
+            " ORDER BY number DESC LIMIT $2",
+            guild_id,
+            limit,
+        )
+        return [Season(row["number"], row["started_at"], row["ended_at"], row["players"]) for row in rows]
 
     # -- packs ---------------------------------------------------------------------------------
 
@@ -832,6 +994,28 @@ def _stored_pack(row: asyncpg.Record) -> StoredPack:
         yaml_text=row["yaml_text"],
         uploaded_by=row["uploaded_by"],
         uploaded_at=row["uploaded_at"],
+    )
+
+
+_LAST_SEASON_SQL = "SELECT number, ended_at FROM seasons WHERE guild_id = $1 ORDER BY number DESC LIMIT 1"
+
+
+def _season_after(last_ended: asyncpg.Record | None) -> Season:
+    """The current season, given the guild's last ended one (None: still in season 1)."""
+    if last_ended is None:
+        return Season(number=1, started_at=None, ended_at=None)
+    return Season(number=last_ended["number"] + 1, started_at=last_ended["ended_at"], ended_at=None)
+
+
+def _standing(row: asyncpg.Record) -> Standing:
+    return Standing(
+        rank=int(row["rank"]),
+        user_id=row["user_id"],
+        display_name=row["display_name"],
+        points=int(row["points"]),
+        correct=int(row["correct"]),
+        answered=int(row["answered"]),
+        games=int(row["games"]),
     )
 
 

@@ -9,7 +9,7 @@ import logging
 import asyncpg
 import pytest
 
-from bot.storage.base import PlayerResult, ScoredAnswer
+from bot.storage.base import PlayerResult, Scope, ScoredAnswer
 from bot.storage.errors import StoreError
 from bot.storage.postgres import MIGRATIONS_PACKAGE, PostgresStore
 from bot.storage.sqlite import load_migrations
@@ -218,6 +218,33 @@ async def test_misses_in_one_batch_and_answers_in_another_never_deadlock(
         stats = [await store.player_stats(GUILD, user) for user in PLAYERS]
     assert all(player is not None and player.answered == 2 for player in stats)
     assert not [record for record in caplog.records if "retrying" in record.getMessage()]
+
+
+async def test_a_season_ended_while_answers_are_being_recorded_archives_every_answer_of_it(
+    empty_database: str,
+) -> None:
+    # Another process ends the season while a slow batch of answers is half written: the archive
+    # must either include the batch (it waits for it) or the batch must land in the next season.
+    async with PostgresStore(empty_database) as recorder, PostgresStore(empty_database) as moderator:
+        game = await recorder.start_game(GUILD, 5, "pack", "classic", 1.0)
+        await recorder.record_answers(game, GUILD, [answer(user, question="q0") for user in PLAYERS])
+        await _slow_down_player_writes(empty_database)
+        batch = asyncio.create_task(
+            recorder.record_answers(game, GUILD, [answer(user, question="q1") for user in PLAYERS])
+        )
+        await asyncio.sleep(0.05)  # the batch is now inside its transaction, writing players
+        ended = await moderator.end_season(GUILD, 1, ended_at=5.0)
+        await batch
+        archived = {row.user_id: row.points for row in await moderator.standings(GUILD, Scope(season=1), limit=50)}
+        next_season = await moderator.standings(GUILD, Scope(season=2), limit=50)
+    assert ended is not None and ended.players == len(PLAYERS)
+    conn = await asyncpg.connect(empty_database)
+    try:
+        rows = await conn.fetch("SELECT user_id, SUM(points) AS points FROM answers WHERE season = 1 GROUP BY user_id")
+    finally:
+        await conn.close()
+    assert archived == {row["user_id"]: row["points"] for row in rows}
+    assert archived == {user: 20 for user in PLAYERS} and next_season == []
 
 
 async def test_snowflakes_up_to_64_bits_round_trip(postgres_server: PostgresServer) -> None:
