@@ -1,7 +1,7 @@
 """The one entry point: `crate-digger` (or `python -m bot`).
 
 Subcommands: run, sync, commands (Discord); play (terminal game); packs check/list/show; fact; facts draft;
-health (a service manager's probe).
+db check/backup; health (a service manager's probe).
 Every error a user can cause ends in one clear line and a non-zero exit, never a traceback.
 """
 
@@ -82,6 +82,15 @@ def build_parser() -> argparse.ArgumentParser:
     fact.add_argument("name", nargs="+")
     fact.add_argument("--pack", metavar="ID_OR_FILE", help="also look in this pack file (or check this pack id)")
     fact.add_argument("--json", action="store_true", help="print as JSON")
+
+    db = commands.add_parser("db", help="check or back up the database")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("check", help="integrity checks and the schema version; exit 1 on any problem")
+    backup = db_commands.add_parser(
+        "backup", help="a consistent copy of the SQLite database, safe while the bot is running"
+    )
+    backup.add_argument("path", type=Path, metavar="PATH", help="file to write the copy to")
+    backup.add_argument("--force", action="store_true", help="replace PATH if it already exists")
     commands.add_parser(
         "health", help="exit 0 if the database is readable and Crate Digger's, 1 if not (for HEALTHCHECK)"
     )
@@ -102,7 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except (ConfigError, StoreError) as error:
         # A StoreError that gets this far means the database could not be opened at all (a bad
-        # DATABASE_PATH, a newer schema): once open, storage failures are reported where they happen.
+        # DATABASE_PATH or DATABASE_URL, a newer schema), or `db check`/`db backup` could not read it:
+        # once open, storage failures are reported where they happen.
         print(f"crate-digger: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -132,6 +142,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return draft_facts(settings, args.source, args.output, pack_id=args.pack_id, force=args.force)
     if args.command == "fact":
         return look_up_fact(settings, " ".join(args.name), as_json=args.json, pack_ref=args.pack)
+    if args.command == "db":
+        if args.db_command == "check":
+            return check_database(settings)
+        return backup_database(settings, args.path, replace=args.force)
     if args.command == "play":
         return play(settings, args)
     if args.command == "health":
@@ -145,6 +159,42 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     return launcher.print_commands(settings)
 
 
+def check_database(settings: Settings) -> int:
+    import asyncio
+
+    from bot.storage.maintenance import check_postgres, check_sqlite
+
+    # A database that cannot be read at all is a StoreError, reported by main() like any other.
+    if settings.database_url is not None:
+        report = asyncio.run(check_postgres(settings.database_url))
+    else:
+        report = check_sqlite(settings.database_path)
+    print(f"database: {report.database}")
+    print(f"schema version: {report.schema_version} (this Crate Digger knows {report.known_version})")
+    for note in report.notes:
+        print(f"note: {note}")
+    for problem in report.problems:
+        print(f"problem: {problem}")
+    print("ok" if report.ok else f"{len(report.problems)} problem(s) found")
+    return EXIT_OK if report.ok else EXIT_INVALID
+
+
+def backup_database(settings: Settings, path: Path, *, replace: bool) -> int:
+    from bot.storage.maintenance import backup_sqlite
+
+    if settings.database_url is not None:
+        print(
+            "crate-digger: db backup copies the SQLite database; with DATABASE_URL set, back PostgreSQL up "
+            "with its own tools (pg_dump)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    report = backup_sqlite(settings.database_path, path, replace=replace)
+    print(
+        f"backed up {settings.database_path} to {report.path}: {report.size_bytes} bytes, "
+        f"schema version {report.schema_version}, integrity ok, {report.seconds:.2f} s"
+    )
+    return EXIT_OK
 def check_health(settings: Settings) -> int:
     from bot.storage.health import sqlite_health
 

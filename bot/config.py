@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from bot.storage.urls import POSTGRES_SCHEMES, is_postgres_url, redact_url
 from bot.trivia.limits import DEFAULT_PACK_LIMITS, PackLimits
 from bot.trivia.packfiles import BUILTIN_PACKS_DIR
 
@@ -35,13 +36,18 @@ def _redact(value: object) -> str | None:
 
 
 # Fields whose values must never reach a log, a traceback or a terminal; each maps to how it is shown.
-SECRET_FIELDS: dict[str, Callable[[object], object]] = {"discord_token": _redact}
+SECRET_FIELDS: dict[str, Callable[[object], object]] = {
+    "discord_token": _redact,
+    "database_url": lambda url: None if url is None else redact_url(str(url)),
+}
 
 
 @dataclass(frozen=True)
 class Settings:
     discord_token: str | None
     database_path: Path
+    # postgresql://... when set: scores and packs go to PostgreSQL instead of the SQLite file.
+    database_url: str | None
     dev_guild_id: int | None
     log_level: str
     # The built-in packs first, then every folder PACKS_DIR adds.
@@ -113,6 +119,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
     return Settings(
         discord_token=(environ.get("DISCORD_TOKEN") or "").strip() or None,
         database_path=_path(environ, "DATABASE_PATH") or default_database_path(environ),
+        database_url=_database_url(environ, "DATABASE_URL"),
         dev_guild_id=_snowflake(environ, "DEV_GUILD_ID"),
         log_level=_choice(environ, "LOG_LEVEL", LOG_LEVELS, "INFO"),
         pack_folders=_pack_folders(environ, "PACKS_DIR"),
@@ -137,6 +144,22 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
 def _path(environ: Mapping[str, str], name: str) -> Path | None:
     value = (environ.get(name) or "").strip()
     return Path(value).expanduser() if value else None
+
+
+def _database_url(environ: Mapping[str, str], name: str) -> str | None:
+    value = (environ.get(name) or "").strip()
+    if not value:
+        return None
+    if not is_postgres_url(value):
+        schemes = " or ".join(f"{scheme}://" for scheme in POSTGRES_SCHEMES)
+        # Never the value itself (see ConfigError): at most the scheme it starts with.
+        scheme, separator, _ = value.partition("://")
+        found = f"a {scheme}:// URL" if separator and scheme.isalnum() else "something that is not a URL"
+        raise ConfigError(
+            f"{name} must be a PostgreSQL URL starting with {schemes} (leave it empty to use the SQLite file "
+            f"DATABASE_PATH); it is {found}"
+        )
+    return value
 
 
 def _pack_folders(environ: Mapping[str, str], name: str) -> tuple[Path, ...]:

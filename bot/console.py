@@ -28,8 +28,9 @@ from typing import TextIO
 
 from bot.brief import brief
 from bot.config import Settings
+from bot.storage import store_for
+from bot.storage.base import Store
 from bot.storage.errors import StoreError
-from bot.storage.sqlite import SqliteStore
 from bot.text import plural
 from bot.trivia.answers import option_labels
 from bot.trivia.catalog import Catalog, pick_questions, starts_over
@@ -329,7 +330,7 @@ async def _feed_answers(
 
 async def play_round(
     catalog: Catalog,
-    store: SqliteStore,
+    store: Store,
     *,
     pack_id: str,
     settings: RoundSettings,
@@ -450,10 +451,12 @@ def play_in_terminal(
         print(f"crate-digger: --{error}", file=sys.stderr)
         return 2
     name = args.name or _default_name()
-    store = SqliteStore(settings.database_path)
+    store = store_for(settings)
 
     async def main() -> int:
-        async with store:
+        # A database that cannot be opened raises StoreError, which the CLI turns into one line.
+        await store.open()
+        try:
             return await play_round(
                 catalog,
                 store,
@@ -464,6 +467,8 @@ def play_in_terminal(
                 stdout=sys.stdout,
                 seed=args.seed,
             )
+        finally:
+            await store.close()
 
     return asyncio.run(main())
 

@@ -20,7 +20,7 @@ from bot.authoring.fetch import FetchLimits
 from bot.client import CrateDigger
 from bot.config import ConfigError, Settings, log_level_number
 from bot.packwork import PackWorker, ServerLimits
-from bot.storage.sqlite import SqliteStore
+from bot.storage import store_for
 from bot.trivia.catalog import Catalog
 
 EXIT_CONFIG = 2
@@ -45,7 +45,7 @@ def build_bot(settings: Settings, *, sync_on_start: bool = True) -> CrateDigger:
     for issue in result.issues:
         log.warning("skipped a pack: %s", issue)
     return CrateDigger(
-        store=SqliteStore(settings.database_path),
+        store=store_for(settings),
         catalog=catalog,
         message_content=settings.message_content,
         dev_guild_id=settings.dev_guild_id,

@@ -39,7 +39,14 @@ BAD_FILES = {
 def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No .env from the working directory, and the built-in packs unless a test says otherwise."""
     monkeypatch.chdir(tmp_path)
-    for name in ("DISCORD_TOKEN", "DEV_GUILD_ID", "LOG_LEVEL", "MESSAGE_CONTENT_INTENT", "DATABASE_PATH"):
+    for name in (
+        "DISCORD_TOKEN",
+        "DEV_GUILD_ID",
+        "LOG_LEVEL",
+        "MESSAGE_CONTENT_INTENT",
+        "DATABASE_PATH",
+        "DATABASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PACKS_DIR", str(BUILTIN_PACKS_DIR))
 

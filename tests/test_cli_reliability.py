@@ -69,7 +69,14 @@ def test_a_reader_that_went_away_ends_quietly(tmp_path, argv):
 def in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`main()` in this process: no .env, no real token, the built-in packs."""
     monkeypatch.chdir(tmp_path)
-    for name in ("DISCORD_TOKEN", "DEV_GUILD_ID", "LOG_LEVEL", "MESSAGE_CONTENT_INTENT", "DATABASE_PATH"):
+    for name in (
+        "DISCORD_TOKEN",
+        "DEV_GUILD_ID",
+        "LOG_LEVEL",
+        "MESSAGE_CONTENT_INTENT",
+        "DATABASE_PATH",
+        "DATABASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PACKS_DIR", str(BUILTIN_PACKS_DIR))
 
@@ -153,6 +160,25 @@ def test_run_with_a_newer_database_says_upgrade(tmp_path, in_process, monkeypatc
     code = main(["run"])
     assert code == EXIT_USAGE
     assert "upgrade Crate Digger" in one_line(capsys.readouterr().err)
+
+
+# Port 1 on loopback: nothing listens there, so PostgreSQL is refused at once.
+UNREACHABLE_POSTGRES = "postgresql://crate:db-password-xyz@127.0.0.1:1/crate"
+
+
+@pytest.mark.reliability
+@pytest.mark.parametrize("command", [["play", "--questions", "1"], ["run"], ["db", "check"]])
+def test_a_postgres_database_it_cannot_reach_ends_with_one_line_without_the_password(
+    tmp_path, in_process, monkeypatch, capsys, restore_logging, discord_unreachable, command
+):
+    monkeypatch.setenv("DISCORD_TOKEN", "abc")
+    monkeypatch.setenv("DATABASE_URL", UNREACHABLE_POSTGRES)
+    code = main(command)
+    captured = capsys.readouterr()
+    assert code == EXIT_USAGE
+    line = one_line(captured.err)
+    assert line.startswith("crate-digger: cannot connect to PostgreSQL at postgresql://crate:***@127.0.0.1:1/crate")
+    assert "db-password-xyz" not in captured.err + captured.out
 
 
 # ---------------------------------------------------------------- no network

@@ -117,6 +117,33 @@ def test_env_file_is_read(tmp_path, monkeypatch):
     assert load_settings(env_file=str(env_file)).log_level == "WARNING"
 
 
+def test_database_url_selects_postgres_and_its_password_stays_out_of_the_repr():
+    url = "postgresql://crate:hunter2@db:5432/crate"
+    settings = load_settings({"DATABASE_URL": f" {url} "})
+    assert settings.database_url == url
+    for shown in (repr(settings), str(settings)):
+        assert "hunter2" not in shown
+        assert "database_url='postgresql://crate:***@db:5432/crate'" in shown
+
+
+def test_database_url_is_optional():
+    assert load_settings({}).database_url is None
+
+
+@pytest.mark.parametrize(
+    ("value", "described"),
+    [
+        ("mysql://crate:hunter2@db/crate", "it is a mysql:// URL"),
+        ("hunter2-token", "it is something that is not a URL"),
+    ],
+)
+def test_a_database_url_that_is_not_postgres_is_refused_without_quoting_it(value, described):
+    with pytest.raises(ConfigError, match="DATABASE_URL must be a PostgreSQL URL") as raised:
+        load_settings({"DATABASE_URL": value})
+    assert "hunter2" not in str(raised.value)
+    assert str(raised.value).endswith(described)
+
+
 def test_pack_work_settings():
     defaults = load_settings({})
     assert (defaults.max_packs_per_server, defaults.max_facts_per_pack) == (25, 2000)

@@ -1,7 +1,7 @@
 """What the game and the commands need from storage, and nothing more.
 
-One implementation lives in ``sqlite.py``; a PostgreSQL one can follow and must pass the same contract
-tests (``tests/storage/test_contract.py``).
+Two implementations, ``sqlite.py`` and ``postgres.py``, pass the same contract tests
+(``tests/storage/test_contract.py``); a method added here needs both, with a migration for each.
 """
 
 from __future__ import annotations

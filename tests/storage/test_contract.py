@@ -1,13 +1,13 @@
 """Behaviour every ``Store`` must have, written only against the interface in ``bot.storage.base``.
 
-The ``store`` fixture is parametrised over implementations: a PostgreSQL store gets the same
-guarantees by adding one entry to ``STORE_FACTORIES`` (skipping when no test server is configured).
+The ``store`` fixture is parametrised over implementations: SQLite on a file, and PostgreSQL on the
+session's test server (skipped, and reported at the end of the run, where no server can be started).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,27 +26,35 @@ from bot.storage.base import (
     Store,
 )
 from bot.storage.errors import StoreError
+from bot.storage.postgres import PostgresStore
 from bot.storage.sqlite import SqliteStore
 from bot.trivia.daily import DailyStreak, next_streak
 from bot.trivia.reports import Report, ReportReason
+from tests.postgres_server import PostgresServer
 
 GUILD = 1001
 OTHER_GUILD = 2002
 CHANNEL = 55
 
 
-def _sqlite_file(tmp_path: Path) -> Store:
+async def _sqlite_file(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
     return SqliteStore(tmp_path / "data" / "crate-digger.db")
 
 
-STORE_FACTORIES: dict[str, Callable[[Path], Store]] = {
+async def _postgres(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return PostgresStore(await server.empty_shared_database())
+
+
+STORE_FACTORIES: dict[str, Callable[[pytest.FixtureRequest, Path], Awaitable[Store]]] = {
     "sqlite": _sqlite_file,
+    "postgres": _postgres,
 }
 
 
 @pytest.fixture(params=sorted(STORE_FACTORIES))
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    implementation = STORE_FACTORIES[request.param](tmp_path)
+    implementation = await STORE_FACTORIES[request.param](request, tmp_path)
     await implementation.open()
     try:
         yield implementation
