@@ -30,6 +30,8 @@ from bot.cogs.render import (
     quote_with_note,
 )
 from bot.cogs.reports import report_view
+from bot.cogs.seasons import PERIOD_CHOICES, resolve_board, scoped_leaderboard, scoped_stats
+from bot.storage.base import Scope
 from bot.text import plural
 from bot.trivia.catalog import pick_questions, starts_over
 from bot.trivia.daily import utc_day
@@ -50,6 +52,7 @@ from bot.trivia.game import (
 )
 from bot.trivia.giveaways import names_any_answer, opening_title
 from bot.trivia.reports import playable
+from bot.trivia.seasons import Period
 from bot.trivia.session import AlreadyRunning, GameSession, SessionRegistry, StorageFailed
 
 if TYPE_CHECKING:
@@ -425,6 +428,9 @@ class TriviaCommands(app_commands.Group, name="trivia", description="Trivia abou
 
     @start.autocomplete("pack")
     async def start_pack_autocomplete(self, interaction: discord.Interaction, current: str):
+        return await self.pack_choices(interaction, current)
+
+    async def pack_choices(self, interaction: discord.Interaction, current: str):
         catalog = await self.cog.bot.library.catalog_for(interaction.guild_id)
         typed = current.casefold()
         return [
@@ -447,9 +453,27 @@ class TriviaCommands(app_commands.Group, name="trivia", description="Trivia abou
             await interaction.response.send_message("Skipping.", allowed_mentions=NO_MENTIONS)
             await session.skip()
 
-    @app_commands.command(name="leaderboard", description="This server's top players")
-    async def leaderboard(self, interaction: discord.Interaction) -> None:
+    @app_commands.command(name="leaderboard", description="This server's top players: all time, a period, a season")
+    @app_commands.describe(
+        period="All time (default), this week or month (UTC; weeks start Monday 00:00), or this season",
+        season="A season's final standings, by number (see /trivia season list)",
+        pack="Only the answers given in games of this pack",
+    )
+    @app_commands.choices(period=PERIOD_CHOICES)
+    async def leaderboard(
+        self,
+        interaction: discord.Interaction,
+        period: str = Period.ALL.value,
+        season: app_commands.Range[int, 1, 1_000_000] | None = None,
+        pack: app_commands.Range[str, 1, 64] | None = None,
+    ) -> None:
         assert interaction.guild_id is not None
+        board = await resolve_board(self.cog.bot, interaction, period, season, pack)
+        if board is None:
+            return
+        if board.scope != Scope():
+            await scoped_leaderboard(self.cog.bot, interaction, board)
+            return
         store = self.cog.bot.store
         rows = await store.leaderboard(interaction.guild_id, 10)
         if not rows:
@@ -467,10 +491,29 @@ class TriviaCommands(app_commands.Group, name="trivia", description="Trivia abou
         await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="stats", description="A player's points, right answers, games, wins and streaks")
-    @app_commands.describe(member="Whose stats (default: yours)")
-    async def stats(self, interaction: discord.Interaction, member: discord.User | None = None) -> None:
+    @app_commands.describe(
+        member="Whose stats (default: yours)",
+        period="All time (default), this week or month (UTC; weeks start Monday 00:00), or this season",
+        season="A season's final standings, by number (see /trivia season list)",
+        pack="Only the answers given in games of this pack",
+    )
+    @app_commands.choices(period=PERIOD_CHOICES)
+    async def stats(
+        self,
+        interaction: discord.Interaction,
+        member: discord.User | None = None,
+        period: str = Period.ALL.value,
+        season: app_commands.Range[int, 1, 1_000_000] | None = None,
+        pack: app_commands.Range[str, 1, 64] | None = None,
+    ) -> None:
         assert interaction.guild_id is not None
         target = member or interaction.user
+        board = await resolve_board(self.cog.bot, interaction, period, season, pack)
+        if board is None:
+            return
+        if board.scope != Scope():
+            await scoped_stats(self.cog.bot, interaction, target, board)
+            return
         stats = await self.cog.bot.store.player_stats(interaction.guild_id, target.id)
         today = utc_day(self.cog.bot.wall_clock())
         daily, best_daily = await daily_streak_today(self.cog.bot.store, interaction.guild_id, target.id, today)
@@ -494,6 +537,14 @@ class TriviaCommands(app_commands.Group, name="trivia", description="Trivia abou
         ):
             embed.add_field(name=name, value=str(value))
         await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+
+    @leaderboard.autocomplete("pack")
+    async def leaderboard_pack_autocomplete(self, interaction: discord.Interaction, current: str):
+        return await self.pack_choices(interaction, current)
+
+    @stats.autocomplete("pack")
+    async def stats_pack_autocomplete(self, interaction: discord.Interaction, current: str):
+        return await self.pack_choices(interaction, current)
 
     @app_commands.command(name="packs", description="The question packs this server can play")
     async def packs(self, interaction: discord.Interaction) -> None:

@@ -65,7 +65,13 @@ async def test_every_command_is_within_discord_limits(payload):
 async def test_the_expected_commands_and_options_are_there(payload):
     by_name = {command["name"]: command for command in payload}
     trivia = {sub["name"] for sub in by_name["trivia"]["options"]}
-    assert trivia == {"start", "stop", "skip", "leaderboard", "stats", "packs", "daily", "daily-channel"}
+    assert trivia == {"start", "stop", "skip", "leaderboard", "stats", "packs", "daily", "daily-channel", "season"}
+    subcommands = {sub["name"]: sub for sub in by_name["trivia"]["options"]}
+    assert {sub["name"] for sub in subcommands["season"]["options"]} == {"list", "end"}
+    for scoped in ("leaderboard", "stats"):
+        options = {option["name"]: option for option in subcommands[scoped]["options"]}
+        assert [choice["value"] for choice in options["period"]["choices"]] == ["all", "week", "month", "season"]
+        assert options["pack"]["autocomplete"] is True and "season" in options
     pack = by_name["pack"]
     assert {sub["name"] for sub in pack["options"]} == {"add", "check", "draft", "remove", "list", "show", "reports"}
     assert int(pack["default_member_permissions"]) == 1 << 5  # Manage Server
