@@ -1,8 +1,9 @@
 """Fixtures for every test, and the session's PostgreSQL server.
 
 Without PostgreSQL's server binaries the PostgreSQL tests are skipped, and the end of the run says so
-in a section of its own. CI sets ``CRATE_DIGGER_REQUIRE_POSTGRES=1``, which turns that skip into a
-failure, so CI can never pass without having tested the PostgreSQL store.
+in a section of its own. Under CI (``CI=true``, which CI services set) or with
+``CRATE_DIGGER_REQUIRE_POSTGRES=1`` that skip is a failure, so CI can never pass without having tested the
+PostgreSQL store, while `.ci/run` still runs exactly the README's test command.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from tests.postgres_server import PostgresServer, PostgresUnavailable
 
 REQUIRE_POSTGRES = "CRATE_DIGGER_REQUIRE_POSTGRES"
 _postgres_unavailable: list[str] = []
+
+
+def _postgres_required() -> bool:
+    return os.environ.get(REQUIRE_POSTGRES) == "1" or os.environ.get("CI", "").lower() == "true"
 
 
 @pytest.fixture(autouse=True)
@@ -35,8 +40,8 @@ def postgres_server() -> Iterator[PostgresServer]:
     except PostgresUnavailable as error:
         reason = f"PostgreSQL tests not run: {error}"
         _postgres_unavailable.append(reason)
-        if os.environ.get(REQUIRE_POSTGRES) == "1":
-            pytest.fail(f"{reason} ({REQUIRE_POSTGRES}=1 requires them)", pytrace=False)
+        if _postgres_required():
+            pytest.fail(f"{reason} (CI=true or {REQUIRE_POSTGRES}=1 requires them)", pytrace=False)
         pytest.skip(reason)
     try:
         yield server
