@@ -306,6 +306,7 @@ def test_the_seed_packs_questions_are_pinned(questions: list[Question]) -> None:
         assert now[question_id] == pinned[question_id], question_id
 
 
+@pytest.mark.reliability
 def test_two_release_years_for_one_subject_generate_without_offering_either_as_wrong() -> None:
     # The validator refuses a second year for one work; a pack built in code may still have one.
     pack = parse_pack(TINY, "tiny.yaml")

@@ -716,6 +716,7 @@ _HUGE_NUMBERS = {
 }
 
 
+@pytest.mark.reliability
 @pytest.mark.parametrize("size", [4_000, 500_000], ids=["4KB", "500KB"])
 @pytest.mark.parametrize("form", _HUGE_NUMBERS.keys())
 @pytest.mark.parametrize(
@@ -862,6 +863,7 @@ def test_no_seed_question_teaches_the_articles_wrong_tweet_year(seed: Pack) -> N
     assert likened.note == "The article dates this tweet to 2008; Kanye West posted it in 2018."
 
 
+@pytest.mark.reliability
 def test_a_second_year_is_reported_even_while_the_first_quote_is_wrong(base_dir: Path) -> None:
     text = (
         GOOD
