@@ -196,9 +196,12 @@ def backup_database(settings: Settings, path: Path, *, replace: bool) -> int:
     )
     return EXIT_OK
 def check_health(settings: Settings) -> int:
-    from bot.storage.health import sqlite_health
+    from bot.storage.health import postgres_health, sqlite_health
 
-    health = sqlite_health(settings.database_path)
+    if settings.database_url:
+        health = postgres_health(settings.database_url)
+    else:
+        health = sqlite_health(settings.database_path)
     print(f"{'ok' if health.ok else 'unhealthy'}: {health.detail}", file=sys.stdout if health.ok else sys.stderr)
     return EXIT_OK if health.ok else EXIT_INVALID
 

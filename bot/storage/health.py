@@ -28,6 +28,40 @@ class Health:
     detail: str
 
 
+def postgres_health(url: str, timeout: float = HEALTH_BUSY_TIMEOUT_SECONDS * 5) -> Health:
+    """Whether the PostgreSQL database answers and has a Crate Digger schema this version knows.
+
+    One connection, two reads, no migration: the same promise as the SQLite probe. The URL is shown
+    only with its password redacted.
+    """
+    import asyncio
+
+    import asyncpg
+
+    from bot.storage.postgres import MIGRATIONS_PACKAGE
+    from bot.storage.urls import redact_url
+
+    shown = redact_url(url)
+    known = load_migrations(MIGRATIONS_PACKAGE)[-1].number
+
+    async def probe() -> Health:
+        conn = await asyncpg.connect(url, timeout=timeout)
+        try:
+            if await conn.fetchval("SELECT to_regclass('schema_migrations')") is None:
+                return Health(False, f"{shown} has no Crate Digger schema: not set up yet (the bot creates it)")
+            version = await conn.fetchval("SELECT COALESCE(MAX(number), 0) FROM schema_migrations")
+        finally:
+            await conn.close()
+        if version > known:
+            return Health(False, f"{shown} has schema version {version}, newer than this Crate Digger knows ({known})")
+        return Health(True, f"{shown} answers, schema version {version} of {known}")
+
+    try:
+        return asyncio.run(asyncio.wait_for(probe(), timeout))
+    except (OSError, TimeoutError, asyncpg.PostgresError) as error:
+        return Health(False, f"cannot reach the database {shown} ({type(error).__name__}: {str(error)[:200]})")
+
+
 def sqlite_health(path: Path) -> Health:
     """Whether the bot's SQLite file exists, is Crate Digger's and has a schema this version knows."""
     if not path.is_file():

@@ -98,3 +98,40 @@ async def test_the_command_exits_0_or_1_and_says_why(
     await made_by_the_bot(path)
     assert main(["health"]) == 0
     assert capsys.readouterr().out.startswith("ok: ")
+
+
+# -- PostgreSQL (what compose.yaml's bot runs on) -------------------------------------------------
+
+
+async def test_postgres_health_follows_the_schema(postgres_server) -> None:
+    import asyncio
+
+    from bot.storage.health import postgres_health
+    from bot.storage.postgres import PostgresStore
+
+    url = await postgres_server.create_database()
+    empty = await asyncio.to_thread(postgres_health, url)
+    assert not empty.ok and "not set up yet" in empty.detail
+    async with PostgresStore(url):
+        pass
+    health = await asyncio.to_thread(postgres_health, url)
+    assert health.ok, health.detail
+    assert postgres_server.password not in health.detail
+
+
+def test_health_with_database_url_probes_postgres_not_the_sqlite_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A closed port: nothing listens there, so the probe must say it cannot reach PostgreSQL
+    # (before the fix it looked for the SQLite file instead, which compose's bot never has).
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://bot:s3cret@127.0.0.1:{port}/crate")
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "absent.sqlite3"))
+    assert main(["health"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot reach the database" in err and "127.0.0.1" in err
+    assert "s3cret" not in err and "absent.sqlite3" not in err
