@@ -55,6 +55,25 @@ async def _find_question(bot: CrateDigger, guild_id: int, pack_id: str, ref: str
     return find_by_ref(catalog.questions(pack_id), ref)
 
 
+async def _reportable_question(
+    bot: CrateDigger, interaction: discord.Interaction, pack_id: str, ref: str
+) -> Question | None:
+    """The question a press or a form is about, or None after telling the player privately why not:
+    the pressed button and the submitted form check the same two things, so they say the same."""
+    assert interaction.guild_id is not None
+    question = await _find_question(bot, interaction.guild_id, pack_id, ref)
+    if question is None:
+        await send_private(
+            interaction, "That question is no longer in this server's packs, so there's nothing to report."
+        )
+        return None
+    refusal = await _refusal(bot, interaction.guild_id, interaction.user.id)
+    if refusal is not None:
+        await send_private(interaction, refusal)
+        return None
+    return question
+
+
 async def _refusal(bot: CrateDigger, guild_id: int, user_id: int) -> str | None:
     """Why this player may not report now (the rate limit), or None."""
     now = bot.wall_clock()
@@ -93,15 +112,8 @@ class ReportButton(
             return
         # Finding the question may build the server's catalog: acknowledge within Discord's 3 seconds first.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        question = await _find_question(bot, interaction.guild_id, self.pack_id, self.ref)
+        question = await _reportable_question(bot, interaction, self.pack_id, self.ref)
         if question is None:
-            await send_private(
-                interaction, "That question is no longer in this server's packs, so there's nothing to report."
-            )
-            return
-        refusal = await _refusal(bot, interaction.guild_id, interaction.user.id)
-        if refusal is not None:
-            await send_private(interaction, refusal)
             return
         view = discord.ui.View(timeout=None)
         view.add_item(ReasonSelect(self.pack_id, self.ref))
@@ -165,15 +177,8 @@ class ReportModal(discord.ui.Modal):
         bot: CrateDigger = interaction.client  # type: ignore[assignment]
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        question = await _find_question(bot, interaction.guild_id, self.pack_id, self.ref)
+        question = await _reportable_question(bot, interaction, self.pack_id, self.ref)
         if question is None:
-            await send_private(
-                interaction, "That question is no longer in this server's packs, so there's nothing to report."
-            )
-            return
-        refusal = await _refusal(bot, interaction.guild_id, interaction.user.id)
-        if refusal is not None:
-            await send_private(interaction, refusal)
             return
         stored = await bot.store.add_report(
             guild_id=interaction.guild_id,
