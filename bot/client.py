@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot.authoring.fetch import FetchLimits
 from bot.config import DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_SECONDS
 from bot.library import PackLibrary
+from bot.metrics import NO_METRICS, Metrics
 from bot.packwork import PackWorker, PackWorkTimeout, ServerLimits
 from bot.storage.base import Store
 from bot.trivia.catalog import Catalog
@@ -54,13 +55,18 @@ class CrateDigger(commands.Bot):
         pack_worker: PackWorker | None = None,
         pack_limits: ServerLimits | None = None,
         pack_cache_dir: Path | None = None,
+        metrics: Metrics = NO_METRICS,
     ):
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=build_intents(message_content),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            http_trace=metrics.http_trace(),
         )
+        self.metrics = metrics
+        store = metrics.measure_store(store)
+        metrics.watch(self)
         self.store = store
         self.library = PackLibrary(
             store, catalog, clock=wall_clock, worker=pack_worker, limits=pack_limits, cache_dir=pack_cache_dir
@@ -132,6 +138,13 @@ class CrateDigger(commands.Bot):
             await super().close()
             await self.store.close()
             self.library.close()
+
+    def dispatch(self, event_name: str, /, *args: object, **kwargs: object) -> None:
+        # Called as the gateway event is parsed, before any handler has run: the moment an
+        # acknowledgement is timed from.
+        if event_name == "interaction":
+            self.metrics.interaction_received(args[0])  # type: ignore[arg-type]
+        super().dispatch(event_name, *args, **kwargs)
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d servers", self.user, len(self.guilds))
