@@ -18,7 +18,9 @@ from discord.ext import commands
 from bot.authoring.fetch import FetchLimits
 from bot.config import DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_SECONDS
 from bot.library import PackLibrary
+from bot.metrics import NO_METRICS, Metrics
 from bot.packwork import PackWorker, PackWorkTimeout, ServerLimits
+from bot.sharding import EVERY_SHARD, ShardScope
 from bot.storage.base import Store
 from bot.trivia.catalog import Catalog
 
@@ -38,7 +40,13 @@ def build_intents(message_content: bool) -> discord.Intents:
     return intents
 
 
-class CrateDigger(commands.Bot):
+class CrateDigger(commands.AutoShardedBot):
+    """One process's bot: every shard of ``shard_scope`` over one gateway connection each.
+
+    With the default scope it asks Discord how many shards to run (``GET /gateway/bot``) and runs all
+    of them; several processes each run their own ``shard_ids`` of one ``shard_count``.
+    """
+
     def __init__(
         self,
         *,
@@ -54,13 +62,23 @@ class CrateDigger(commands.Bot):
         pack_worker: PackWorker | None = None,
         pack_limits: ServerLimits | None = None,
         pack_cache_dir: Path | None = None,
+        shard_scope: ShardScope = EVERY_SHARD,
+        metrics: Metrics = NO_METRICS,
     ):
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=build_intents(message_content),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            shard_count=shard_scope.shard_count,
+            shard_ids=list(shard_scope.shard_ids) if shard_scope.shard_ids is not None else None,
+            http_trace=metrics.http_trace(),
         )
+        # Which servers this process owns: their games, their daily posts, their interactions.
+        self.shard_scope = shard_scope
+        self.metrics = metrics
+        store = metrics.measure_store(store)
+        metrics.watch(self)
         self.store = store
         self.library = PackLibrary(
             store, catalog, clock=wall_clock, worker=pack_worker, limits=pack_limits, cache_dir=pack_cache_dir
@@ -133,8 +151,23 @@ class CrateDigger(commands.Bot):
             await self.store.close()
             self.library.close()
 
+    def dispatch(self, event_name: str, /, *args: object, **kwargs: object) -> None:
+        # Called as the gateway event is parsed, before any handler has run: the moment an
+        # acknowledgement is timed from.
+        if event_name == "interaction":
+            self.metrics.interaction_received(args[0])  # type: ignore[arg-type]
+        super().dispatch(event_name, *args, **kwargs)
+
     async def on_ready(self) -> None:
-        log.info("connected as %s to %d servers", self.user, len(self.guilds))
+        log.info(
+            "connected as %s to %d servers on %s",
+            self.user,
+            len(self.guilds),
+            _shards_running(self.shard_count, self.shard_ids),
+        )
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        log.info("shard %d of %s ready", shard_id, self.shard_count)
 
     async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """Every failure becomes a short private reply and one log line, never a traceback in chat."""
@@ -158,6 +191,11 @@ class CrateDigger(commands.Bot):
             log.error("command /%s failed: %s", command, original, exc_info=original)
             message = "Something went wrong on our side; the error has been logged."
         await send_private(interaction, message)
+
+
+def _shards_running(count: int | None, ids: list[int] | None) -> str:
+    shown = ids if ids is not None else range(count or 1)
+    return f"shard{'s' if len(shown) != 1 else ''} {', '.join(map(str, shown))} of {count}"
 
 
 # Discord's codes for an interaction whose replies it no longer takes: Unknown interaction (10062: not
