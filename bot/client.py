@@ -19,6 +19,7 @@ from bot.authoring.fetch import FetchLimits
 from bot.config import DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_SECONDS
 from bot.library import PackLibrary
 from bot.packwork import PackWorker, PackWorkTimeout, ServerLimits
+from bot.sharding import Shards
 from bot.storage.base import Store
 from bot.trivia.catalog import Catalog
 
@@ -84,9 +85,10 @@ class CrateDigger(commands.Bot):
         if self.pack_worker is not None:
             # A new interpreter takes a moment to start: better now than during the first upload.
             await asyncio.get_running_loop().run_in_executor(None, self.pack_worker.start)
-        # Games a crash (SIGKILL, power cut) left open: nothing of this run has started yet.
+        # Games a crash (SIGKILL, power cut) left open: nothing of this run has started yet. Only
+        # those of this process's shards: another process sharing the database runs the others.
         now = self.wall_clock()
-        closed = await self.store.close_interrupted_games(finished_at=now, started_before=now)
+        closed = await self.store.close_interrupted_games(finished_at=now, started_before=now, scope=self.shards)
         if closed:
             log.warning("closed %d game(s) the last run left unfinished (scores kept, marked interrupted)", closed)
         await self.add_commands()
@@ -96,6 +98,20 @@ class CrateDigger(commands.Bot):
             self.tree.copy_global_to(guild=guild)
             synced = await self.tree.sync(guild=guild)
             log.info("synced %d commands to development server %s", len(synced), self.dev_guild_id)
+
+    @property
+    def shards(self) -> Shards:
+        """The shards this process runs, so the servers whose games, daily posts (and so on) are its own.
+
+        With no shard ids given (one process, every shard Discord recommends) that is every server,
+        known before Discord says how many shards there are.
+        """
+        shard_ids = getattr(self, "shard_ids", None)  # an AutoShardedBot's
+        if shard_ids is None and self.shard_id is not None:
+            shard_ids = [self.shard_id]
+        if shard_ids is None or self.shard_count is None:
+            return Shards.all()
+        return Shards.of(shard_ids, self.shard_count)
 
     async def add_commands(self) -> None:
         """Add every cog; also used without a connection to print the command payload."""

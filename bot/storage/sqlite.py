@@ -41,7 +41,9 @@ from bot.storage.base import (
     DailyAnswer,
     DailyChannel,
     DailyTally,
+    GameScope,
     LeaderboardRow,
+    OneChannel,
     PlayerResult,
     PlayerStats,
     Scope,
@@ -50,7 +52,7 @@ from bot.storage.base import (
     Standing,
     StoredPack,
 )
-from bot.storage.errors import StoreError
+from bot.storage.errors import GameAlreadyRunning, StoreError
 from bot.trivia.daily import DailyStreak, next_streak
 from bot.trivia.reports import Report, ReportReason
 
@@ -452,10 +454,18 @@ class SqliteStore:
 
     async def start_game(self, guild_id: int, channel_id: int, pack_id: str, mode: str, started_at: float) -> int:
         async with self._write() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO games (guild_id, channel_id, pack_id, mode, started_at) VALUES (?, ?, ?, ?, ?)",
-                (guild_id, channel_id, pack_id, mode, started_at),
-            )
+            try:
+                cursor = await conn.execute(
+                    "INSERT INTO games (guild_id, channel_id, pack_id, mode, started_at) VALUES (?, ?, ?, ?, ?)",
+                    (guild_id, channel_id, pack_id, mode, started_at),
+                )
+            except sqlite3.IntegrityError as exc:
+                # The only unique key a new game can collide with: the channel's running game.
+                if exc.sqlite_errorname != "SQLITE_CONSTRAINT_UNIQUE":
+                    raise
+                async with conn.execute(_RUNNING_GAME_SQL, (guild_id, channel_id)) as cursor:
+                    (running,) = await cursor.fetchone()  # type: ignore[misc]
+                raise GameAlreadyRunning(guild_id, channel_id, running) from exc
             game_id = cursor.lastrowid
             await cursor.close()
             if game_id is None:
@@ -558,11 +568,13 @@ class SqliteStore:
                 [(guild_id, result.user_id, result.display_name, int(bool(result.won))) for result in results],
             )
 
-    async def close_interrupted_games(self, finished_at: float, started_before: float) -> int:
+    async def close_interrupted_games(self, finished_at: float, started_before: float, scope: GameScope) -> int:
+        in_scope, scope_params = _games_in(scope)
         async with self._write() as conn:
             games = list(
                 await conn.execute_fetchall(
-                    "SELECT id FROM games WHERE finished_at IS NULL AND started_at < ?", (started_before,)
+                    f"SELECT id FROM games WHERE finished_at IS NULL AND started_at < ? AND {in_scope}",
+                    (started_before, *scope_params),
                 )
             )
             for (game_id,) in games:
@@ -1019,6 +1031,20 @@ class SqliteStore:
             claimed = cursor.rowcount == 1
             await cursor.close()
         return claimed
+
+
+_RUNNING_GAME_SQL = "SELECT id FROM games WHERE guild_id = ? AND channel_id = ? AND finished_at IS NULL"
+
+
+def _games_in(scope: GameScope) -> tuple[str, tuple[int, ...]]:
+    """A condition on ``games`` for ``scope``, and its parameters."""
+    if isinstance(scope, OneChannel):
+        return "guild_id = ? AND channel_id = ?", (scope.guild_id, scope.channel_id)
+    if scope.is_all:
+        return "guild_id > 0", ()
+    # Discord's shard formula; snowflakes are positive 64-bit integers, which SQLite shifts as such.
+    shards = ", ".join("?" * len(scope.ids))
+    return f"guild_id > 0 AND (guild_id >> 22) % ? IN ({shards})", (scope.count, *sorted(scope.ids))
 
 
 _MISS_SQL = "UPDATE players SET current_streak = 0 WHERE guild_id = ? AND user_id = ?"
