@@ -19,7 +19,7 @@ from bot.authoring.fetch import FetchLimits
 from bot.config import DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_SECONDS
 from bot.library import PackLibrary
 from bot.packwork import PackWorker, PackWorkTimeout, ServerLimits
-from bot.sharding import Shards
+from bot.sharding import EVERY_SHARD, ShardScope
 from bot.storage.base import Store
 from bot.trivia.catalog import Catalog
 
@@ -39,7 +39,13 @@ def build_intents(message_content: bool) -> discord.Intents:
     return intents
 
 
-class CrateDigger(commands.Bot):
+class CrateDigger(commands.AutoShardedBot):
+    """One process's bot: every shard of ``shard_scope`` over one gateway connection each.
+
+    With the default scope it asks Discord how many shards to run (``GET /gateway/bot``) and runs all
+    of them; several processes each run their own ``shard_ids`` of one ``shard_count``.
+    """
+
     def __init__(
         self,
         *,
@@ -55,13 +61,18 @@ class CrateDigger(commands.Bot):
         pack_worker: PackWorker | None = None,
         pack_limits: ServerLimits | None = None,
         pack_cache_dir: Path | None = None,
+        shard_scope: ShardScope = EVERY_SHARD,
     ):
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=build_intents(message_content),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            shard_count=shard_scope.shard_count,
+            shard_ids=list(shard_scope.shard_ids) if shard_scope.shard_ids is not None else None,
         )
+        # Which servers this process owns: their games, their daily posts, their interactions.
+        self.shard_scope = shard_scope
         self.store = store
         self.library = PackLibrary(
             store, catalog, clock=wall_clock, worker=pack_worker, limits=pack_limits, cache_dir=pack_cache_dir
@@ -88,7 +99,7 @@ class CrateDigger(commands.Bot):
         # Games a crash (SIGKILL, power cut) left open: nothing of this run has started yet. Only
         # those of this process's shards: another process sharing the database runs the others.
         now = self.wall_clock()
-        closed = await self.store.close_interrupted_games(finished_at=now, started_before=now, scope=self.shards)
+        closed = await self.store.close_interrupted_games(finished_at=now, started_before=now, scope=self.shard_scope)
         if closed:
             log.warning("closed %d game(s) the last run left unfinished (scores kept, marked interrupted)", closed)
         await self.add_commands()
@@ -98,20 +109,6 @@ class CrateDigger(commands.Bot):
             self.tree.copy_global_to(guild=guild)
             synced = await self.tree.sync(guild=guild)
             log.info("synced %d commands to development server %s", len(synced), self.dev_guild_id)
-
-    @property
-    def shards(self) -> Shards:
-        """The shards this process runs, so the servers whose games, daily posts (and so on) are its own.
-
-        With no shard ids given (one process, every shard Discord recommends) that is every server,
-        known before Discord says how many shards there are.
-        """
-        shard_ids = getattr(self, "shard_ids", None)  # an AutoShardedBot's
-        if shard_ids is None and self.shard_id is not None:
-            shard_ids = [self.shard_id]
-        if shard_ids is None or self.shard_count is None:
-            return Shards.all()
-        return Shards.of(shard_ids, self.shard_count)
 
     async def add_commands(self) -> None:
         """Add every cog; also used without a connection to print the command payload."""
@@ -150,7 +147,15 @@ class CrateDigger(commands.Bot):
             self.library.close()
 
     async def on_ready(self) -> None:
-        log.info("connected as %s to %d servers", self.user, len(self.guilds))
+        log.info(
+            "connected as %s to %d servers on %s",
+            self.user,
+            len(self.guilds),
+            _shards_running(self.shard_count, self.shard_ids),
+        )
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        log.info("shard %d of %s ready", shard_id, self.shard_count)
 
     async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """Every failure becomes a short private reply and one log line, never a traceback in chat."""
@@ -174,6 +179,11 @@ class CrateDigger(commands.Bot):
             log.error("command /%s failed: %s", command, original, exc_info=original)
             message = "Something went wrong on our side; the error has been logged."
         await send_private(interaction, message)
+
+
+def _shards_running(count: int | None, ids: list[int] | None) -> str:
+    shown = ids if ids is not None else range(count or 1)
+    return f"shard{'s' if len(shown) != 1 else ''} {', '.join(map(str, shown))} of {count}"
 
 
 # Discord's codes for an interaction whose replies it no longer takes: Unknown interaction (10062: not

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from bot.sharding import MAX_SHARDS, ShardIdsError, ShardScope, parse_shard_ids
 from bot.storage.urls import POSTGRES_SCHEMES, is_postgres_url, redact_url
 from bot.trivia.limits import DEFAULT_PACK_LIMITS, PackLimits
 from bot.trivia.packfiles import BUILTIN_PACKS_DIR
@@ -67,6 +68,10 @@ class Settings:
     max_yaml_nodes: int = DEFAULT_PACK_LIMITS.nodes
     max_entities_per_pack: int = DEFAULT_PACK_LIMITS.entities
     max_questions_per_pack: int = DEFAULT_PACK_LIMITS.questions
+    # Neither set: one process runs every shard Discord recommends. SHARD_COUNT alone: this process runs
+    # all of that many; with SHARD_IDS it runs only those (the other processes run the rest).
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
 
     def __repr__(self) -> str:
         shown = []
@@ -88,6 +93,10 @@ class Settings:
             facts=self.max_facts_per_pack,
             questions=self.max_questions_per_pack,
         )
+
+    @property
+    def shard_scope(self) -> ShardScope:
+        return ShardScope(self.shard_count, self.shard_ids)
 
     @property
     def pack_cache_dir(self) -> Path:
@@ -116,6 +125,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
 
             load_dotenv(env_file, override=False)
         environ = os.environ
+    shard_count, shard_ids = _shards(environ)
     return Settings(
         discord_token=(environ.get("DISCORD_TOKEN") or "").strip() or None,
         database_path=_path(environ, "DATABASE_PATH") or default_database_path(environ),
@@ -138,7 +148,36 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
             environ, "PACK_WORK_TIMEOUT_SECONDS", DEFAULT_PACK_WORK_TIMEOUT_SECONDS
         ),
         pack_workers=_bounded_int(environ, "PACK_WORKERS", DEFAULT_PACK_WORKERS, 0, 32),
+        shard_count=shard_count,
+        shard_ids=shard_ids,
     )
+
+
+def _shards(environ: Mapping[str, str]) -> tuple[int | None, tuple[int, ...] | None]:
+    count_text = (environ.get("SHARD_COUNT") or "").strip()
+    ids_text = (environ.get("SHARD_IDS") or "").strip()
+    if not count_text:
+        if ids_text:
+            raise ConfigError(
+                "SHARD_IDS needs SHARD_COUNT: set SHARD_COUNT to the total number of shards across all "
+                "processes (or unset both to run every shard Discord recommends in this one process)"
+            )
+        return None, None
+    count = _bounded_int(environ, "SHARD_COUNT", 1, 1, MAX_SHARDS)
+    if not ids_text:
+        return count, None
+    try:
+        ids = parse_shard_ids(ids_text)
+    except ShardIdsError as error:
+        raise ConfigError(
+            f"SHARD_IDS lists the shards this process runs, such as 0,1 or 0-3 or 0-3,8; {error}"
+        ) from None
+    outside = [shard for shard in ids if shard >= count]
+    if outside:
+        raise ConfigError(
+            f"SHARD_IDS names shard {outside[0]}, but with SHARD_COUNT={count} the shards are 0 to {count - 1}"
+        )
+    return count, ids
 
 
 def _path(environ: Mapping[str, str], name: str) -> Path | None:

@@ -54,6 +54,7 @@ def build_bot(settings: Settings, *, sync_on_start: bool = True) -> CrateDigger:
         pack_worker=PackWorker(processes=settings.pack_workers, timeout=settings.pack_work_timeout_seconds),
         pack_limits=ServerLimits(settings.max_packs_per_server, settings.max_facts_per_pack, settings.pack_limits),
         pack_cache_dir=settings.pack_cache_dir,
+        shard_scope=settings.shard_scope,
     )
 
 

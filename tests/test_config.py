@@ -212,3 +212,39 @@ def test_a_bad_pack_size_cap_is_one_line_that_does_not_echo_the_value(variable, 
     assert message.startswith(f"{variable} must be a whole number above 0") and "\n" not in message
     plural = "s" if len(value) != 1 else ""
     assert message.endswith(f"the value set ({len(value)} character{plural}) is not")  # described, never quoted
+
+
+def test_without_shard_settings_one_process_runs_every_shard():
+    settings = load_settings({})
+    assert (settings.shard_count, settings.shard_ids) == (None, None)
+    assert settings.shard_scope.runs_every_shard
+
+
+def test_shard_settings_are_read():
+    settings = load_settings({"SHARD_COUNT": "4", "SHARD_IDS": "2-3"})
+    assert settings.shard_count == 4
+    assert settings.shard_ids == (2, 3)
+    assert settings.shard_scope.owns((1 << 22) * 3)
+    assert not settings.shard_scope.owns((1 << 22) * 4)
+    assert load_settings({"SHARD_COUNT": "2"}).shard_ids is None
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"SHARD_IDS": "0"}, "SHARD_IDS needs SHARD_COUNT"),
+        ({"SHARD_COUNT": "0"}, "SHARD_COUNT must be a whole number from 1 to"),
+        ({"SHARD_COUNT": "two"}, "SHARD_COUNT must be a whole number from 1 to"),
+        (
+            {"SHARD_COUNT": "2", "SHARD_IDS": "2"},
+            "SHARD_IDS names shard 2, but with SHARD_COUNT=2 the shards are 0 to 1",
+        ),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": "0-9"}, "SHARD_IDS names shard 4"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "0;1"}, "SHARD_IDS lists the shards this process runs, such as 0,1"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "1-0"}, "ends (0) before it starts (1)"),
+    ],
+)
+def test_bad_shard_settings_say_what_is_wrong(environ, expected):
+    with pytest.raises(ConfigError) as raised:
+        load_settings(environ)
+    assert expected in str(raised.value)

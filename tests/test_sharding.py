@@ -1,69 +1,91 @@
-"""Which servers a process owns (Discord's shard formula), and that a starting bot closes only their games."""
-
-from __future__ import annotations
-
-import sqlite3
-from contextlib import closing
-
 import pytest
 
-from bot.client import CrateDigger
-from bot.sharding import Shards, shard_of
-from bot.storage.sqlite import SqliteStore
-from bot.trivia.catalog import Catalog
+from bot.sharding import MAX_SHARDS, ShardIdsError, ShardScope, parse_shard_ids, shard_of
+
+# Server ids whose creation-time bits put them on known shards of 2: (1 << 22) * n lands on n % count.
+ON_SHARD_0 = (1 << 22) * 10
+ON_SHARD_1 = (1 << 22) * 11
 
 
-def test_shard_of_is_discords_formula() -> None:
-    # (guild_id >> 22) % shard_count: the bits above a snowflake's lowest 22 (its timestamp).
+def test_shard_of_uses_the_creation_time_bits():
+    assert shard_of(ON_SHARD_0, 2) == 0
+    assert shard_of(ON_SHARD_1, 2) == 1
+    assert shard_of(ON_SHARD_1, 4) == 3
+    # The low 22 bits (worker, process, increment) never move a server to another shard.
+    assert shard_of(ON_SHARD_1 + (1 << 22) - 1, 2) == 1
+    # One shard holds every server.
     assert shard_of(197038439483310086, 1) == 0
-    assert shard_of(197038439483310086, 2) == (197038439483310086 >> 22) % 2
-    assert [shard_of(shard << 22, 4) for shard in range(6)] == [0, 1, 2, 3, 0, 1]
-    with pytest.raises(ValueError):
-        shard_of(1, 0)
 
 
-def test_shards_own_the_servers_on_them() -> None:
-    first, second = Shards.of([0], 2), Shards.of([1], 2)
-    guilds = [n << 22 for n in range(10)]
-    assert [first.owns(g) for g in guilds] != [second.owns(g) for g in guilds]
-    assert all(first.owns(g) != second.owns(g) for g in guilds)
-    assert all(Shards.all().owns(g) for g in guilds) and Shards.all().is_all
-    assert Shards.of([0, 1], 2).is_all and not first.is_all
+def test_shard_of_refuses_a_count_below_one():
+    with pytest.raises(ValueError, match="at least 1"):
+        shard_of(ON_SHARD_0, 0)
 
 
-@pytest.mark.parametrize("ids, count", [([], 2), ([2], 2), ([-1], 2), ([0], 0)])
-def test_impossible_shards_are_refused(ids: list[int], count: int) -> None:
-    with pytest.raises(ValueError):
-        Shards.of(ids, count)
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("0", (0,)),
+        ("0,1", (0, 1)),
+        ("0-3", (0, 1, 2, 3)),
+        (" 4 - 5 , 0 ", (0, 4, 5)),
+        ("0-3,8", (0, 1, 2, 3, 8)),
+        ("1,1,0-1", (0, 1)),
+    ],
+)
+def test_shard_ids_are_ids_and_ranges(text, ids):
+    assert parse_shard_ids(text) == ids
 
 
-def test_the_bot_knows_its_shards() -> None:
-    bot = CrateDigger(store=SqliteStore(":memory:"), catalog=Catalog([]))
-    assert bot.shards == Shards.all()  # one process, every shard
-    bot.shard_id, bot.shard_count = 1, 2
-    assert bot.shards == Shards.of([1], 2)
-    bot.shard_id = None
-    bot.shard_ids = [0, 2]  # type: ignore[attr-defined]  # what an AutoShardedBot has
-    bot.shard_count = 4
-    assert bot.shards == Shards.of([0, 2], 4)
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "part 1 of 1 is empty"),
+        ("0,,1", "part 2 of 3 is empty"),
+        ("one", "part 1 of 1 is neither a shard id"),
+        ("-1", "part 1 of 1 is neither a shard id"),
+        ("0-", "part 1 of 1 is neither a shard id"),
+        ("3-1", "ends (1) before it starts (3)"),
+        (f"0-{MAX_SHARDS}", f"shard ids are below {MAX_SHARDS}"),
+    ],
+)
+def test_bad_shard_ids_say_which_part_and_why(text, message):
+    with pytest.raises(ShardIdsError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_shard_ids(text)
 
 
-async def test_a_starting_bot_closes_only_the_leftover_games_of_its_own_shards(tmp_path) -> None:
-    path = tmp_path / "shared.db"
-    mine, theirs = (0 << 22) | 7, (1 << 22) | 7
-    async with SqliteStore(path) as other_process:
-        left_over = await other_process.start_game(mine, 1, "pack", "choices", 1.0)
-        running = await other_process.start_game(theirs, 1, "pack", "choices", 1.0)
-        terminal = await other_process.start_game(0, 0, "pack", "choices", 1.0)
+def test_an_unsharded_process_owns_every_server():
+    scope = ShardScope()
+    assert scope.runs_every_shard
+    assert scope.ids is None
+    assert scope.owns(ON_SHARD_0) and scope.owns(ON_SHARD_1)
+    assert scope.describe() == "every shard Discord recommends"
 
-    bot = CrateDigger(store=SqliteStore(path), catalog=Catalog([]), wall_clock=lambda: 100.0)
-    bot.shard_id, bot.shard_count = 0, 2
-    try:
-        await bot.setup_hook()
-    finally:
-        await bot.store.close()
-        bot.library.close()
 
-    with closing(sqlite3.connect(path)) as db:
-        rows = db.execute("SELECT id, finished_at, interrupted FROM games ORDER BY id").fetchall()
-    assert rows == [(left_over, 100.0, 1), (running, None, 0), (terminal, None, 0)]
+def test_a_count_without_ids_runs_all_of_them():
+    scope = ShardScope(shard_count=2)
+    assert scope.ids == (0, 1)
+    assert scope.owns(ON_SHARD_0) and scope.owns(ON_SHARD_1)
+    assert scope.describe() == "shards 0, 1 of 2"
+
+
+def test_a_process_owns_only_the_servers_of_its_shards():
+    first, second = ShardScope(2, (0,)), ShardScope(2, (1,))
+    assert first.owns(ON_SHARD_0) and not first.owns(ON_SHARD_1)
+    assert second.owns(ON_SHARD_1) and not second.owns(ON_SHARD_0)
+    assert not first.runs_every_shard
+    assert first.describe() == "shard 0 of 2"
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "message"),
+    [
+        (None, (0,), "need a shard count"),
+        (0, None, "at least 1"),
+        (2, (), "at least one shard"),
+        (2, (0, 2), r"\[2\] are not below the shard count 2"),
+    ],
+)
+def test_an_impossible_scope_is_refused(count, ids, message):
+    with pytest.raises(ValueError, match=message):
+        ShardScope(count, ids)

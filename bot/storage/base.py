@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from bot.sharding import Shards
+from bot.sharding import ShardScope
 from bot.trivia.daily import DailyStreak
 from bot.trivia.reports import Report, ReportReason
 
@@ -124,7 +124,7 @@ class OneChannel:
 
 # Which unfinished games a process may close as interrupted: those of the Discord servers on its
 # shards (never the terminal's guild 0, which is no shard's), or those of one channel.
-GameScope = Shards | OneChannel
+GameScope = ShardScope | OneChannel
 
 
 @dataclass(frozen=True)

@@ -521,8 +521,11 @@ class PostgresStore:
         async def close(conn: asyncpg.Connection) -> int:
             if isinstance(scope, OneChannel):
                 in_scope = (scope.guild_id, scope.channel_id, None)
+            elif scope.runs_every_shard:  # the count may not even be known yet: one shard of one
+                in_scope = (None, 1, [0])
             else:
-                in_scope = (None, scope.count, sorted(scope.ids))
+                assert scope.shard_count is not None and scope.shard_ids is not None
+                in_scope = (None, scope.shard_count, sorted(scope.shard_ids))
             return int(await conn.fetchval(_CLOSE_INTERRUPTED_SQL, finished_at, started_before, *in_scope))
 
         closed = await self._write(close)

@@ -1040,11 +1040,12 @@ def _games_in(scope: GameScope) -> tuple[str, tuple[int, ...]]:
     """A condition on ``games`` for ``scope``, and its parameters."""
     if isinstance(scope, OneChannel):
         return "guild_id = ? AND channel_id = ?", (scope.guild_id, scope.channel_id)
-    if scope.is_all:
+    if scope.runs_every_shard:
         return "guild_id > 0", ()
+    assert scope.shard_count is not None and scope.shard_ids is not None
     # Discord's shard formula; snowflakes are positive 64-bit integers, which SQLite shifts as such.
-    shards = ", ".join("?" * len(scope.ids))
-    return f"guild_id > 0 AND (guild_id >> 22) % ? IN ({shards})", (scope.count, *sorted(scope.ids))
+    shards = ", ".join("?" * len(scope.shard_ids))
+    return f"guild_id > 0 AND (guild_id >> 22) % ? IN ({shards})", (scope.shard_count, *sorted(scope.shard_ids))
 
 
 _MISS_SQL = "UPDATE players SET current_streak = 0 WHERE guild_id = ? AND user_id = ?"

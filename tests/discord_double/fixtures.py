@@ -155,12 +155,22 @@ async def connected_bot(
             raise AssertionError(f"DiscordDouble crashed while serving the bot: {double.internal_errors!r}")
 
 
+def _guilds_on_shards_of(bot: discord.Client, double: DiscordDouble) -> list[int]:
+    """The double's guilds on the shards this bot runs (all of them for an unsharded bot)."""
+    shard_ids = getattr(bot, "shard_ids", None)
+    if not shard_ids:
+        return list(double.guilds)
+    return [guild_id for guild_id in double.guilds if double.shard_of_guild(guild_id) in shard_ids]
+
+
 async def _wait_ready(bot: discord.Client, double: DiscordDouble, runner: asyncio.Task[None], timeout: float) -> None:
     async def ready_with_guilds() -> None:
         await bot.wait_until_ready()
         # With a short guild_ready_timeout a slow GUILD_CREATE can land just after on_ready;
         # tests expect bot.get_guild() to work, so wait for the cache to hold every guild.
-        await double.wait_for(lambda: all(bot.get_guild(g) for g in double.guilds), timeout, what="guild cache")
+        await double.wait_for(
+            lambda: all(bot.get_guild(g) for g in _guilds_on_shards_of(bot, double)), timeout, what="guild cache"
+        )
 
     ready = asyncio.create_task(ready_with_guilds(), name="discord-double-ready")
     try:

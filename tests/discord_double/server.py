@@ -13,8 +13,14 @@ fake would hide: the 3-second interaction deadline, "already acknowledged", empt
 messages, privileged intents (message content), and it computes who a message would really
 ping. See ``fixtures.py`` for wiring a bot to it.
 
-Scope: one bot connection at a time; text channels and DMs only (no threads, voice,
-permission overwrites); gateway events sent while the bot is disconnected are not replayed.
+Sharding: ``shard_count`` is what ``GET /gateway/bot`` recommends; each gateway connection
+IDENTIFYs as one shard ``[id, count]``, gets READY and GUILD_CREATE only for the guilds on that
+shard (``(guild_id >> 22) % count == id``), and every later event about a guild goes only to the
+connection holding its shard (DMs to shard 0), as Discord does. The connections may come from one
+process or several. Unsharded bots identify as shard 0 of 1 and hold every guild.
+
+Scope: text channels and DMs only (no threads, voice, permission overwrites); gateway events sent
+while a shard is disconnected are not replayed.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import re
 import secrets
 import socket
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -117,6 +124,36 @@ class _GatewayConnection:
             await self.ws.send_str(json.dumps(payload))
 
 
+def shard_for_guild(guild_id: int, shard_count: int) -> int:
+    """Discord's routing rule, written out here rather than imported so the bot's copy is checked."""
+    return (guild_id >> 22) % shard_count
+
+
+# Events whose payload is the guild itself, so its "id" says where they go.
+_GUILD_PAYLOAD_EVENTS = frozenset({"GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"})
+
+
+def _event_guild_id(event: str, data: dict[str, Any]) -> int | None:
+    raw = data.get("id") if event in _GUILD_PAYLOAD_EVENTS else data.get("guild_id")
+    return None if raw is None else int(raw)
+
+
+@dataclass
+class ShardSession:
+    """One shard's gateway session: what it IDENTIFYed with, its sequence, and its live connection."""
+
+    shard_id: int
+    shard_count: int
+    session_id: str
+    conn: _GatewayConnection | None
+    seq: int = 0
+    ready: bool = False
+
+    @property
+    def live(self) -> bool:
+        return self.conn is not None and self.ready
+
+
 class DiscordDouble:
     """Fake Discord: gateway + REST on 127.0.0.1, with recorders and test drivers.
 
@@ -140,6 +177,7 @@ class DiscordDouble:
         enforce_intents: bool = True,
         validate_payloads: bool = True,
         heartbeat_interval_ms: int = 41250,
+        shard_count: int = 1,
     ) -> None:
         self.application_id = application_id or next_snowflake()
         # Modern applications share the bot user's id, and some code relies on that.
@@ -153,6 +191,8 @@ class DiscordDouble:
         self.enforce_intents = enforce_intents
         self.validate_payloads = validate_payloads
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        # What GET /gateway/bot recommends; bots may still identify with a count of their own.
+        self.shard_count = shard_count
 
         self.guilds: dict[int, Guild] = {}
         self.users: dict[int, User] = {self.bot_user.id: self.bot_user, self.owner.id: self.owner}
@@ -170,7 +210,7 @@ class DiscordDouble:
         self.events: list[tuple[str, dict[str, Any]]] = []  # gateway dispatches sent to the bot
         self.client_frames: list[dict[str, Any]] = []  # gateway frames from the bot (no heartbeats)
         self.gateway_connections: list[dict[str, Any]] = []  # path + query of every websocket
-        self.identify: dict[str, Any] | None = None
+        self.identify: dict[str, Any] | None = None  # the latest IDENTIFY (of any shard)
         self.presence_updates: list[dict[str, Any]] = []
         self.heartbeats = 0
         self.identify_count = 0
@@ -185,12 +225,10 @@ class DiscordDouble:
         # Intent bits the "Developer Portal" has not enabled: an IDENTIFY asking for any of them
         # is closed with 4014, as Discord does.
         self.disallowed_intents = 0
-        self._conn: _GatewayConnection | None = None
-        self._session_id: str | None = None
-        self._seq = 0
+        # Shard id -> its session; every session shares one shard count (see _on_identify).
+        self.shard_sessions: dict[int, ShardSession] = {}
         self._dispatch_lock = asyncio.Lock()
         self._cond = asyncio.Condition()
-        self._ready = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._routes = self._build_routes()
@@ -262,7 +300,31 @@ class DiscordDouble:
 
     @property
     def connected(self) -> bool:
-        return self._conn is not None and self._ready.is_set()
+        """Every shard of the identified count has a live, READY connection."""
+        sessions = self.shard_sessions
+        if not sessions:
+            return False
+        count = next(iter(sessions.values())).shard_count
+        return all(shard in sessions and sessions[shard].live for shard in range(count))
+
+    def shard_of_guild(self, guild: Guild | int) -> int:
+        """The shard a guild's events go to, under the shard count the bot identified with."""
+        return shard_for_guild(_id(guild), self._identified_shard_count())
+
+    def _identified_shard_count(self) -> int:
+        for session in self.shard_sessions.values():
+            return session.shard_count
+        return self.shard_count
+
+    def _session_for(self, guild_id: int | None) -> ShardSession | None:
+        """The live session that receives a guild's events (a DM's go to shard 0), if any holds it."""
+        shard = 0 if guild_id is None else self.shard_of_guild(guild_id)
+        session = self.shard_sessions.get(shard)
+        return session if session is not None and session.conn is not None else None
+
+    def holds(self, guild: Guild | int | None) -> bool:
+        """Whether a connected bot would receive this guild's events (``None``: DMs)."""
+        return self._session_for(None if guild is None else _id(guild)) is not None
 
     @property
     def intents(self) -> int:
@@ -312,7 +374,7 @@ class DiscordDouble:
         target = self.guild if guild is None else self.guilds[_id(guild)]
         channel = Channel(id=next_snowflake(), name=name, guild_id=target.id, position=len(target.channels))
         target.channels.append(channel)
-        if self._conn is not None:
+        if self.holds(target):
             await self._send_dispatch("CHANNEL_CREATE", channel.payload())
         return channel
 
@@ -328,7 +390,7 @@ class DiscordDouble:
         if target.guild_id is None:
             raise ValueError("only guild channels can be deleted")
         self.guilds[target.guild_id].channels.remove(target)
-        if self._conn is not None:
+        if self.holds(target.guild_id):
             await self._send_dispatch("CHANNEL_DELETE", target.payload())
 
     def _bot_permissions_in(self, channel: Channel) -> int:
@@ -352,7 +414,7 @@ class DiscordDouble:
         target = self.guild if guild is None else self.guilds[_id(guild)]
         is_new = user.id not in target.members
         await self._ensure_member(target, user)
-        if announce and is_new and self._conn is not None and self.intents & INTENT_GUILD_MEMBERS:
+        if announce and is_new and self.holds(target) and self.intents & INTENT_GUILD_MEMBERS:
             data = self._member_payload(target, user) | {"guild_id": str(target.id)}
             await self._send_dispatch("GUILD_MEMBER_ADD", data)
         return user
@@ -381,7 +443,7 @@ class DiscordDouble:
         new_role = self._register_member(guild, user)
         # A permission set never seen before gets a fresh role; the bot must learn about it
         # or role-based checks (text commands) would compute the wrong permissions.
-        if new_role is not None and self._conn is not None:
+        if new_role is not None and self.holds(guild):
             await self._send_dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": new_role.payload()})
 
     def _member_roles(self, guild: Guild, user: User) -> list[str]:
@@ -577,9 +639,8 @@ class DiscordDouble:
                 raise TimeoutError(f"the bot still had REST calls in flight after {timeout}s") from None
 
     async def wait_until_ready(self, timeout: float = 10.0) -> None:
-        """Wait until a bot has IDENTIFYed (or RESUMEd) and READY + GUILD_CREATEs were sent."""
-        async with asyncio.timeout(timeout):
-            await self._ready.wait()
+        """Wait until every shard has IDENTIFYed (or RESUMEd) and its READY + GUILD_CREATEs were sent."""
+        await self.wait_for(lambda: self.connected, timeout, what="every shard READY")
 
     # ------------------------------------------------------------------ gateway
 
@@ -601,9 +662,10 @@ class DiscordDouble:
                     break
         finally:
             self._connections.discard(conn)
-            if self._conn is conn:
-                self._conn = None
-                self._ready.clear()
+            for session in self.shard_sessions.values():
+                if session.conn is conn:
+                    session.conn = None
+                    session.ready = False
             await self._notify()
         return ws
 
@@ -632,20 +694,24 @@ class DiscordDouble:
         if int(data.get("intents", 0)) & self.disallowed_intents:
             await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
             return
+        shard_id, shard_count = self._identified_shard(data)
+        if shard_count is None:
+            await conn.ws.close(code=4010, message=b"Invalid shard.")
+            return
         self.identify = data
         self.identify_count += 1
-        self._session_id = secrets.token_hex(16)
-        self._seq = 0
-        self._conn = conn
+        session = ShardSession(shard_id, shard_count, secrets.token_hex(16), conn)
+        self.shard_sessions[shard_id] = session
+        guilds = [guild for gid, guild in self.guilds.items() if shard_for_guild(gid, shard_count) == shard_id]
         ready = {
             "v": API_VERSION,
             "user": self.bot_user.payload() | {"verified": True, "mfa_enabled": False, "flags": 0},
-            "guilds": [{"id": str(gid), "unavailable": True} for gid in self.guilds],
-            "session_id": self._session_id,
+            "guilds": [{"id": str(guild.id), "unavailable": True} for guild in guilds],
+            "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.resume_gateway_url,
             "application": {"id": str(self.application_id), "flags": 0},
-            "shard": data.get("shard") or [0, 1],
+            "shard": [shard_id, shard_count],
             "private_channels": [],
             "relationships": [],
             "user_settings": {},
@@ -654,19 +720,35 @@ class DiscordDouble:
             "geo_ordered_rtc_regions": [],
             "_trace": ["discord-double"],
         }
-        await self._send_dispatch("READY", ready)
-        for guild in self.guilds.values():
-            await self._send_dispatch("GUILD_CREATE", self._guild_create_payload(guild))
-        self._ready.set()
+        await self._send_to(session, "READY", ready)
+        for guild in guilds:
+            await self._send_to(session, "GUILD_CREATE", self._guild_create_payload(guild))
+        session.ready = True
+
+    def _identified_shard(self, data: dict[str, Any]) -> tuple[int, int | None]:
+        """The ``[id, count]`` an IDENTIFY asks for; count None when Discord would refuse it (4010).
+
+        Discord refuses an id outside the count. The double also refuses a count other than the one
+        the live shards use: a guild's shard would then depend on who asks, which no real bot intends.
+        """
+        shard = data.get("shard") or [0, 1]
+        shard_id, shard_count = int(shard[0]), int(shard[1])
+        if not 0 <= shard_id < shard_count:
+            return shard_id, None
+        others = {s.shard_count for s in self.shard_sessions.values() if s.conn is not None and s.shard_id != shard_id}
+        if others and others != {shard_count}:
+            return shard_id, None
+        return shard_id, shard_count
 
     async def _on_resume(self, conn: _GatewayConnection, data: dict[str, Any]) -> None:
-        if self._session_id is None or data.get("session_id") != self._session_id:
+        session = next((s for s in self.shard_sessions.values() if s.session_id == data.get("session_id")), None)
+        if session is None:
             await conn.send({"op": 9, "d": False})  # invalid session: client re-identifies
             return
         self.resume_count += 1
-        self._conn = conn
-        await self._send_dispatch("RESUMED", {"_trace": ["discord-double"]})
-        self._ready.set()
+        session.conn = conn
+        await self._send_to(session, "RESUMED", {"_trace": ["discord-double"]})
+        session.ready = True
 
     async def _on_request_members(self, conn: _GatewayConnection, data: dict[str, Any]) -> None:
         guild = self.guilds.get(int(data["guild_id"]))
@@ -689,28 +771,44 @@ class DiscordDouble:
         await self._send_dispatch("GUILD_MEMBERS_CHUNK", chunk)
 
     async def _send_dispatch(self, event: str, data: dict[str, Any]) -> None:
-        async with self._dispatch_lock:
-            conn = self._conn
-            if conn is None:
+        """Send an event to the connection holding its guild's shard; an error if none holds it."""
+        guild_id = _event_guild_id(event, data)
+        session = self._session_for(guild_id)
+        if session is None:
+            if not any(s.conn is not None for s in self.shard_sessions.values()):
                 raise RuntimeError(f"DiscordDouble: no bot connected to receive {event}")
-            self._seq += 1
+            shard = 0 if guild_id is None else self.shard_of_guild(guild_id)
+            where = "DMs" if guild_id is None else f"guild {guild_id}"
+            raise RuntimeError(
+                f"DiscordDouble: no bot connection holds shard {shard} of {self._identified_shard_count()} "
+                f"({where}) to receive {event}"
+            )
+        await self._send_to(session, event, data)
+
+    async def _send_to(self, session: ShardSession, event: str, data: dict[str, Any]) -> None:
+        async with self._dispatch_lock:
+            conn = session.conn
+            if conn is None:
+                raise RuntimeError(f"DiscordDouble: shard {session.shard_id} disconnected before {event}")
+            session.seq += 1
             self.events.append((event, data))
-            await conn.send({"op": 0, "t": event, "s": self._seq, "d": data})
+            await conn.send({"op": 0, "t": event, "s": session.seq, "d": data})
         await self._notify()
 
     async def dispatch(self, event_name: str, data: dict[str, Any]) -> None:
-        """Send an arbitrary op-0 DISPATCH frame (e.g. ``"GUILD_MEMBER_REMOVE"``) to the bot."""
+        """Send an arbitrary op-0 DISPATCH frame (e.g. ``"GUILD_MEMBER_REMOVE"``) to the bot
+        (to the shard of the frame's ``guild_id``)."""
         await self._send_dispatch(event_name, data)
 
-    async def request_reconnect(self, timeout: float = 10.0) -> None:
-        """Send op 7 RECONNECT and wait until the bot has RESUMEd on ``resume_gateway_url``."""
-        conn = self._conn
-        if conn is None:
-            raise RuntimeError("DiscordDouble: no bot connected")
+    async def request_reconnect(self, timeout: float = 10.0, *, shard_id: int = 0) -> None:
+        """Send op 7 RECONNECT to one shard and wait until it has RESUMEd on ``resume_gateway_url``."""
+        session = self.shard_sessions.get(shard_id)
+        if session is None or session.conn is None:
+            raise RuntimeError(f"DiscordDouble: no bot connected on shard {shard_id}")
         resumes = self.resume_count
-        self._ready.clear()
-        await conn.send({"op": 7, "d": None})
-        await self.wait_for(lambda: self.resume_count > resumes and self.connected, timeout, what="RESUME")
+        session.ready = False
+        await session.conn.send({"op": 7, "d": None})
+        await self.wait_for(lambda: self.resume_count > resumes and session.live, timeout, what="RESUME")
 
     # ------------------------------------------------------------------ test drivers
 
@@ -730,10 +828,10 @@ class DiscordDouble:
         the guild's first text channel. The returned message's ``delivered`` says whether
         the bot was sent the event at all (no GUILD_MESSAGES intent: it is not).
         """
-        if self._conn is None:
-            raise RuntimeError("DiscordDouble: no bot connected to receive the message")
         await self.settle()
         guild, channel = self._resolve_place(guild_id, channel_id, user)
+        if not self.holds(guild):
+            raise RuntimeError("DiscordDouble: no bot connected to receive the message")
         await self._ensure_member(guild, user)
         msg = Message(
             id=next_snowflake(),
@@ -1360,7 +1458,7 @@ class DiscordDouble:
 
     async def _get_gateway_bot(self, record: RecordedRequest) -> tuple[int, Any]:
         limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
+        return 200, {"url": self.gateway_url, "shards": self.shard_count, "session_start_limit": limit}
 
     async def _get_me(self, record: RecordedRequest) -> tuple[int, Any]:
         return 200, self.bot_user.payload() | {"verified": True, "mfa_enabled": False, "flags": 0, "locale": "en-US"}
@@ -1546,7 +1644,7 @@ class DiscordDouble:
         """
         if not self.echo_bot_messages and msg.author.id == self.bot_user.id:
             return False
-        if self._conn is None or msg.ephemeral:
+        if msg.ephemeral or not self.holds(msg.guild_id):
             return False
         needed = INTENT_GUILD_MESSAGES if msg.guild_id is not None else INTENT_DIRECT_MESSAGES
         if self.enforce_intents and not self.intents & needed:

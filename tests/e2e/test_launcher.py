@@ -170,3 +170,15 @@ def test_sigterm_stops_as_gracefully_as_ctrl_c(tmp_path, restore_logging):
     with contextlib.closing(sqlite3.connect(tmp_path / "db.sqlite3")) as db:
         games = db.execute("SELECT finished_at IS NOT NULL, stopped, interrupted FROM games").fetchall()
     assert games == [(1, 1, 0)]
+
+
+def test_the_shard_settings_reach_the_bot(tmp_path):
+    bot = launcher.build_bot(settings_for(tmp_path, SHARD_COUNT="4", SHARD_IDS="2-3"), sync_on_start=False)
+    assert isinstance(bot, discord.AutoShardedClient)
+    assert (bot.shard_count, bot.shard_ids) == (4, [2, 3])
+    assert bot.shard_scope.owns((1 << 22) * 6) and not bot.shard_scope.owns((1 << 22) * 5)
+
+    unsharded = launcher.build_bot(settings_for(tmp_path), sync_on_start=False)
+    # Nothing set: discord.py asks GET /gateway/bot how many shards to run, and runs them all.
+    assert (unsharded.shard_count, unsharded.shard_ids) == (None, None)
+    assert unsharded.shard_scope.runs_every_shard

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.sharding import Shards, shard_of
+from bot.sharding import EVERY_SHARD, ShardScope, shard_of
 from bot.storage.base import (
     DailyAnswer,
     DailyChannel,
@@ -305,7 +305,7 @@ async def test_games_left_unfinished_by_a_crash_are_closed_keeping_their_scores(
     finished = await store.start_game(GUILD, CHANNEL + 2, "pack", "choices", 1_200.0)
     await store.finish_game(finished, GUILD, 1_300.0, [result(3, won=True)], stopped=False)
 
-    assert await store.close_interrupted_games(finished_at=2_500.0, started_before=2_000.0, scope=Shards.all()) == 2
+    assert await store.close_interrupted_games(finished_at=2_500.0, started_before=2_000.0, scope=EVERY_SHARD) == 2
     alice, bob = await store.player_stats(GUILD, 1), await store.player_stats(GUILD, 2)
     assert alice is not None and bob is not None
     assert (alice.points, alice.correct, alice.games, alice.wins) == (10, 1, 1, 0)  # scores kept, no win
@@ -313,7 +313,7 @@ async def test_games_left_unfinished_by_a_crash_are_closed_keeping_their_scores(
     other = await store.player_stats(OTHER_GUILD, 1)
     assert other is not None and (other.points, other.games) == (7, 1)
     # Closed once: a second start closes nothing, and a late finish of a closed game counts nothing.
-    assert await store.close_interrupted_games(finished_at=2_600.0, started_before=2_000.0, scope=Shards.all()) == 0
+    assert await store.close_interrupted_games(finished_at=2_600.0, started_before=2_000.0, scope=EVERY_SHARD) == 0
     await store.finish_game(crashed, GUILD, 2_700.0, [result(1, 10, 1, won=True)], stopped=False)
     alice = await store.player_stats(GUILD, 1)
     assert alice is not None and (alice.games, alice.wins) == (1, 0)
@@ -340,7 +340,7 @@ async def test_closing_interrupted_games_keeps_to_the_shards_of_the_process(stor
     terminal_game = await store.start_game(0, 0, "pack", "choices", 1_000.0)
 
     # Process A (shard 0 of 2) starts: process B's game and the terminal's run on.
-    assert await store.close_interrupted_games(2_000.0, 2_000.0, Shards.of([0], 2)) == 1
+    assert await store.close_interrupted_games(2_000.0, 2_000.0, ShardScope(2, (0,))) == 1
     with pytest.raises(GameAlreadyRunning):
         await store.start_game(theirs, CHANNEL, "pack", "choices", 2_100.0)
     await store.finish_game(their_game, theirs, 2_200.0, [result(1, 10, 1, won=True)], stopped=False)
@@ -348,7 +348,7 @@ async def test_closing_interrupted_games_keeps_to_the_shards_of_the_process(stor
     assert theirs_stats is not None and (theirs_stats.games, theirs_stats.wins) == (1, 1)
     assert mine_stats is not None and (mine_stats.games, mine_stats.wins) == (1, 0)
     # Even a process running every shard leaves the terminal's game to the terminal.
-    assert await store.close_interrupted_games(2_300.0, 2_300.0, Shards.all()) == 0
+    assert await store.close_interrupted_games(2_300.0, 2_300.0, EVERY_SHARD) == 0
     assert await store.close_interrupted_games(2_300.0, 2_300.0, OneChannel(0, 0)) == 1
     await store.finish_game(terminal_game, 0, 2_400.0, [], stopped=False)  # late, changes nothing
 
@@ -386,7 +386,7 @@ async def test_a_refused_game_leaves_nothing_behind(store: Store) -> None:
         await new_game(store, channel_id=CHANNEL)
     await store.finish_game(first, GUILD, 2_000.0, [result(1, 10, 1, won=True)], stopped=False)
     # The refused start left no unfinished game behind to close or to block the channel.
-    assert await store.close_interrupted_games(3_000.0, 3_000.0, Shards.all()) == 0
+    assert await store.close_interrupted_games(3_000.0, 3_000.0, EVERY_SHARD) == 0
     await new_game(store, channel_id=CHANNEL)
 
 

@@ -9,7 +9,7 @@ import logging
 import asyncpg
 import pytest
 
-from bot.sharding import Shards
+from bot.sharding import EVERY_SHARD
 from bot.storage.base import PlayerResult, Scope, ScoredAnswer
 from bot.storage.errors import GameAlreadyRunning, StoreError
 from bot.storage.postgres import _SCHEMA_MIGRATIONS_SQL, MIGRATIONS_PACKAGE, PostgresStore
@@ -208,8 +208,8 @@ async def test_two_processes_closing_interrupted_games_at_once_count_each_once(
             game = await first.start_game(GUILD, channel, "pack", "classic", 1.0)
             await first.record_answers(game, GUILD, [answer(1, question=f"q{channel}")])
         closed = await asyncio.gather(
-            first.close_interrupted_games(finished_at=3.0, started_before=2.0, scope=Shards.all()),
-            second.close_interrupted_games(finished_at=3.0, started_before=2.0, scope=Shards.all()),
+            first.close_interrupted_games(finished_at=3.0, started_before=2.0, scope=EVERY_SHARD),
+            second.close_interrupted_games(finished_at=3.0, started_before=2.0, scope=EVERY_SHARD),
         )
         stats = await first.player_stats(GUILD, 1)
     assert sum(closed) == 5
