@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot.authoring.fetch import FetchLimits
 from bot.config import DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_SECONDS
 from bot.library import PackLibrary
+from bot.metrics import NO_METRICS, Metrics
 from bot.packwork import PackWorker, PackWorkTimeout, ServerLimits
 from bot.sharding import EVERY_SHARD, ShardScope
 from bot.storage.base import Store
@@ -62,6 +63,7 @@ class CrateDigger(commands.AutoShardedBot):
         pack_limits: ServerLimits | None = None,
         pack_cache_dir: Path | None = None,
         shard_scope: ShardScope = EVERY_SHARD,
+        metrics: Metrics = NO_METRICS,
     ):
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -70,9 +72,13 @@ class CrateDigger(commands.AutoShardedBot):
             help_command=None,
             shard_count=shard_scope.shard_count,
             shard_ids=list(shard_scope.shard_ids) if shard_scope.shard_ids is not None else None,
+            http_trace=metrics.http_trace(),
         )
         # Which servers this process owns: their games, their daily posts, their interactions.
         self.shard_scope = shard_scope
+        self.metrics = metrics
+        store = metrics.measure_store(store)
+        metrics.watch(self)
         self.store = store
         self.library = PackLibrary(
             store, catalog, clock=wall_clock, worker=pack_worker, limits=pack_limits, cache_dir=pack_cache_dir
@@ -145,6 +151,13 @@ class CrateDigger(commands.AutoShardedBot):
             await super().close()
             await self.store.close()
             self.library.close()
+
+    def dispatch(self, event_name: str, /, *args: object, **kwargs: object) -> None:
+        # Called as the gateway event is parsed, before any handler has run: the moment an
+        # acknowledgement is timed from.
+        if event_name == "interaction":
+            self.metrics.interaction_received(args[0])  # type: ignore[arg-type]
+        super().dispatch(event_name, *args, **kwargs)
 
     async def on_ready(self) -> None:
         log.info(

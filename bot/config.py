@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -23,6 +24,7 @@ DEFAULT_FETCH_TIMEOUT_SECONDS = 15.0
 DEFAULT_MAX_PACKS_PER_SERVER = 25
 DEFAULT_PACK_WORK_TIMEOUT_SECONDS = 60.0
 DEFAULT_PACK_WORKERS = 1
+DEFAULT_METRICS_ADDRESS = "127.0.0.1"
 
 
 class ConfigError(Exception):
@@ -72,6 +74,9 @@ class Settings:
     # all of that many; with SHARD_IDS it runs only those (the other processes run the rest).
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
+    # Prometheus metrics on this port while `run` runs; None (the default) serves none.
+    metrics_port: int | None = None
+    metrics_address: str = DEFAULT_METRICS_ADDRESS
 
     def __repr__(self) -> str:
         shown = []
@@ -150,6 +155,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         pack_workers=_bounded_int(environ, "PACK_WORKERS", DEFAULT_PACK_WORKERS, 0, 32),
         shard_count=shard_count,
         shard_ids=shard_ids,
+        metrics_port=_port(environ, "METRICS_PORT"),
+        metrics_address=_ip_address(environ, "METRICS_ADDRESS", DEFAULT_METRICS_ADDRESS),
     )
 
 
@@ -252,6 +259,26 @@ def _bounded_int(environ: Mapping[str, str], name: str, default: int, low: int, 
     if not value.isdigit() or not low <= int(value) <= high:
         raise ConfigError(f"{name} must be a whole number from {low} to {high}; the value set ({_size(value)}) is not")
     return int(value)
+
+
+def _port(environ: Mapping[str, str], name: str) -> int | None:
+    """A TCP port, or None when unset."""
+    if not (environ.get(name) or "").strip():
+        return None
+    return _bounded_int(environ, name, 0, 1, 65535)
+
+
+def _ip_address(environ: Mapping[str, str], name: str, default: str) -> str:
+    value = (environ.get(name) or "").strip()
+    if not value:
+        return default
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be an IP address to listen on, such as 127.0.0.1 (this machine only) or 0.0.0.0 "
+            f"(every interface, as in a container); the value set ({_size(value)}) is not"
+        ) from None
 
 
 def _positive_number(environ: Mapping[str, str], name: str, default: float) -> float:

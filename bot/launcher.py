@@ -19,6 +19,7 @@ import discord
 from bot.authoring.fetch import FetchLimits
 from bot.client import CrateDigger
 from bot.config import ConfigError, Settings, log_level_number
+from bot.metrics import NO_METRICS, Metrics, metrics_for
 from bot.packwork import PackWorker, ServerLimits
 from bot.storage import store_for
 from bot.trivia.catalog import Catalog
@@ -40,7 +41,7 @@ def _setup_logging(settings: Settings) -> None:
     logging.getLogger("aiosqlite").setLevel(max(logging.INFO, log_level_number(settings)))
 
 
-def build_bot(settings: Settings, *, sync_on_start: bool = True) -> CrateDigger:
+def build_bot(settings: Settings, *, sync_on_start: bool = True, metrics: Metrics = NO_METRICS) -> CrateDigger:
     catalog, result = Catalog.from_folders(settings.pack_folders, settings.pack_limits)
     for issue in result.issues:
         log.warning("skipped a pack: %s", issue)
@@ -55,6 +56,7 @@ def build_bot(settings: Settings, *, sync_on_start: bool = True) -> CrateDigger:
         pack_limits=ServerLimits(settings.max_packs_per_server, settings.max_facts_per_pack, settings.pack_limits),
         pack_cache_dir=settings.pack_cache_dir,
         shard_scope=settings.shard_scope,
+        metrics=metrics,
     )
 
 
@@ -64,7 +66,15 @@ def run(settings: Settings) -> int:
     except ConfigError as error:
         return _fail(str(error))
     _setup_logging(settings)
-    bot = build_bot(settings)
+    metrics = metrics_for(settings)
+    try:
+        metrics.serve()
+    except OSError as error:
+        return _fail(
+            f"cannot serve metrics on {settings.metrics_address} port {settings.metrics_port} "
+            f"({error.strerror or error}): pick a free METRICS_PORT, or leave it empty to serve none"
+        )
+    bot = build_bot(settings, metrics=metrics)
     try:
         asyncio.run(_run_bot(bot, token))
     except discord.LoginFailure:
@@ -80,6 +90,8 @@ def run(settings: Settings) -> int:
         return _fail(f"Discord refused to log in ({error.status}): try again later")
     except KeyboardInterrupt:
         pass
+    finally:
+        metrics.close()
     return 0
 
 
