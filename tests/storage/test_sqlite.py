@@ -340,15 +340,16 @@ async def test_answers_arriving_together_share_one_commit(tmp_path: Path, monkey
     from bot.storage import sqlite as sqlite_module
 
     transactions: list[int] = []
-    apply = sqlite_module._apply_answer_batches
+    apply = sqlite_module._apply_in_one_transaction
 
     def counting(db: sqlite3.Connection, batches: list) -> list:
         transactions.append(len(batches))
         return apply(db, batches)
 
-    monkeypatch.setattr(sqlite_module, "_apply_answer_batches", counting)
+    monkeypatch.setattr(sqlite_module, "_apply_in_one_transaction", counting)
     async with SqliteStore(tmp_path / "crate.db") as store:
         game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+        transactions.clear()
         await asyncio.gather(
             *(store.record_answers(game, GUILD, [answer(user, True, 1, question=f"q{user}")]) for user in range(100))
         )
@@ -357,6 +358,41 @@ async def test_answers_arriving_together_share_one_commit(tmp_path: Path, monkey
     assert sum(transactions) == 100
     # The first batch finds the writer idle and goes alone; the other 99 queued behind it.
     assert len(transactions) <= 3, transactions
+
+
+async def test_games_starting_and_finishing_together_share_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starting and finishing games join the group commit too: fifty games cost a few transactions
+    (and trips to the database thread), not several each, and each still gets its own result."""
+    from bot.storage import sqlite as sqlite_module
+
+    transactions: list[int] = []
+    apply = sqlite_module._apply_in_one_transaction
+
+    def counting(db: sqlite3.Connection, writes: list) -> list:
+        transactions.append(len(writes))
+        return apply(db, writes)
+
+    monkeypatch.setattr(sqlite_module, "_apply_in_one_transaction", counting)
+    async with SqliteStore(tmp_path / "crate.db") as store:
+        games = await asyncio.gather(*(store.start_game(GUILD, channel, "pack", "text", 1.0) for channel in range(50)))
+        assert len(set(games)) == 50
+        outcomes = await asyncio.gather(
+            *(
+                store.finish_game(game, GUILD, 2.0, [PlayerResult(user, f"p{user}", 0, 0, False)], False)
+                for user, game in enumerate(games)
+            ),
+            store.finish_game(max(games) + 1, GUILD, 2.0, [], False),  # no such game: fails alone
+            return_exceptions=True,
+        )
+        assert outcomes[:50] == [None] * 50 and isinstance(outcomes[50], StoreError), outcomes[50]
+        rows = await store._connection().execute_fetchall("SELECT COUNT(*) FROM games WHERE finished_at = 2.0")
+        assert list(rows)[0][0] == 50
+        played = await store.player_stats(GUILD, 7)
+        assert played is not None and played.games == 1
+    assert sum(transactions) == 101
+    assert len(transactions) <= 6, transactions
 
 
 async def test_each_batch_is_committed_before_its_call_returns(tmp_path: Path) -> None:
