@@ -17,6 +17,10 @@ Why it is built the way it is:
 * WAL with ``synchronous=NORMAL``: readers in other processes (a backup, a CLI) do not block the
   bot, and a crash of the process never loses a commit; only a power cut can lose the last few,
   never corrupt the file. That is the right trade for trivia scores.
+* Checkpoints (copying the WAL back into the database file, with its fsyncs) run on a thread and
+  connection of their own rather than inside whichever commit happened to fill the log, so no
+  player waits for one. The committing connection only checkpoints itself if that thread falls far
+  behind, which keeps the log bounded; closing the store empties it.
 * The schema lives in numbered SQL files under ``bot.storage.migrations`` and ``PRAGMA
   user_version`` records how far a database has got.
 """
@@ -28,6 +32,7 @@ import logging
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -67,6 +72,14 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[A-Za-z0-9_]+\.sql$")
 # Long enough to ride out another process's checkpoint or a backup, short enough that a stuck
 # lock shows up as an error instead of a silently frozen game.
 BUSY_TIMEOUT_MS = 5_000
+
+# Past this many pages of WAL (4 KiB each: 40 MB) the committing connection checkpoints by itself,
+# as SQLite does by default at 1,000: a backstop for when the background checkpointer falls behind
+# (a reader in another process pinning the log, a slow disk), paid for by that one commit.
+WAL_BACKSTOP_PAGES = 10_000
+# The background checkpointer runs at most this often, so under load a checkpoint copies many
+# commits' pages at once, and on a quiet bot one runs shortly after each burst of writes.
+CHECKPOINT_INTERVAL_S = 0.1
 
 # Stamped into every database file Crate Digger creates (``PRAGMA application_id``, "CrDg" in ASCII), so
 # that a DATABASE_PATH pointing at another program's SQLite file is refused instead of migrated into.
@@ -232,6 +245,7 @@ class SqliteStore:
         # Writes waiting for the next group commit, and the task that commits them.
         self._queued_writes: list[_QueuedWrite] = []
         self._group_writer: asyncio.Task[None] | None = None
+        self._checkpointer: _Checkpointer | None = None
 
     @property
     def path(self) -> str:
@@ -272,6 +286,8 @@ class SqliteStore:
                 raise self._unusable(exc) from exc
             raise
         self._conn = conn
+        if self._checkpointer is not None:
+            self._checkpointer.start()
         log.debug("opened store %s", self._path)
 
     def _check_path(self) -> None:
@@ -349,10 +365,15 @@ class SqliteStore:
         if self._group_writer is not None:
             # Writes already handed over are committed before the connection goes.
             await asyncio.gather(self._group_writer, return_exceptions=True)
+        checkpointer, self._checkpointer = self._checkpointer, None
+        if checkpointer is not None:
+            await asyncio.to_thread(checkpointer.stop)
         conn, self._conn = self._conn, None
         if conn is not None:
             # Wait for an in-flight operation so it is not cut off by the close.
             async with self._lock:
+                if checkpointer is not None:
+                    await _checkpoint_quietly(conn, "TRUNCATE")  # leave no log behind
                 await conn.close()
             log.debug("closed store %s", self._path)
 
@@ -378,6 +399,12 @@ class SqliteStore:
                 # Happens on file systems without shared memory (some network mounts); the store
                 # still works, readers just block the writer.
                 log.warning("could not switch %s to WAL (journal_mode is %s)", self._path, mode)
+            else:
+                await conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES:d}")
+                # The log file is reused from its start after each full checkpoint; this also
+                # gives back the disk space of a log that grew past the backstop.
+                await conn.execute(f"PRAGMA journal_size_limit = {WAL_BACKSTOP_PAGES * 4096:d}")
+                self._checkpointer = _Checkpointer(self._path, self._busy_timeout_ms)
         await conn.execute("PRAGMA synchronous = NORMAL")
 
     async def _migrate(self, conn: aiosqlite.Connection) -> None:
@@ -443,6 +470,11 @@ class SqliteStore:
                 if isinstance(exc, sqlite3.Error):
                     raise StoreError(f"database write failed: {exc}") from exc
                 raise
+            self._committed()
+
+    def _committed(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.nudge()
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -513,6 +545,7 @@ class SqliteStore:
                 if cancelled:
                     raise
                 continue
+            self._committed()
             for write, (failure, result) in zip(writes, outcomes, strict=True):
                 if write.committed.done():  # its caller was cancelled; the write is stored anyway
                     continue
@@ -1019,6 +1052,58 @@ _PLAYER_ANSWERED_SQL = """
 """
 
 
+class _Checkpointer:
+    """Copies committed pages from the WAL back into the database file, on a thread and connection
+    of its own, after commits and at most every ``CHECKPOINT_INTERVAL_S``.
+
+    Its checkpoints are PASSIVE: they never wait for or block the writer or readers (the writer goes
+    on appending meanwhile), and the writer starts the log over once one has copied all of it.
+    """
+
+    def __init__(self, path: str, busy_timeout_ms: int) -> None:
+        self._path = path
+        self._busy_timeout_ms = busy_timeout_ms
+        self._due = threading.Event()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpointer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def nudge(self) -> None:
+        """Something was committed: checkpoint soon."""
+        self._due.set()
+
+    def stop(self) -> None:
+        """Finish the checkpoint under way, if any, and end the thread (blocks: call it from a thread)."""
+        self._stopping.set()
+        self._due.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            db = sqlite3.connect(self._path, isolation_level=None)
+        except sqlite3.Error as exc:
+            log.warning("no background checkpoints for %s (%s); commits will checkpoint instead", self._path, exc)
+            return
+        try:
+            db.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms:d}")
+            while True:
+                self._due.wait()
+                if self._stopping.is_set():
+                    return
+                self._due.clear()
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error as exc:
+                    log.warning("background checkpoint of %s failed: %s", self._path, exc)
+                if self._stopping.wait(CHECKPOINT_INTERVAL_S):
+                    return
+        finally:
+            db.close()
+
+
 class _GroupTransaction:
     """What the writes of one group commit share on the database thread: the connection, and each
     guild's current season, read once per transaction (no ``end_season`` can run inside it)."""
@@ -1252,6 +1337,14 @@ async def _pragma_int(conn: aiosqlite.Connection, name: str) -> int:
     async with conn.execute(f"PRAGMA {name}") as cursor:
         row = await cursor.fetchone()
     return int(row[0]) if row else 0
+
+
+async def _checkpoint_quietly(conn: aiosqlite.Connection, mode: str) -> None:
+    try:
+        await conn.execute(f"PRAGMA wal_checkpoint({mode})")
+    except sqlite3.Error as exc:
+        # Another process still reading: the log stays for now, and the next checkpoint takes it.
+        log.debug("checkpoint (%s) of the log failed: %s", mode, exc)
 
 
 async def _rollback_quietly(conn: aiosqlite.Connection) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
 
 from bot.storage.base import PlayerResult, Scope, ScoredAnswer
 from bot.storage.errors import StoreError
-from bot.storage.sqlite import SqliteStore, _ranked_answers, load_migrations, split_sql
+from bot.storage.sqlite import WAL_BACKSTOP_PAGES, SqliteStore, _ranked_answers, load_migrations, split_sql
 
 GUILD = 1001
 
@@ -52,6 +53,47 @@ async def test_connection_settings(tmp_path: Path) -> None:
     assert settings["foreign_keys"] == 1
     assert settings["busy_timeout"] > 0
     assert settings["synchronous"] == 1  # NORMAL
+
+
+def checkpointed_answers(path: Path) -> int:
+    """Answers in the database file itself, not counting the WAL: what checkpoints have copied."""
+    with contextlib.closing(sqlite3.connect(f"file:{path}?immutable=1", uri=True)) as main_file_only:
+        if main_file_only.execute("SELECT 1 FROM sqlite_master WHERE name = 'answers'").fetchone() is None:
+            return 0  # even the schema is still only in the log
+        return main_file_only.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+
+
+async def test_commits_leave_checkpoints_to_a_thread_of_their_own(tmp_path: Path) -> None:
+    """No commit pays for copying the WAL into the database file (SQLite's default every 1,000
+    pages): the store's own thread does it in the background, and closing empties the log."""
+    path = tmp_path / "crate.db"
+    async with SqliteStore(path) as store:
+        async with store._connection().execute("PRAGMA wal_autocheckpoint") as cursor:
+            assert (await cursor.fetchone())[0] == WAL_BACKSTOP_PAGES
+        game = await store.start_game(GUILD, 1, "pack", "text", 1.0)
+        await store.record_answers(game, GUILD, [answer(user, True, 1) for user in range(2_000)])
+        for _ in range(100):  # the checkpointer runs within CHECKPOINT_INTERVAL_S of a commit
+            if checkpointed_answers(path) == 2_000:
+                break
+            await asyncio.sleep(0.05)
+        assert checkpointed_answers(path) == 2_000
+        assert store._checkpointer is not None and store._checkpointer._thread.is_alive()
+    wal = path.with_name(path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert [thread for thread in threading.enumerate() if thread.name == "sqlite-checkpointer"] == []
+
+
+async def test_without_the_checkpointer_commits_stay_in_the_log_until_close(tmp_path: Path) -> None:
+    """The other half of the above: commits alone (below the backstop) copy nothing into the file."""
+    path = tmp_path / "crate.db"
+    async with SqliteStore(path) as store:
+        assert store._checkpointer is not None
+        await asyncio.to_thread(store._checkpointer.stop)
+        game = await store.start_game(GUILD, 1, "pack", "text", 1.0)
+        for user in range(50):  # fifty commits, well over 1,000 pages of log
+            await store.record_answers(game, GUILD, [answer(user * 100 + n, True, 1) for n in range(100)])
+        assert checkpointed_answers(path) == 0
+    assert checkpointed_answers(path) == 5_000
 
 
 async def test_user_version_is_the_number_of_migrations(tmp_path: Path) -> None:
