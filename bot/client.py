@@ -120,12 +120,14 @@ class CrateDigger(commands.AutoShardedBot):
         from bot.cogs.daily import DailyCog
         from bot.cogs.facts import FactsCog
         from bot.cogs.packs import PacksCog
+        from bot.cogs.privacy import PrivacyCog
         from bot.cogs.seasons import SeasonsCog
         from bot.cogs.trivia import TriviaCog
 
         await self.add_cog(TriviaCog(self))
         await self.add_cog(DailyCog(self))  # after TriviaCog: its commands join the /trivia group
         await self.add_cog(SeasonsCog(self))  # likewise
+        await self.add_cog(PrivacyCog(self))  # likewise
         await self.add_cog(FactsCog(self))
         await self.add_cog(PacksCog(self))
 

@@ -140,6 +140,23 @@ class DailyChannel:
     last_posted_day: date | None
 
 
+@dataclass(frozen=True)
+class Erased:
+    """What forgetting a player or resetting a server removed.
+
+    ``deleted`` counts the rows deleted per table (tables with none are left out). ``anonymised``
+    counts moderation records (uploaded packs, disabled questions, reports resolved) that stay with
+    the server but no longer carry the forgotten player's id (it becomes 0).
+    """
+
+    deleted: dict[str, int]
+    anonymised: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.deleted.values())
+
+
 class Store(Protocol):
     async def open(self) -> None: ...
 
@@ -308,4 +325,28 @@ class Store(Protocol):
         """Mark ``day`` as posted for the server; True only for the one caller that marked it (not
         already posted that day or later, and a channel still set), so a restart or a second process
         never posts it twice."""
+        ...
+
+    # -- a player's data and a server's reset ----------------------------------------------------
+
+    async def forget_player(self, user_id: int, guild_id: int | None = None) -> Erased:
+        """Delete everything stored about the player in ``guild_id`` (None: in every server), in one transaction.
+
+        Goes: their answers, totals (points, games, wins, streaks), daily answers and daily streak, the
+        reports they filed, and their rows in archived season standings (the others there are ranked
+        again and the season's player count drops). Stays: the games themselves and every other
+        player's totals, wins and answers; moderation records they made keep their content and lose
+        their id. Playing again later starts them afresh.
+        """
+        ...
+
+    async def reset_guild(self, guild_id: int) -> Erased:
+        """Wipe the server's leaderboard, in one transaction: every answer and player total (points,
+        games, wins, streaks), the finished games, the seasons with their archived standings (season 1
+        starts again), and the daily answers and streaks.
+
+        Stays: uploaded packs, disabled questions and reports, the daily question's channel and the
+        days already posted, and the question history (no repeats). A game running meanwhile keeps its
+        row and goes on: what it scores after the reset counts.
+        """
         ...

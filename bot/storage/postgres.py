@@ -29,10 +29,12 @@ from typing import TypeVar
 
 import asyncpg
 
+from bot.storage import erasure
 from bot.storage.base import (
     DailyAnswer,
     DailyChannel,
     DailyTally,
+    Erased,
     LeaderboardRow,
     PlayerResult,
     PlayerStats,
@@ -42,6 +44,7 @@ from bot.storage.base import (
     Standing,
     StoredPack,
 )
+from bot.storage.erasure import numbered
 from bot.storage.errors import StoreError
 from bot.storage.sqlite import load_migrations
 from bot.storage.urls import redact_url, url_password
@@ -945,6 +948,68 @@ class PostgresStore:
             return _affected_rows(status) == 1
 
         return await self._write(claim)
+
+    # -- a player's data and a server's reset --------------------------------------------------
+
+    async def forget_player(self, user_id: int, guild_id: int | None = None) -> Erased:
+        if guild_id is None:
+            where, params = "user_id = $1", (user_id,)
+        else:
+            where, params = "user_id = $1 AND guild_id = $2", (user_id, guild_id)
+
+        async def forget(conn: asyncpg.Connection) -> Erased:
+            # The servers' season locks first, in one order, as ending a season takes them: an archive is
+            # then never taken half way through, and the player's rows in it are all seen here.
+            guilds = (
+                [guild_id]
+                if guild_id is not None
+                else [
+                    row["guild_id"]
+                    for row in await conn.fetch(
+                        "SELECT guild_id FROM players WHERE user_id = $1"
+                        " UNION SELECT guild_id FROM season_standings WHERE user_id = $1 ORDER BY guild_id",
+                        user_id,
+                    )
+                ]
+            )
+            for guild in guilds:
+                await conn.execute(_SEASON_LOCK_SQL, SEASON_LOCK_NAMESPACE, guild)
+            archived = await conn.fetch(
+                f"SELECT DISTINCT guild_id, season FROM season_standings WHERE {where}", *params
+            )
+            deleted = {
+                table: _affected_rows(await conn.execute(f"DELETE FROM {table} WHERE {where}", *params))
+                for table in erasure.PLAYER_TABLES
+            }
+            for row in archived:
+                await conn.execute(numbered(erasure.RERANK_SEASON_SQL), row["guild_id"], row["season"])
+                await conn.execute(
+                    numbered(erasure.RECOUNT_SEASON_SQL), row["guild_id"], row["season"], row["guild_id"], row["season"]
+                )
+            guild_filter = "" if guild_id is None else " AND guild_id = $2"
+            anonymised = 0
+            for table, column in erasure.MODERATOR_COLUMNS:
+                status = await conn.execute(
+                    f"UPDATE {table} SET {column} = 0 WHERE {column} = $1{guild_filter}", *params
+                )
+                anonymised += _affected_rows(status)
+            return Erased({table: count for table, count in deleted.items() if count}, anonymised)
+
+        return await self._write(forget)
+
+    async def reset_guild(self, guild_id: int) -> Erased:
+        async def reset(conn: asyncpg.Connection) -> Erased:
+            # Alone on the server's season lock: no answer is half recorded while the boards go.
+            await conn.execute(_SEASON_LOCK_SQL, SEASON_LOCK_NAMESPACE, guild_id)
+            deleted = {
+                table: _affected_rows(await conn.execute(numbered(sql), guild_id))
+                for table, sql in erasure.RESET_STATEMENTS
+            }
+            return Erased({table: count for table, count in deleted.items() if count})
+
+        erased = await self._write(reset)
+        log.info("guild %s reset its leaderboard (%s)", guild_id, erased.deleted)
+        return erased
 
 
 _DAILY_STREAK_SQL = (

@@ -45,10 +45,12 @@ from typing import Any, NamedTuple, TypeVar
 
 import aiosqlite
 
+from bot.storage import erasure
 from bot.storage.base import (
     DailyAnswer,
     DailyChannel,
     DailyTally,
+    Erased,
     LeaderboardRow,
     PlayerResult,
     PlayerStats,
@@ -1030,6 +1032,43 @@ class SqliteStore:
             await cursor.close()
         return claimed
 
+    # -- a player's data and a server's reset --------------------------------------------------
+
+    async def forget_player(self, user_id: int, guild_id: int | None = None) -> Erased:
+        if guild_id is None:
+            where, params = "user_id = ?", (user_id,)
+        else:
+            where, params = "user_id = ? AND guild_id = ?", (user_id, guild_id)
+        deleted: dict[str, int] = {}
+        async with self._write() as conn:
+            archived = list(
+                await conn.execute_fetchall(
+                    f"SELECT DISTINCT guild_id, season FROM season_standings WHERE {where}", params
+                )
+            )
+            for table in erasure.PLAYER_TABLES:
+                deleted[table] = await _changed_rows(conn, f"DELETE FROM {table} WHERE {where}", params)
+            for row in archived:
+                await conn.execute(erasure.RERANK_SEASON_SQL, (row["guild_id"], row["season"]))
+                await conn.execute(erasure.RECOUNT_SEASON_SQL, (row["guild_id"], row["season"]) * 2)
+            anonymised = 0
+            guild_filter = "" if guild_id is None else " AND guild_id = ?"
+            for table, column in erasure.MODERATOR_COLUMNS:
+                anonymised += await _changed_rows(
+                    conn,
+                    f"UPDATE {table} SET {column} = 0 WHERE {column} = ?{guild_filter}",
+                    params,
+                )
+        return Erased({table: count for table, count in deleted.items() if count}, anonymised)
+
+    async def reset_guild(self, guild_id: int) -> Erased:
+        deleted: dict[str, int] = {}
+        async with self._write() as conn:
+            for table, sql in erasure.RESET_STATEMENTS:
+                deleted[table] = await _changed_rows(conn, sql, (guild_id,))
+        log.info("guild %s reset its leaderboard (%s)", guild_id, deleted)
+        return Erased({table: count for table, count in deleted.items() if count})
+
 
 _MISS_SQL = "UPDATE players SET current_streak = 0 WHERE guild_id = ? AND user_id = ?"
 _ANSWER_SQL = (
@@ -1323,6 +1362,13 @@ async def _resolve_reports(
     resolved = cursor.rowcount
     await cursor.close()
     return resolved
+
+
+async def _changed_rows(conn: aiosqlite.Connection, sql: str, params: Sequence[object]) -> int:
+    cursor = await conn.execute(sql, params)
+    changed = cursor.rowcount
+    await cursor.close()
+    return changed
 
 
 def _try_connect(path: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -803,3 +804,166 @@ async def test_daily_channel_settings_and_one_post_per_day(store: Store) -> None
 async def test_daily_channel_hour_must_be_an_hour(store: Store) -> None:
     with pytest.raises(ValueError):
         await store.set_daily_channel(GUILD, 77, 24)
+
+
+# -- a player's data and a server's reset ---------------------------------------------------------
+
+
+async def _played(store: Store, guild_id: int, *, finished: bool = True) -> int:
+    """A game in ``guild_id``: players 1, 2 and 3 answer two questions; 1 wins."""
+    game = await new_game(store, guild_id)
+    await store.record_answers(game, guild_id, [answer(1, True, 30), answer(2, True, 20), answer(3, False)])
+    await store.record_answers(
+        game, guild_id, [answer(1, True, 30, question="q2"), answer(2, False, question="q2"), answer(3, True, 5)]
+    )
+    if finished:
+        await store.finish_game(game, guild_id, 2_000.0, [result(1, won=True), result(2), result(3)], stopped=False)
+    return game
+
+
+async def _report(store: Store, guild_id: int, user_id: int, question: str = "q1") -> Report | None:
+    return await store.add_report(
+        guild_id=guild_id,
+        pack_id="samples-101",
+        question_id=question,
+        prompt="Which song ...?",
+        user_id=user_id,
+        reason=ReportReason.UNCLEAR,
+        comment="",
+        reported_at=1_100.0,
+    )
+
+
+async def test_forgetting_a_player_in_a_server_removes_their_data_and_keeps_everyone_elses(store: Store) -> None:
+    for guild in (GUILD, OTHER_GUILD):
+        await _played(store, guild)
+        await store.end_season(guild, 1, ended_at=1_500.0)
+        await _played(store, guild)  # season 2
+        await store.record_daily_answer(guild, DAY, daily(1, True))
+        await store.record_daily_answer(guild, DAY, daily(2, False))
+        await _report(store, guild, 1)
+        await _report(store, guild, 2)
+    # Player 1 is also a moderator here: they uploaded a pack and disabled a question.
+    await store.save_pack(GUILD, "uploaded", "id: uploaded\n", uploaded_by=1, uploaded_at=900.0)
+    await store.disable_question(GUILD, "q9", "samples-101", disabled_by=1, disabled_at=1_200.0)
+    others_before = [await store.player_stats(GUILD, user) for user in (2, 3)]
+
+    erased = await store.forget_player(1, GUILD)
+
+    assert erased.deleted == {
+        "answers": 4,
+        "players": 1,
+        "season_standings": 1,
+        "daily_answers": 1,
+        "daily_streaks": 1,
+        "question_reports": 1,
+    }
+    assert erased.anonymised == 2 and erased.total == 9
+    assert await store.player_stats(GUILD, 1) is None
+    assert await store.standing(GUILD, 1, Scope()) is None
+    assert await store.daily_answer(GUILD, DAY, 1) is None and await store.daily_streak(GUILD, 1) is None
+    assert await store.daily_tally(GUILD, DAY) == DailyTally(answered=1, right=0)
+    assert await store.report_times(GUILD, 1, since=0.0) == []
+    assert [report.user_id for report in await store.open_reports(GUILD)] == [2]
+    # The others keep their totals, games and wins, and move up the boards.
+    assert [await store.player_stats(GUILD, user) for user in (2, 3)] == [
+        replace(stats, rank=rank) for stats, rank in zip(others_before, (1, 2), strict=True) if stats is not None
+    ]
+    assert [row.user_id for row in await store.leaderboard(GUILD)] == [2, 3]
+    archived = await store.standings(GUILD, Scope(season=1))
+    assert [(row.rank, row.user_id) for row in archived] == [(1, 2), (2, 3)]
+    assert (await store.seasons(GUILD))[0].players == 2
+    # What the server owns stays, without the player's id.
+    pack = await store.get_pack(GUILD, "uploaded")
+    assert pack is not None and pack.uploaded_by == 0
+    assert await store.disabled_questions(GUILD) == frozenset({"q9"})
+    # In the other server nothing changed.
+    stats = await store.player_stats(OTHER_GUILD, 1)
+    assert stats is not None and (stats.points, stats.games, stats.wins) == (120, 2, 2)
+    assert (await store.seasons(OTHER_GUILD))[0].players == 3
+    assert await store.daily_answer(OTHER_GUILD, DAY, 1) is not None
+    # Forgetting again finds nothing; playing again starts afresh.
+    assert (await store.forget_player(1, GUILD)).total == 0
+    game = await new_game(store)
+    await store.record_answers(game, GUILD, [answer(1, True, 10, question="q3")])
+    stats = await store.player_stats(GUILD, 1)
+    assert stats is not None and (stats.points, stats.answered, stats.games) == (10, 1, 0)
+
+
+async def test_forgetting_a_player_everywhere_reaches_every_server(store: Store) -> None:
+    for guild in (GUILD, OTHER_GUILD):
+        await _played(store, guild)
+        await store.end_season(guild, 1, ended_at=1_500.0)
+        await store.record_daily_answer(guild, DAY, daily(1, True))
+
+    erased = await store.forget_player(1)
+
+    assert erased.deleted == {
+        "answers": 4,
+        "players": 2,
+        "season_standings": 2,
+        "daily_answers": 2,
+        "daily_streaks": 2,
+    }
+    for guild in (GUILD, OTHER_GUILD):
+        assert await store.player_stats(guild, 1) is None
+        assert [row.user_id for row in await store.leaderboard(guild)] == [2, 3]
+        assert [(row.rank, row.user_id) for row in await store.standings(guild, Scope(season=1))] == [(1, 2), (2, 3)]
+
+
+async def test_forgetting_someone_nobody_knows_changes_nothing(store: Store) -> None:
+    await _played(store, GUILD)
+    erased = await store.forget_player(42)
+    assert erased.total == 0 and erased.anonymised == 0
+    assert len(await store.leaderboard(GUILD)) == 3
+
+
+async def test_resetting_a_server_wipes_its_boards_and_keeps_its_packs_and_settings(store: Store) -> None:
+    for guild in (GUILD, OTHER_GUILD):
+        await _played(store, guild)
+        await store.end_season(guild, 1, ended_at=1_500.0)
+        await _played(store, guild)
+        await store.record_daily_answer(guild, DAY, daily(1, True))
+        await store.pin_daily_question(guild, DAY, "q-daily")
+        await store.set_daily_channel(guild, 77, 9)
+        await store.save_pack(guild, "uploaded", "id: uploaded\n", uploaded_by=7, uploaded_at=900.0)
+        await store.disable_question(guild, "q9", "samples-101", disabled_by=7, disabled_at=1_200.0)
+        await _report(store, guild, 2)
+        await store.record_asked(guild, "samples-101", ["q1"], 1_000.0, starts_over=False)
+    running = await _played(store, GUILD, finished=False)
+    other_board = await store.leaderboard(OTHER_GUILD)
+
+    erased = await store.reset_guild(GUILD)
+
+    assert erased.deleted == {
+        "answers": 18,
+        "games": 2,
+        "players": 3,
+        "season_standings": 3,
+        "seasons": 1,
+        "daily_answers": 1,
+        "daily_streaks": 1,
+    }
+    assert await store.leaderboard(GUILD) == []
+    assert await store.standings(GUILD, Scope()) == [] and await store.player_stats(GUILD, 1) is None
+    assert await store.seasons(GUILD) == []
+    assert (await store.current_season(GUILD)).number == 1
+    assert await store.daily_streak(GUILD, 1) is None
+    assert await store.daily_answer(GUILD, DAY, 1) is None
+    # The server's packs, moderation, settings and question history stay.
+    assert await store.get_pack(GUILD, "uploaded") is not None
+    assert await store.disabled_questions(GUILD) == frozenset({"q9"})
+    assert len(await store.open_reports(GUILD)) == 1
+    assert await store.daily_question(GUILD, DAY) == "q-daily"
+    assert await store.daily_channels() == [DailyChannel(GUILD, 77, 9, None), DailyChannel(OTHER_GUILD, 77, 9, None)]
+    assert await store.asked_questions(GUILD, "samples-101") == frozenset({"q1"})
+    # The other server is untouched.
+    assert await store.leaderboard(OTHER_GUILD) == other_board
+    assert len(await store.seasons(OTHER_GUILD)) == 1
+    # The game that was running goes on; only what it scores after the reset counts.
+    await store.record_answers(running, GUILD, [answer(2, True, 15, question="q3")])
+    await store.finish_game(running, GUILD, 2_000.0, [result(1), result(2, won=True)], stopped=False)
+    assert [(row.user_id, row.points, row.games, row.wins) for row in await store.leaderboard(GUILD)] == [
+        (2, 15, 1, 1),
+        (1, 0, 1, 0),
+    ]
