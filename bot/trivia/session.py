@@ -86,6 +86,7 @@ class GameSession:
         sleep: Sleep = asyncio.sleep,
         clock: Clock | None = None,
         wall_clock: Clock = time.time,
+        game_id: int | None = None,
     ) -> None:
         self.game = game
         self.guild_id = guild_id
@@ -99,13 +100,18 @@ class GameSession:
         self._lock = asyncio.Lock()
         # Set whenever the game's next deadline may have moved, so the waiting loop re-reads it.
         self._changed = asyncio.Event()
-        self._game_id: int | None = None
+        # Given when the front end recorded the start itself (the store's word that the channel is
+        # free, before it tells anyone a game started); otherwise ``run`` records it.
+        self._game_id: int | None = game_id
         self._wall_offset = 0.0
         self._storage_broken = False
         self._storage_error = ""
         self._not_counted: QuestionClosed | None = None
         self._ran = False
-        self._outbox: asyncio.Queue[Event] = asyncio.Queue()
+        # Events for the courier, in order; a plain deque and one future that wakes it when idle,
+        # since an asyncio.Queue's bookkeeping cost more than the bench's whole render.
+        self._outbox: deque[Event] = deque()
+        self._outbox_filled: asyncio.Future[None] | None = None
         self._courier: asyncio.Task[None] | None = None
         # Wakes the run loop at the next deadline; see _arm_alarm.
         self._alarm: asyncio.Task[None] | None = None
@@ -133,19 +139,22 @@ class GameSession:
         finally:
             if self._alarm is not None:
                 self._alarm.cancel()
-            # Whatever ended the game, what it said is delivered before run() returns.
-            await self._outbox.join()
-            if self._courier is not None:
-                self._courier.cancel()
+            # Whatever ended the game, what it said is delivered before run() returns: the courier
+            # ends after GameOver, or after this marker when the game ended without one.
+            courier = self._courier
+            if courier is not None and not courier.done():
+                self._send(_OUTBOX_CLOSED)
+                await courier
 
     async def _play(self) -> None:
         async with self._lock:
             if self.game.is_over:  # stopped before it began; stop() already published the GameOver
                 return
             try:
-                self._game_id = await self._store.start_game(
-                    self.guild_id, self.channel_id, self.pack_id, self.game.settings.mode.value, self._wall_clock()
-                )
+                if self._game_id is None:
+                    self._game_id = await self._store.start_game(
+                        self.guild_id, self.channel_id, self.pack_id, self.game.settings.mode.value, self._wall_clock()
+                    )
             except Exception as error:
                 _log_storage_failure(error, "could not record the start of a game in channel %s", self.channel_id)
                 self.game.stop()  # so late answers and commands are refused rather than queued
@@ -253,7 +262,12 @@ class GameSession:
         return published
 
     def _send(self, event: Event) -> None:
-        self._outbox.put_nowait(event)
+        self._outbox.append(event)
+        filled = self._outbox_filled
+        if filled is not None:
+            self._outbox_filled = None
+            if not filled.done():
+                filled.set_result(None)
         # One courier for the whole game rather than one per burst of events: it waits on the
         # outbox and ends after GameOver (the last event) or when run() is over.
         if self._courier is None or self._courier.done():
@@ -262,12 +276,15 @@ class GameSession:
             )
 
     async def _deliver(self) -> None:
+        outbox = self._outbox
         while True:
-            event = await self._outbox.get()
-            try:
-                await self._render_safely(event)
-            finally:
-                self._outbox.task_done()
+            while not outbox:
+                self._outbox_filled = asyncio.get_running_loop().create_future()
+                await self._outbox_filled
+            event = outbox.popleft()
+            if event is _OUTBOX_CLOSED:
+                return
+            await self._render_safely(event)
             if isinstance(event, GameOver):
                 return
 
@@ -325,6 +342,15 @@ class GameSession:
             await self._render(event)
         except Exception:
             log.exception("rendering %s failed in channel %s", type(event).__name__, self.channel_id)
+
+
+class _OutboxClosed(Event):
+    """Sent by ``run()`` when it ends, so the courier finishes what is before it and stops."""
+
+    __slots__ = ()
+
+
+_OUTBOX_CLOSED = _OutboxClosed()
 
 
 def _without_unsaved(over: GameOver, unsaved: QuestionClosed) -> GameOver:
