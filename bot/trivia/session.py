@@ -255,7 +255,7 @@ class GameSession:
     def _send(self, event: Event) -> None:
         self._outbox.put_nowait(event)
         # One courier for the whole game rather than one per burst of events: it waits on the
-        # outbox and ends after GameOver (the last event) or when run() is over.
+        # outbox and ends once the game is over and the outbox empty, or when run() is over.
         if self._courier is None or self._courier.done():
             self._courier = asyncio.get_running_loop().create_task(
                 self._deliver(), name=f"trivia-render-{self.channel_id}"
@@ -268,7 +268,9 @@ class GameSession:
                 await self._render_safely(event)
             finally:
                 self._outbox.task_done()
-            if isinstance(event, GameOver):
+            # Done once the game is over and nothing is left: a late press's refusal queued while the
+            # final standings were being sent is still delivered, or run() would wait on it for ever.
+            if self.game.is_over and self._outbox.empty():
                 return
 
     async def _record(self, closed: QuestionClosed) -> bool:
