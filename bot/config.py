@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from bot.rest_budget import DEFAULT_REST_PER_SECOND
 from bot.sharding import MAX_SHARDS, ShardIdsError, ShardScope, parse_shard_ids
 from bot.storage.urls import POSTGRES_SCHEMES, is_postgres_url, redact_url
 from bot.trivia.limits import DEFAULT_PACK_LIMITS, PackLimits
@@ -77,6 +78,16 @@ class Settings:
     # Prometheus metrics on this port while `run` runs; None (the default) serves none.
     metrics_port: int | None = None
     metrics_address: str = DEFAULT_METRICS_ADDRESS
+    # REST calls a second the whole bot allows itself (Discord's global limit is 50), shared by its processes
+    # in proportion to the shards each runs.
+    rest_per_second: int = DEFAULT_REST_PER_SECOND
+
+    @property
+    def process_rest_per_second(self) -> float:
+        """This process's part of ``rest_per_second``: all of it, or its share of the shards."""
+        if self.shard_count is None or self.shard_ids is None:
+            return float(self.rest_per_second)
+        return self.rest_per_second * len(self.shard_ids) / self.shard_count
 
     def __repr__(self) -> str:
         shown = []
@@ -157,6 +168,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         shard_ids=shard_ids,
         metrics_port=_port(environ, "METRICS_PORT"),
         metrics_address=_ip_address(environ, "METRICS_ADDRESS", DEFAULT_METRICS_ADDRESS),
+        rest_per_second=_bounded_int(environ, "REST_PER_SECOND", DEFAULT_REST_PER_SECOND, 1, 50),
     )
 
 
