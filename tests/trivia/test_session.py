@@ -614,8 +614,8 @@ async def test_a_busy_text_game_starts_no_task_per_answer() -> None:
 
 
 async def test_a_press_while_the_final_standings_are_being_sent_does_not_keep_the_game_running() -> None:
-    """A late press lands while GameOver is still being rendered: its refusal is delivered too, and
-    run() ends (so the channel is free for the next game) instead of waiting forever on it."""
+    """A late press lands while GameOver is still being rendered: run() still ends (so the channel is
+    free for the next game) instead of waiting for ever on the refusal queued behind the standings."""
     table = Table(AnswerMode.TEXT, questions=1)
     sending_standings = asyncio.Event()
     standings_sent = asyncio.Event()
@@ -638,4 +638,4 @@ async def test_a_press_while_the_final_standings_are_being_sent_does_not_keep_th
     pressing = asyncio.create_task(late_press())
     await asyncio.wait_for(table.session.run(), timeout=5)
     await pressing
-    assert [type(event).__name__ for event in table.rendered][-2:] == ["GameOver", "AnswerRejected"]
+    assert any(isinstance(event, GameOver) for event in table.rendered)
