@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from bot.rest_budget import DEFAULT_REST_PER_SECOND
 from bot.sharding import MAX_SHARDS, ShardIdsError, ShardScope, parse_shard_ids
 from bot.storage.urls import POSTGRES_SCHEMES, is_postgres_url, redact_url
 from bot.trivia.limits import DEFAULT_PACK_LIMITS, PackLimits
@@ -26,6 +25,8 @@ DEFAULT_MAX_PACKS_PER_SERVER = 25
 DEFAULT_PACK_WORK_TIMEOUT_SECONDS = 60.0
 DEFAULT_PACK_WORKERS = 1
 DEFAULT_METRICS_ADDRESS = "127.0.0.1"
+# Under Discord's global 50 requests/s, with room for timing jitter and anything else using the token.
+DEFAULT_REST_PER_SECOND = 40
 
 
 class ConfigError(Exception):

@@ -18,12 +18,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
+from bot.config import DEFAULT_REST_PER_SECOND
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
-# Room under Discord's 50/s for what arrives between the budget and Discord (timing jitter) and for
-# the calls of anything else holding the same token.
-DEFAULT_REST_PER_SECOND = 40
 DEFAULT_REST_BURST = 5
 
 
