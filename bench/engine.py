@@ -15,9 +15,11 @@ Two phases:
 
 ``commit`` latency is from ``submit`` being called to it returning (queueing included). Written
 bytes are what the process handed to ``write()`` (``/proc/self/io`` ``wchar``) during the phase:
-the WAL plus checkpoints into the database file. Beside wall-clock rates it prints answers per
-CPU second of the whole process (both threads), which a machine shared with other jobs inflates
-less. Prints readable lines and, last, one JSON line.
+the WAL plus checkpoints into the database file (checkpoints run on a thread of their own). Beside
+wall-clock rates it prints answers per CPU second of the whole process (all threads) and of the
+event loop's thread alone (the one that runs out first when each thread has a core), which a
+machine shared with other jobs inflates less, and the load average. Prints readable lines and,
+last, one JSON line.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import resource
 import sys
@@ -84,10 +87,17 @@ class PhaseResult:
     latencies: list[float]
     written_bytes: int
     cpu_seconds: float
+    loop_cpu_seconds: float
 
     @property
     def answers_per_cpu_s(self) -> float:
         return self.answers / self.cpu_seconds if self.cpu_seconds else 0.0
+
+    @property
+    def answers_per_loop_cpu_s(self) -> float:
+        """Per CPU second of the event loop's thread alone: with a core each for it and the database
+        thread, the loop is the one that runs out first, so this is the rate a quiet machine reaches."""
+        return self.answers / self.loop_cpu_seconds if self.loop_cpu_seconds else 0.0
 
     @property
     def answers_per_s(self) -> float:
@@ -155,14 +165,14 @@ async def flat_out(path: Path, games: int, rng: random.Random) -> PhaseResult:
                     latencies.append(time.perf_counter() - started)
 
         written = written_bytes()
-        cpu = time.process_time()
+        cpu, loop_cpu = time.process_time(), time.thread_time()
         started = time.perf_counter()
         runners = [asyncio.create_task(table.session.run()) for table in tables]
         await asyncio.gather(*(play(table) for table in tables), *runners)
         seconds = time.perf_counter() - started
-        cpu = time.process_time() - cpu
+        cpu, loop_cpu = time.process_time() - cpu, time.thread_time() - loop_cpu
         written = written_bytes() - written
-    return PhaseResult(games, len(latencies), seconds, latencies, written, cpu)
+    return PhaseResult(games, len(latencies), seconds, latencies, written, cpu, loop_cpu)
 
 
 async def offered(path: Path, games: int, rate: float, seconds: float, rng: random.Random) -> PhaseResult:
@@ -196,7 +206,7 @@ async def offered(path: Path, games: int, rate: float, seconds: float, rng: rand
         runners = [asyncio.create_task(table.session.run()) for table in tables]
         await asyncio.sleep(0.2)  # every game asks its first question
         written = written_bytes()
-        cpu = time.process_time()
+        cpu, loop_cpu = time.process_time(), time.thread_time()
         started = time.perf_counter()
         offered_count = 0
         starved = 0
@@ -215,21 +225,22 @@ async def offered(path: Path, games: int, rate: float, seconds: float, rng: rand
             await asyncio.sleep(step)
         await asyncio.gather(*pending)
         elapsed = time.perf_counter() - started
-        cpu = time.process_time() - cpu
+        cpu, loop_cpu = time.process_time() - cpu, time.thread_time() - loop_cpu
         written = written_bytes() - written
         for table in tables:
             await table.session.stop()
         await asyncio.gather(*runners)
     if starved:
         print(f"  {starved} offered answers found no game with a question open")
-    return PhaseResult(games, len(latencies), elapsed, latencies, written, cpu)
+    return PhaseResult(games, len(latencies), elapsed, latencies, written, cpu, loop_cpu)
 
 
 def describe(label: str, result: PhaseResult) -> None:
     per_commit = result.written_bytes / result.answers if result.answers else 0
     print(
         f"{label}: {result.games} games, {result.answers} answers in {result.seconds:.2f} s = "
-        f"{result.answers_per_s:,.0f}/s ({result.answers_per_cpu_s:,.0f} per CPU second); "
+        f"{result.answers_per_s:,.0f}/s ({result.answers_per_cpu_s:,.0f} per CPU second, "
+        f"{result.answers_per_loop_cpu_s:,.0f} per event-loop CPU second); "
         f"commit p50 {result.percentile_ms(0.5):.2f} ms, "
         f"p99 {result.percentile_ms(0.99):.2f} ms, max {max(result.latencies, default=0) * 1000:.1f} ms; "
         f"written {result.written_bytes / 1e6:.1f} MB ({per_commit / 1024:.1f} KiB/answer)"
@@ -251,12 +262,15 @@ async def main(rate: float, seconds: float, seed: int) -> None:
         + ", ".join(f"{games} games {result.answers_per_s:,.0f}" for games, result in scaling.items())
     )
     top = scaling[1_000]
-    print(f"peak RSS {peak_rss_mb():.0f} MB")
+    load_average = os.getloadavg()[0]
+    print(f"peak RSS {peak_rss_mb():.0f} MB; load average {load_average:.1f} on {os.cpu_count()} cores")
     figures = {
         "answers_per_s": round(top.answers_per_s),
         "answers_per_cpu_s": round(top.answers_per_cpu_s),
+        "answers_per_loop_cpu_s": round(top.answers_per_loop_cpu_s),
         "flat_out_commit_p99_ms": round(top.percentile_ms(0.99), 2),
         "offered_per_s": rate,
+        "offered_kept_up_per_s": round(load.answers_per_s),
         "commit_p50_ms": round(load.percentile_ms(0.5), 2),
         "commit_p99_ms": round(load.percentile_ms(0.99), 2),
         "written_mb": round((top.written_bytes + load.written_bytes) / 1e6, 1),
@@ -264,6 +278,7 @@ async def main(rate: float, seconds: float, seed: int) -> None:
         "commits_counted": top.answers + load.answers,
         "peak_rss_mb": round(peak_rss_mb()),
         "scaling_answers_per_s": {str(games): round(result.answers_per_s) for games, result in scaling.items()},
+        "load_average": round(load_average, 1),
     }
     print(json.dumps(figures))
 

@@ -182,6 +182,7 @@ class DiscordDouble:
         heartbeat_interval_ms: int = 41250,
         rate_limits: RateLimits | None = None,
         shard_count: int = 1,
+        max_guilds_per_shard: int | None = None,
     ) -> None:
         self.application_id = application_id or next_snowflake()
         # Modern applications share the bot user's id, and some code relies on that.
@@ -202,6 +203,8 @@ class DiscordDouble:
         self.message_listeners: list[Callable[[str, Message], None]] = []
         # What GET /gateway/bot recommends; bots may still identify with a count of their own.
         self.shard_count = shard_count
+        # Discord closes a shard that would hold too many guilds with 4011 (it says 2,500); None: no limit.
+        self.max_guilds_per_shard = max_guilds_per_shard
 
         self.guilds: dict[int, Guild] = {}
         self.users: dict[int, User] = {self.bot_user.id: self.bot_user, self.owner.id: self.owner}
@@ -707,11 +710,14 @@ class DiscordDouble:
         if shard_count is None:
             await conn.ws.close(code=4010, message=b"Invalid shard.")
             return
+        guilds = [guild for gid, guild in self.guilds.items() if shard_for_guild(gid, shard_count) == shard_id]
+        if self.max_guilds_per_shard is not None and len(guilds) > self.max_guilds_per_shard:
+            await conn.ws.close(code=4011, message=b"Sharding required.")
+            return
         self.identify = data
         self.identify_count += 1
         session = ShardSession(shard_id, shard_count, secrets.token_hex(16), conn)
         self.shard_sessions[shard_id] = session
-        guilds = [guild for gid, guild in self.guilds.items() if shard_for_guild(gid, shard_count) == shard_id]
         ready = {
             "v": API_VERSION,
             "user": self.bot_user.payload() | {"verified": True, "mfa_enabled": False, "flags": 0},
