@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from bot.sharding import ShardScope
 from bot.trivia.daily import DailyStreak
 from bot.trivia.reports import Report, ReportReason
 
@@ -113,6 +114,20 @@ class StoredPack:
 
 
 @dataclass(frozen=True)
+class OneChannel:
+    """The games of one channel: the terminal's own (guild 0), or a channel whose leftover game a
+    process that owns the channel's server clears."""
+
+    guild_id: int
+    channel_id: int
+
+
+# Which unfinished games a process may close as interrupted: those of the Discord servers on its
+# shards (never the terminal's guild 0, which is no shard's), or those of one channel.
+GameScope = ShardScope | OneChannel
+
+
+@dataclass(frozen=True)
 class DailyAnswer:
     """One player's answer to a server's daily question (``choice`` is the option they picked)."""
 
@@ -163,7 +178,8 @@ class Store(Protocol):
     async def close(self) -> None: ...
 
     async def start_game(self, guild_id: int, channel_id: int, pack_id: str, mode: str, started_at: float) -> int:
-        """Record a new game and return its id."""
+        """Record a new game and return its id; raise ``GameAlreadyRunning`` (storing nothing) while
+        the channel has an unfinished game, whichever process started it."""
         ...
 
     async def record_answers(
@@ -183,11 +199,12 @@ class Store(Protocol):
         """Close the game, count a game for every player in ``results`` and a win where ``won``."""
         ...
 
-    async def close_interrupted_games(self, finished_at: float, started_before: float) -> int:
-        """Close every game started before ``started_before`` that never finished (its process
-        died), marked interrupted; return how many. Their answers and points stay, every player who
-        answered in one is counted a game, nobody a win. A game closed here is never counted
-        again by a late ``finish_game``."""
+    async def close_interrupted_games(self, finished_at: float, started_before: float, scope: GameScope) -> int:
+        """Close every game in ``scope`` started before ``started_before`` that never finished (its
+        process died), marked interrupted; return how many. Their answers and points stay, every
+        player who answered in one is counted a game, nobody a win. A game closed here is never
+        counted again by a late ``finish_game``. Games outside ``scope`` (another process's shards,
+        the terminal's) are left alone: they may well be running."""
         ...
 
     async def asked_questions(self, guild_id: int, pack_id: str) -> frozenset[str]:

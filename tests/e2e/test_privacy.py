@@ -18,6 +18,7 @@ OTHER_GUILD = 999_000_111
 async def seed(store, guild_id: int, user: User, points: int) -> None:
     game = await store.start_game(guild_id, 1, "amen-break", "choices", 1_000.0)
     await store.record_answers(game, guild_id, [ScoredAnswer(user.id, user.name, "seeded", True, points, 1_000.0)])
+    await store.finish_game(game, guild_id, 1_000.0, [], stopped=False)  # the channel runs one game at a time
 
 
 async def test_a_player_forgets_themself_here_after_confirming(

@@ -7,6 +7,7 @@ session's test server (skipped, and reported at the end of the run, where no ser
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from datetime import date, timedelta
@@ -15,10 +16,12 @@ from typing import Any
 
 import pytest
 
+from bot.sharding import EVERY_SHARD, ShardScope, shard_of
 from bot.storage.base import (
     DailyAnswer,
     DailyChannel,
     DailyTally,
+    OneChannel,
     PlayerResult,
     Scope,
     ScoredAnswer,
@@ -26,7 +29,7 @@ from bot.storage.base import (
     Standing,
     Store,
 )
-from bot.storage.errors import StoreError
+from bot.storage.errors import GameAlreadyRunning, StoreError
 from bot.storage.postgres import PostgresStore
 from bot.storage.sqlite import SqliteStore
 from bot.trivia.daily import DailyStreak, next_streak
@@ -88,8 +91,13 @@ def result(user_id: int, points: int = 0, correct: int = 0, won: bool = False) -
     return PlayerResult(user_id=user_id, display_name=f"player{user_id}", points=points, correct=correct, won=won)
 
 
-async def new_game(store: Store, guild_id: int = GUILD) -> int:
-    return await store.start_game(guild_id, CHANNEL, "samples-101", "classic", started_at=1_000.0)
+_channels = itertools.count(1_000)
+
+
+async def new_game(store: Store, guild_id: int = GUILD, channel_id: int | None = None) -> int:
+    """A new game, by default in a channel of its own: a channel runs one game at a time."""
+    channel_id = next(_channels) if channel_id is None else channel_id
+    return await store.start_game(guild_id, channel_id, "samples-101", "classic", started_at=1_000.0)
 
 
 # -- games and answers --------------------------------------------------------------------------
@@ -294,11 +302,11 @@ async def test_games_left_unfinished_by_a_crash_are_closed_keeping_their_scores(
     await store.record_answers(crashed, GUILD, [answer(1, True, 10), answer(2, False, 0)])
     elsewhere = await store.start_game(OTHER_GUILD, CHANNEL, "pack", "choices", 1_100.0)
     await store.record_answers(elsewhere, OTHER_GUILD, [answer(1, True, 7)])
-    running = await store.start_game(GUILD, CHANNEL, "pack", "choices", 3_000.0)  # started by this run
-    finished = await store.start_game(GUILD, CHANNEL, "pack", "choices", 1_200.0)
+    running = await store.start_game(GUILD, CHANNEL + 1, "pack", "choices", 3_000.0)  # started by this run
+    finished = await store.start_game(GUILD, CHANNEL + 2, "pack", "choices", 1_200.0)
     await store.finish_game(finished, GUILD, 1_300.0, [result(3, won=True)], stopped=False)
 
-    assert await store.close_interrupted_games(finished_at=2_500.0, started_before=2_000.0) == 2
+    assert await store.close_interrupted_games(finished_at=2_500.0, started_before=2_000.0, scope=EVERY_SHARD) == 2
     alice, bob = await store.player_stats(GUILD, 1), await store.player_stats(GUILD, 2)
     assert alice is not None and bob is not None
     assert (alice.points, alice.correct, alice.games, alice.wins) == (10, 1, 1, 0)  # scores kept, no win
@@ -306,7 +314,7 @@ async def test_games_left_unfinished_by_a_crash_are_closed_keeping_their_scores(
     other = await store.player_stats(OTHER_GUILD, 1)
     assert other is not None and (other.points, other.games) == (7, 1)
     # Closed once: a second start closes nothing, and a late finish of a closed game counts nothing.
-    assert await store.close_interrupted_games(finished_at=2_600.0, started_before=2_000.0) == 0
+    assert await store.close_interrupted_games(finished_at=2_600.0, started_before=2_000.0, scope=EVERY_SHARD) == 0
     await store.finish_game(crashed, GUILD, 2_700.0, [result(1, 10, 1, won=True)], stopped=False)
     alice = await store.player_stats(GUILD, 1)
     assert alice is not None and (alice.games, alice.wins) == (1, 0)
@@ -314,6 +322,73 @@ async def test_games_left_unfinished_by_a_crash_are_closed_keeping_their_scores(
     await store.finish_game(running, GUILD, 3_100.0, [result(1, 10, 1, won=True)], stopped=False)
     alice = await store.player_stats(GUILD, 1)
     assert alice is not None and (alice.games, alice.wins) == (2, 1)
+
+
+def on_shard(shard: int, shard_count: int, low_bits: int = 1001) -> int:
+    """A server id that Discord routes to ``shard`` of ``shard_count``."""
+    guild_id = (shard << 22) | low_bits
+    assert shard_of(guild_id, shard_count) == shard
+    return guild_id
+
+
+@pytest.mark.reliability
+async def test_closing_interrupted_games_keeps_to_the_shards_of_the_process(store: Store) -> None:
+    mine, theirs = on_shard(0, 2), on_shard(1, 2)
+    my_game = await store.start_game(mine, CHANNEL, "pack", "choices", 1_000.0)
+    await store.record_answers(my_game, mine, [answer(1, True, 10)])
+    their_game = await store.start_game(theirs, CHANNEL, "pack", "choices", 1_000.0)
+    await store.record_answers(their_game, theirs, [answer(1, True, 10)])
+    terminal_game = await store.start_game(0, 0, "pack", "choices", 1_000.0)
+
+    # Process A (shard 0 of 2) starts: process B's game and the terminal's run on.
+    assert await store.close_interrupted_games(2_000.0, 2_000.0, ShardScope(2, (0,))) == 1
+    with pytest.raises(GameAlreadyRunning):
+        await store.start_game(theirs, CHANNEL, "pack", "choices", 2_100.0)
+    await store.finish_game(their_game, theirs, 2_200.0, [result(1, 10, 1, won=True)], stopped=False)
+    theirs_stats, mine_stats = await store.player_stats(theirs, 1), await store.player_stats(mine, 1)
+    assert theirs_stats is not None and (theirs_stats.games, theirs_stats.wins) == (1, 1)
+    assert mine_stats is not None and (mine_stats.games, mine_stats.wins) == (1, 0)
+    # Even a process running every shard leaves the terminal's game to the terminal.
+    assert await store.close_interrupted_games(2_300.0, 2_300.0, EVERY_SHARD) == 0
+    assert await store.close_interrupted_games(2_300.0, 2_300.0, OneChannel(0, 0)) == 1
+    await store.finish_game(terminal_game, 0, 2_400.0, [], stopped=False)  # late, changes nothing
+
+
+async def test_closing_one_channels_leftover_game_leaves_the_servers_other_channels(store: Store) -> None:
+    here = await store.start_game(GUILD, CHANNEL, "pack", "choices", 1_000.0)
+    await store.start_game(GUILD, CHANNEL + 1, "pack", "choices", 1_000.0)
+    assert await store.close_interrupted_games(2_000.0, 2_000.0, OneChannel(GUILD, CHANNEL)) == 1
+    assert await store.close_interrupted_games(2_000.0, 2_000.0, OneChannel(GUILD, CHANNEL)) == 0
+    again = await store.start_game(GUILD, CHANNEL, "pack", "choices", 2_100.0)
+    assert again != here
+    with pytest.raises(GameAlreadyRunning):
+        await store.start_game(GUILD, CHANNEL + 1, "pack", "choices", 2_100.0)
+
+
+async def test_a_channel_runs_one_game_at_a_time(store: Store) -> None:
+    first = await new_game(store, channel_id=CHANNEL)
+    with pytest.raises(GameAlreadyRunning) as refused:
+        await new_game(store, channel_id=CHANNEL)
+    assert isinstance(refused.value, StoreError)  # callers that only know StoreError still catch it
+    assert (refused.value.guild_id, refused.value.channel_id, refused.value.game_id) == (GUILD, CHANNEL, first)
+    # Other channels and other servers' channels are free, whatever their id.
+    await store.start_game(GUILD, CHANNEL + 1, "pack", "choices", 1_000.0)
+    await store.start_game(OTHER_GUILD, CHANNEL, "pack", "choices", 1_000.0)
+    # Finished (or stopped) frees the channel.
+    await store.finish_game(first, GUILD, 2_000.0, [], stopped=True)
+    second = await new_game(store, channel_id=CHANNEL)
+    assert second != first
+
+
+async def test_a_refused_game_leaves_nothing_behind(store: Store) -> None:
+    first = await new_game(store, channel_id=CHANNEL)
+    await store.record_answers(first, GUILD, [answer(1, True, 10)])
+    with pytest.raises(GameAlreadyRunning):
+        await new_game(store, channel_id=CHANNEL)
+    await store.finish_game(first, GUILD, 2_000.0, [result(1, 10, 1, won=True)], stopped=False)
+    # The refused start left no unfinished game behind to close or to block the channel.
+    assert await store.close_interrupted_games(3_000.0, 3_000.0, EVERY_SHARD) == 0
+    await new_game(store, channel_id=CHANNEL)
 
 
 # -- leaderboard and stats ----------------------------------------------------------------------
@@ -449,8 +524,8 @@ async def test_a_player_without_answers_in_scope_has_no_standing(store: Store) -
 
 async def test_a_pack_scope_counts_the_games_of_that_pack_only(store: Store) -> None:
     breaks = await store.start_game(GUILD, CHANNEL, "amen-break", "choices", 1_000.0)
-    kanye = await store.start_game(GUILD, CHANNEL, "kanye", "choices", 1_000.0)
-    kanye_again = await store.start_game(GUILD, CHANNEL, "kanye", "choices", 1_100.0)
+    kanye = await store.start_game(GUILD, CHANNEL + 1, "kanye", "choices", 1_000.0)
+    kanye_again = await store.start_game(GUILD, CHANNEL + 2, "kanye", "choices", 1_100.0)
     elsewhere = await store.start_game(OTHER_GUILD, CHANNEL, "kanye", "choices", 1_000.0)
     await store.record_answers(breaks, GUILD, [answer(1, True, 50)])
     await store.record_answers(kanye, GUILD, [answer(1, True, 5), answer(2, True, 8)])
@@ -504,7 +579,7 @@ async def test_ending_a_season_archives_its_standings_and_starts_the_next(store:
 
 async def test_an_archived_season_narrowed_to_a_pack_is_counted_from_its_answers(store: Store) -> None:
     kanye = await store.start_game(GUILD, CHANNEL, "kanye", "choices", 1_000.0)
-    breaks = await store.start_game(GUILD, CHANNEL, "amen-break", "choices", 1_000.0)
+    breaks = await store.start_game(GUILD, CHANNEL + 1, "amen-break", "choices", 1_000.0)
     await store.record_answers(kanye, GUILD, [answer(1, True, 10)])
     await store.record_answers(breaks, GUILD, [answer(2, True, 20)])
     await store.end_season(GUILD, 1, ended_at=5_000.0)
