@@ -6,11 +6,11 @@ read the defaults without loading the pack format.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class PackLimits:
+# A NamedTuple, not a frozen dataclass, so that loading settings (every command) needs no `dataclasses`.
+class PackLimits(NamedTuple):
     """Caps on one pack. The defaults are what the built-in packs are checked with; a server's
     settings (MAX_PACK_BYTES, ...) may change them for the packs it loads or is sent."""
 
