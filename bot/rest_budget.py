@@ -52,6 +52,10 @@ class RestBudget:
         self._next_at = float("-inf")
         self.waited = 0  # calls that had to wait for their turn, for logs and benchmarks
 
+    def backlog(self) -> float:
+        """How many seconds a call asked for now would wait for its turn (without taking it)."""
+        return max(self._next_at - self._tolerance - self._clock(), 0.0)
+
     def reserve(self) -> float:
         """Take the next turn; returns how many seconds from now it starts (0: at once)."""
         now = self._clock()

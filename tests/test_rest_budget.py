@@ -25,6 +25,8 @@ def test_a_burst_goes_at_once_and_the_rest_are_spaced_evenly():
     budget = RestBudget(10, burst=3, clock=time.clock, sleep=time.sleep)
     delays = [round(budget.reserve(), 3) for _ in range(6)]
     assert delays == [0.0, 0.0, 0.0, 0.1, 0.2, 0.3]
+    assert round(budget.backlog(), 3) == 0.4  # what the next call would wait, not taken
+    assert round(budget.reserve(), 3) == 0.4
 
 
 def test_turns_come_back_as_time_passes_but_never_more_than_the_burst():
