@@ -36,6 +36,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -234,6 +235,7 @@ async def run_level(games: int, args: argparse.Namespace, catalog: Catalog, fold
         global_calls = limiter.total_calls(global_only=True)
         interaction_calls = limiter.total_calls() - global_calls
         by_route = limiter.calls_by_route().most_common(8)
+        hits = Counter((hit.bucket, hit.scope) for hit in limiter.hits)
         figures = LevelFigures(
             games=games,
             presses=len(all_presses),
@@ -266,6 +268,8 @@ async def run_level(games: int, args: argparse.Namespace, catalog: Catalog, fold
         f"{figures.wall_s} s wall, {figures.cpu_s} s CPU"
     )
     print("      busiest routes: " + ", ".join(f"{route} {count}" for route, count in by_route))
+    if hits:
+        print("      429s: " + ", ".join(f"{bucket} ({scope}) {count}" for (bucket, scope), count in hits.items()))
     return figures
 
 

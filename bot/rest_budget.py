@@ -23,7 +23,9 @@ from bot.config import DEFAULT_REST_PER_SECOND
 P = ParamSpec("P")
 R = TypeVar("R")
 
-DEFAULT_REST_BURST = 5
+# Two back to back at most: any one second then holds at most REST_PER_SECOND + 2 calls, a margin under
+# Discord's 50 for the jitter between here and Discord.
+DEFAULT_REST_BURST = 2
 
 
 class RestBudget:
