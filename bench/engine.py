@@ -198,13 +198,13 @@ async def flat_out(target: Target, games: int, rng: random.Random, share: Share 
 
         async def play(table: Table) -> None:
             session = table.session
-            while True:
-                await table.asked.wait()
-                table.asked.clear()
+            while not session.is_over:
                 question = session.game.current
-                if session.is_over:
-                    return
                 if question is None:
+                    # Between questions (or before the first): wait for the front end to show one.
+                    # A question asked inside the last submit is already open, no wait needed.
+                    await table.asked.wait()
+                    table.asked.clear()
                     continue
                 started = time.perf_counter()
                 events = await session.submit(rng.choice(table.players), question.answer)

@@ -1,7 +1,7 @@
 """The one entry point: `crate-digger` (or `python -m bot`).
 
 Subcommands: run, sync, commands (Discord); play (terminal game); packs check/list/show; fact; facts draft;
-db check/backup; health (a service manager's probe).
+db check/backup/copy; players forget; health (a service manager's probe).
 Every error a user can cause ends in one clear line and a non-zero exit, never a traceback.
 """
 
@@ -91,6 +91,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backup.add_argument("path", type=Path, metavar="PATH", help="file to write the copy to")
     backup.add_argument("--force", action="store_true", help="replace PATH if it already exists")
+    copy = db_commands.add_parser(
+        "copy", help="copy a SQLite database into PostgreSQL (moving up), in one transaction, verified"
+    )
+    copy.add_argument(
+        "--from", dest="source", type=Path, metavar="SQLITE_PATH", help="the SQLite database (default: DATABASE_PATH)"
+    )
+    copy.add_argument(
+        "--to", dest="target", metavar="DATABASE_URL", help="the PostgreSQL database (default: DATABASE_URL)"
+    )
+    copy.add_argument(
+        "--replace", action="store_true", help="delete what the target already holds (default: refuse a non-empty one)"
+    )
     commands.add_parser(
         "health", help="exit 0 if the database is readable and Crate Digger's, 1 if not (for HEALTHCHECK)"
     )
@@ -145,6 +157,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "db":
         if args.db_command == "check":
             return check_database(settings)
+        if args.db_command == "copy":
+            return copy_database(settings, args.source, args.target, replace=args.replace)
         return backup_database(settings, args.path, replace=args.force)
     if args.command == "play":
         return play(settings, args)
@@ -195,6 +209,37 @@ def backup_database(settings: Settings, path: Path, *, replace: bool) -> int:
         f"schema version {report.schema_version}, integrity ok, {report.seconds:.2f} s"
     )
     return EXIT_OK
+
+
+def copy_database(settings: Settings, source: Path | None, target: str | None, *, replace: bool) -> int:
+    import asyncio
+
+    from bot.storage.transfer import copy_sqlite_to_postgres
+    from bot.storage.urls import is_postgres_url
+
+    target = target or settings.database_url
+    if target is None or not is_postgres_url(target):
+        print(
+            "crate-digger: db copy needs a PostgreSQL target: --to postgresql://... (or DATABASE_URL set)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    report = asyncio.run(copy_sqlite_to_postgres(source or settings.database_path, target, replace=replace))
+    width = max(len("table"), *(len(table.table) for table in report.tables))
+    print(f"{'table':<{width}}  {'SQLite':>9}  {'PostgreSQL':>10}  checksum")
+    for table in report.tables:
+        print(
+            f"{table.table:<{width}}  {table.source_rows:>9}  {table.target_rows:>10}  "
+            f"{'equal' if table.checksums_match else 'DIFFERENT'}"
+        )
+    replaced = f", after deleting the {report.replaced_rows} rows it held" if report.replaced_rows else ""
+    print(
+        f"copied {report.source} (schema version {report.schema_version}) to {report.target}{replaced}: "
+        f"{report.rows} rows in {len(report.tables)} tables, counts and checksums equal, {report.seconds:.2f} s"
+    )
+    return EXIT_OK
+
+
 def check_health(settings: Settings) -> int:
     from bot.storage.health import postgres_health, sqlite_health
 

@@ -63,11 +63,14 @@ def _sqlite_uri(path: Path, mode: str) -> str:
     return f"file:{pathname2url(str(path.resolve()))}?mode={mode}"
 
 
-def _connect_existing(path: Path, mode: str) -> sqlite3.Connection:
+def connect_existing_sqlite(path: Path, mode: str, *, check_same_thread: bool = True) -> sqlite3.Connection:
+    """A connection to the SQLite database at ``path`` (``mode`` ro or rw), never creating one."""
     if not path.is_file():
         raise StoreError(f"there is no database at {path}")
     try:
-        conn = sqlite3.connect(_sqlite_uri(path, mode), uri=True, isolation_level=None)
+        conn = sqlite3.connect(
+            _sqlite_uri(path, mode), uri=True, isolation_level=None, check_same_thread=check_same_thread
+        )
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # fails here if it is not a database
     except sqlite3.Error as exc:
@@ -91,7 +94,7 @@ def _sqlite_problems(conn: sqlite3.Connection) -> list[str]:
 def check_sqlite(path: Path) -> CheckReport:
     """``integrity_check``, ``foreign_key_check`` and the schema version of a SQLite database."""
     known = len(load_migrations())
-    conn = _connect_existing(path, "ro")
+    conn = connect_existing_sqlite(path, "ro")
     try:
         current = int(conn.execute("PRAGMA user_version").fetchone()[0])
         problems = _schema_problems(current, known)
@@ -183,7 +186,7 @@ def backup_sqlite(source: Path, target: Path, *, replace: bool = False) -> Backu
         raise StoreError(f"{target} already exists; choose another name or pass --force to replace it")
     if target.exists() and source.exists() and target.resolve() == source.resolve():
         raise StoreError("the backup cannot be the database itself")
-    source_conn = _connect_existing(source, "rw")  # rw, not ro: a WAL reader may need to create the -shm file
+    source_conn = connect_existing_sqlite(source, "rw")  # rw, not ro: a WAL reader may need to create the -shm file
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -6,16 +6,21 @@ Why it is built the way it is:
   sharing the connection means a read issued while a write is half done would see that half; the
   lock makes every operation see only committed states. Transactions are a handful of statements,
   so nobody waits long.
-* Answers are group-committed: the ``record_answers`` calls that arrive while a commit is under
-  way share the next transaction, run in one call on aiosqlite's thread, and each call returns only
-  once its transaction has committed. Under load that is one commit (and one WAL append of the
-  pages they share) for many answers instead of one each.
+* A game's writes are group-committed: the ``start_game``, ``record_answers`` and ``finish_game``
+  calls that arrive while a commit is under way share the next transaction, run in one call on
+  aiosqlite's thread, and each call returns only once its transaction has committed. Under load
+  that is one commit (and one WAL append of the pages they share) and one trip to the database
+  thread for many games' writes instead of several each.
 * Writes use ``BEGIN IMMEDIATE`` so that the write lock is taken up front: a deferred transaction
   that later upgrades to a writer can fail with SQLITE_BUSY half way, which ``busy_timeout`` cannot
   retry.
 * WAL with ``synchronous=NORMAL``: readers in other processes (a backup, a CLI) do not block the
   bot, and a crash of the process never loses a commit; only a power cut can lose the last few,
   never corrupt the file. That is the right trade for trivia scores.
+* Checkpoints (copying the WAL back into the database file, with its fsyncs) run on a thread and
+  connection of their own rather than inside whichever commit happened to fill the log, so no
+  player waits for one. The committing connection only checkpoints itself if that thread falls far
+  behind, which keeps the log bounded; closing the store empties it.
 * The schema lives in numbered SQL files under ``bot.storage.migrations`` and ``PRAGMA
   user_version`` records how far a database has got.
 """
@@ -27,13 +32,16 @@ import logging
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
+from typing import Any, NamedTuple, TypeVar
 
 import aiosqlite
 
@@ -56,12 +64,22 @@ from bot.trivia.reports import Report, ReportReason
 
 log = logging.getLogger(__name__)
 
+_T = TypeVar("_T")
+
 MIGRATIONS_PACKAGE = "bot.storage.migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[A-Za-z0-9_]+\.sql$")
 
 # Long enough to ride out another process's checkpoint or a backup, short enough that a stuck
 # lock shows up as an error instead of a silently frozen game.
 BUSY_TIMEOUT_MS = 5_000
+
+# Past this many pages of WAL (4 KiB each: 40 MB) the committing connection checkpoints by itself,
+# as SQLite does by default at 1,000: a backstop for when the background checkpointer falls behind
+# (a reader in another process pinning the log, a slow disk), paid for by that one commit.
+WAL_BACKSTOP_PAGES = 10_000
+# The background checkpointer runs at most this often, so under load a checkpoint copies many
+# commits' pages at once, and on a quiet bot one runs shortly after each burst of writes.
+CHECKPOINT_INTERVAL_S = 0.1
 
 # Stamped into every database file Crate Digger creates (``PRAGMA application_id``, "CrDg" in ASCII), so
 # that a DATABASE_PATH pointing at another program's SQLite file is refused instead of migrated into.
@@ -224,9 +242,10 @@ class SqliteStore:
         self._busy_timeout_ms = int(busy_timeout_ms)
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
-        # Answer batches waiting for the next group commit, and the task that commits them.
-        self._answer_batches: list[_AnswerBatch] = []
-        self._answer_writer: asyncio.Task[None] | None = None
+        # Writes waiting for the next group commit, and the task that commits them.
+        self._queued_writes: list[_QueuedWrite] = []
+        self._group_writer: asyncio.Task[None] | None = None
+        self._checkpointer: _Checkpointer | None = None
 
     @property
     def path(self) -> str:
@@ -267,6 +286,8 @@ class SqliteStore:
                 raise self._unusable(exc) from exc
             raise
         self._conn = conn
+        if self._checkpointer is not None:
+            self._checkpointer.start()
         log.debug("opened store %s", self._path)
 
     def _check_path(self) -> None:
@@ -341,13 +362,18 @@ class SqliteStore:
             raise
 
     async def close(self) -> None:
-        if self._answer_writer is not None:
-            # Answers already handed over are committed before the connection goes.
-            await asyncio.gather(self._answer_writer, return_exceptions=True)
+        if self._group_writer is not None:
+            # Writes already handed over are committed before the connection goes.
+            await asyncio.gather(self._group_writer, return_exceptions=True)
+        checkpointer, self._checkpointer = self._checkpointer, None
+        if checkpointer is not None:
+            await asyncio.to_thread(checkpointer.stop)
         conn, self._conn = self._conn, None
         if conn is not None:
             # Wait for an in-flight operation so it is not cut off by the close.
             async with self._lock:
+                if checkpointer is not None:
+                    await _checkpoint_quietly(conn, "TRUNCATE")  # leave no log behind
                 await conn.close()
             log.debug("closed store %s", self._path)
 
@@ -373,6 +399,12 @@ class SqliteStore:
                 # Happens on file systems without shared memory (some network mounts); the store
                 # still works, readers just block the writer.
                 log.warning("could not switch %s to WAL (journal_mode is %s)", self._path, mode)
+            else:
+                await conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES:d}")
+                # The log file is reused from its start after each full checkpoint; this also
+                # gives back the disk space of a log that grew past the backstop.
+                await conn.execute(f"PRAGMA journal_size_limit = {WAL_BACKSTOP_PAGES * 4096:d}")
+                self._checkpointer = _Checkpointer(self._path, self._busy_timeout_ms)
         await conn.execute("PRAGMA synchronous = NORMAL")
 
     async def _migrate(self, conn: aiosqlite.Connection) -> None:
@@ -438,6 +470,11 @@ class SqliteStore:
                 if isinstance(exc, sqlite3.Error):
                     raise StoreError(f"database write failed: {exc}") from exc
                 raise
+            self._committed()
+
+    def _committed(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.nudge()
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -451,16 +488,7 @@ class SqliteStore:
     # -- games and answers ---------------------------------------------------------------------
 
     async def start_game(self, guild_id: int, channel_id: int, pack_id: str, mode: str, started_at: float) -> int:
-        async with self._write() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO games (guild_id, channel_id, pack_id, mode, started_at) VALUES (?, ?, ?, ?, ?)",
-                (guild_id, channel_id, pack_id, mode, started_at),
-            )
-            game_id = cursor.lastrowid
-            await cursor.close()
-            if game_id is None:
-                raise StoreError("inserting the game did not produce an id")
-        return game_id
+        return await self._group_commit(partial(_start_game, guild_id, channel_id, pack_id, mode, started_at))
 
     async def record_answers(
         self, game_id: int, guild_id: int, answers: Sequence[ScoredAnswer], missed: Sequence[int] = ()
@@ -478,45 +506,53 @@ class SqliteStore:
         """
         if not answers and not missed:
             return
-        self._connection()  # a closed store says so at once rather than from the writer
-        committed = asyncio.get_running_loop().create_future()
-        self._answer_batches.append(_AnswerBatch(game_id, guild_id, tuple(answers), tuple(missed), committed))
-        if self._answer_writer is None or self._answer_writer.done():
-            self._answer_writer = asyncio.get_running_loop().create_task(
-                self._write_answer_batches(), name="sqlite-answer-writer"
-            )
-        await committed
+        await self._group_commit(partial(_record_answers, game_id, guild_id, tuple(answers), tuple(missed)))
 
-    async def _write_answer_batches(self) -> None:
-        """Commit whatever batches are waiting, in one transaction, until none are left."""
-        while self._answer_batches:
-            batches, self._answer_batches = self._answer_batches, []
+    async def _group_commit(self, write: Callable[[_GroupTransaction], _T]) -> _T:
+        """Run ``write`` on the database thread in the next group commit; return its result once committed.
+
+        ``write`` runs in a savepoint of its own: if it raises, only its own changes are rolled back
+        and only its caller sees the error.
+        """
+        self._connection()  # a closed store says so at once rather than from the writer
+        loop = asyncio.get_running_loop()
+        committed: asyncio.Future[_T] = loop.create_future()
+        self._queued_writes.append(_QueuedWrite(write, committed))
+        if self._group_writer is None or self._group_writer.done():
+            self._group_writer = loop.create_task(self._write_queued(), name="sqlite-group-writer")
+        return await committed
+
+    async def _write_queued(self) -> None:
+        """Commit whatever writes are waiting, in one transaction, until none are left."""
+        while self._queued_writes:
+            writes, self._queued_writes = self._queued_writes, []
             try:
                 async with self._lock:
                     conn = self._connection()
-                    # One call on aiosqlite's thread for the whole transaction: every statement of
-                    # every batch, then the commit. aiosqlite has no public way to run a function
-                    # there; ``_execute`` is what its own methods use.
-                    failures = await conn._execute(_apply_answer_batches, conn._conn, batches)
+                    # One call on aiosqlite's thread for the whole transaction: every write, then
+                    # the commit. aiosqlite has no public way to run a function there; ``_execute``
+                    # is what its own methods use.
+                    outcomes = await conn._execute(_apply_in_one_transaction, conn._conn, writes)
             except BaseException as exc:
                 cancelled = isinstance(exc, asyncio.CancelledError)
-                for batch in batches:
-                    if batch.committed.done():
+                for write in writes:
+                    if write.committed.done():
                         continue
                     if cancelled:
-                        batch.committed.cancel()
+                        write.committed.cancel()
                     else:
-                        batch.committed.set_exception(_write_failed(exc))
+                        write.committed.set_exception(_write_failed(exc))
                 if cancelled:
                     raise
                 continue
-            for batch, failure in zip(batches, failures, strict=True):
-                if batch.committed.done():  # its caller was cancelled; the answers are stored anyway
+            self._committed()
+            for write, (failure, result) in zip(writes, outcomes, strict=True):
+                if write.committed.done():  # its caller was cancelled; the write is stored anyway
                     continue
                 if failure is None:
-                    batch.committed.set_result(None)
+                    write.committed.set_result(result)
                 else:
-                    batch.committed.set_exception(failure)
+                    write.committed.set_exception(failure)
 
     async def finish_game(
         self, game_id: int, guild_id: int, finished_at: float, results: Sequence[PlayerResult], stopped: bool
@@ -530,33 +566,7 @@ class SqliteStore:
         user_ids = [result.user_id for result in results]
         if len(set(user_ids)) != len(user_ids):
             raise ValueError(f"finish_game got the same player twice in results: {user_ids}")
-        async with self._write() as conn:
-            cursor = await conn.execute(
-                "UPDATE games SET finished_at = ?, stopped = ? WHERE id = ? AND guild_id = ? AND finished_at IS NULL",
-                (finished_at, int(bool(stopped)), game_id, guild_id),
-            )
-            closed_now = cursor.rowcount == 1
-            await cursor.close()
-            if not closed_now:
-                async with conn.execute(
-                    "SELECT 1 FROM games WHERE id = ? AND guild_id = ?", (game_id, guild_id)
-                ) as cursor:
-                    exists = await cursor.fetchone() is not None
-                if not exists:
-                    raise StoreError(f"there is no game {game_id} in guild {guild_id}")
-                log.warning("game %s in guild %s was already finished; not counting it again", game_id, guild_id)
-                return
-            await conn.executemany(
-                """
-                INSERT INTO players (guild_id, user_id, display_name, games, wins)
-                VALUES (?, ?, ?, 1, ?)
-                ON CONFLICT (guild_id, user_id) DO UPDATE SET
-                    display_name = excluded.display_name,
-                    games = games + 1,
-                    wins = wins + excluded.wins
-                """,
-                [(guild_id, result.user_id, result.display_name, int(bool(result.won))) for result in results],
-            )
+        await self._group_commit(partial(_finish_game, game_id, guild_id, finished_at, tuple(results), stopped))
 
     async def close_interrupted_games(self, finished_at: float, started_before: float) -> int:
         async with self._write() as conn:
@@ -1042,72 +1052,107 @@ _PLAYER_ANSWERED_SQL = """
 """
 
 
-@dataclass(frozen=True)
-class _AnswerBatch:
-    """One ``record_answers`` call waiting for a group commit; ``committed`` resolves after it."""
+class _Checkpointer:
+    """Copies committed pages from the WAL back into the database file, on a thread and connection
+    of its own, after commits and at most every ``CHECKPOINT_INTERVAL_S``.
 
-    game_id: int
-    guild_id: int
-    answers: tuple[ScoredAnswer, ...]
-    missed: tuple[int, ...]
-    committed: asyncio.Future[None]
-
-
-def _apply_answer_batches(db: sqlite3.Connection, batches: Sequence[_AnswerBatch]) -> list[StoreError | None]:
-    """Runs on the database thread: every batch in one transaction, each in its own savepoint.
-
-    Returns, per batch, ``None`` if it is in the commit or the error that rolled it back alone. An
-    error the transaction cannot survive (the commit itself, a full disk) rolls everything back and
-    is raised, failing every batch.
+    Its checkpoints are PASSIVE: they never wait for or block the writer or readers (the writer goes
+    on appending meanwhile), and the writer starts the log over once one has copied all of it.
     """
-    failures: list[StoreError | None] = []
+
+    def __init__(self, path: str, busy_timeout_ms: int) -> None:
+        self._path = path
+        self._busy_timeout_ms = busy_timeout_ms
+        self._due = threading.Event()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpointer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def nudge(self) -> None:
+        """Something was committed: checkpoint soon."""
+        self._due.set()
+
+    def stop(self) -> None:
+        """Finish the checkpoint under way, if any, and end the thread (blocks: call it from a thread)."""
+        self._stopping.set()
+        self._due.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            db = sqlite3.connect(self._path, isolation_level=None)
+        except sqlite3.Error as exc:
+            log.warning("no background checkpoints for %s (%s); commits will checkpoint instead", self._path, exc)
+            return
+        try:
+            db.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms:d}")
+            while True:
+                self._due.wait()
+                if self._stopping.is_set():
+                    return
+                self._due.clear()
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error as exc:
+                    log.warning("background checkpoint of %s failed: %s", self._path, exc)
+                if self._stopping.wait(CHECKPOINT_INTERVAL_S):
+                    return
+        finally:
+            db.close()
+
+
+class _GroupTransaction:
+    """What the writes of one group commit share on the database thread: the connection, and each
+    guild's current season, read once per transaction (no ``end_season`` can run inside it)."""
+
+    __slots__ = ("db", "_seasons")
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self._seasons: dict[int, int] = {}
+
+    def season(self, guild_id: int) -> int:
+        season = self._seasons.get(guild_id)
+        if season is None:
+            (season,) = self.db.execute(_CURRENT_SEASON_SQL, (guild_id,)).fetchone()
+            self._seasons[guild_id] = season
+        return season
+
+
+class _QueuedWrite(NamedTuple):
+    """One call waiting for a group commit; ``committed`` resolves with ``write``'s result after it."""
+
+    write: Callable[[_GroupTransaction], object]
+    committed: asyncio.Future[Any]
+
+
+def _apply_in_one_transaction(
+    db: sqlite3.Connection, writes: Sequence[_QueuedWrite]
+) -> list[tuple[BaseException | None, object]]:
+    """Runs on the database thread: every write in one transaction, each in its own savepoint.
+
+    Returns, per write, ``(None, result)`` if it is in the commit, or ``(error, None)`` for the error
+    that rolled it back alone. An error the transaction cannot survive (the commit itself, a full
+    disk) rolls everything back and is raised, failing every write.
+    """
+    outcomes: list[tuple[BaseException | None, object]] = []
+    transaction = _GroupTransaction(db)
     db.execute("BEGIN IMMEDIATE")
     try:
-        for batch in batches:
-            db.execute("SAVEPOINT answer_batch")
+        for queued in writes:
+            db.execute("SAVEPOINT queued_write")
             try:
-                # No row means no streak to end, so a miss never creates a player.
-                db.executemany(_MISS_SQL, [(batch.guild_id, user_id) for user_id in batch.missed])
-                # Read inside the write transaction, so an end_season cannot slip between this and the inserts.
-                (season,) = db.execute(_CURRENT_SEASON_SQL, (batch.guild_id,)).fetchone()
-                db.executemany(
-                    _ANSWER_SQL,
-                    [
-                        (
-                            batch.game_id,
-                            batch.guild_id,
-                            answer.user_id,
-                            answer.question_id,
-                            answer.correct,
-                            answer.points,
-                            answer.answered_at,
-                            season,
-                        )
-                        for answer in batch.answers
-                    ],
-                )
-                db.executemany(
-                    _PLAYER_ANSWERED_SQL,
-                    [
-                        (
-                            batch.guild_id,
-                            answer.user_id,
-                            answer.display_name,
-                            answer.points,
-                            int(bool(answer.correct)),
-                            int(bool(answer.correct)),
-                            int(bool(answer.correct)),
-                        )
-                        for answer in batch.answers
-                    ],
-                )
-            except sqlite3.Error as exc:
-                db.execute("ROLLBACK TO answer_batch")
-                db.execute("RELEASE answer_batch")
-                failures.append(_write_failed(exc))
+                result = queued.write(transaction)
+            except Exception as exc:
+                db.execute("ROLLBACK TO queued_write")
+                db.execute("RELEASE queued_write")
+                outcomes.append((_write_failed(exc), None))
             else:
-                db.execute("RELEASE answer_batch")
-                failures.append(None)
+                db.execute("RELEASE queued_write")
+                outcomes.append((None, result))
         db.execute("COMMIT")
     except BaseException:
         try:
@@ -1115,7 +1160,101 @@ def _apply_answer_batches(db: sqlite3.Connection, batches: Sequence[_AnswerBatch
         except sqlite3.Error:
             log.exception("rollback failed")
         raise
-    return failures
+    return outcomes
+
+
+def _start_game(
+    guild_id: int, channel_id: int, pack_id: str, mode: str, started_at: float, transaction: _GroupTransaction
+) -> int:
+    cursor = transaction.db.execute(
+        "INSERT INTO games (guild_id, channel_id, pack_id, mode, started_at) VALUES (?, ?, ?, ?, ?)",
+        (guild_id, channel_id, pack_id, mode, started_at),
+    )
+    if cursor.lastrowid is None:
+        raise StoreError("inserting the game did not produce an id")
+    return cursor.lastrowid
+
+
+def _record_answers(
+    game_id: int,
+    guild_id: int,
+    answers: Sequence[ScoredAnswer],
+    missed: Sequence[int],
+    transaction: _GroupTransaction,
+) -> None:
+    db = transaction.db
+    # No row means no streak to end, so a miss never creates a player.
+    if missed:
+        db.executemany(_MISS_SQL, [(guild_id, user_id) for user_id in missed])
+    if not answers:
+        return
+    # Read inside the write transaction, so an end_season cannot slip between this and the inserts.
+    season = transaction.season(guild_id)
+    db.executemany(
+        _ANSWER_SQL,
+        [
+            (
+                game_id,
+                guild_id,
+                answer.user_id,
+                answer.question_id,
+                answer.correct,
+                answer.points,
+                answer.answered_at,
+                season,
+            )
+            for answer in answers
+        ],
+    )
+    db.executemany(
+        _PLAYER_ANSWERED_SQL,
+        [
+            (
+                guild_id,
+                answer.user_id,
+                answer.display_name,
+                answer.points,
+                int(bool(answer.correct)),
+                int(bool(answer.correct)),
+                int(bool(answer.correct)),
+            )
+            for answer in answers
+        ],
+    )
+
+
+def _finish_game(
+    game_id: int,
+    guild_id: int,
+    finished_at: float,
+    results: Sequence[PlayerResult],
+    stopped: bool,
+    transaction: _GroupTransaction,
+) -> None:
+    db = transaction.db
+    closed_now = (
+        db.execute(
+            "UPDATE games SET finished_at = ?, stopped = ? WHERE id = ? AND guild_id = ? AND finished_at IS NULL",
+            (finished_at, int(bool(stopped)), game_id, guild_id),
+        ).rowcount
+        == 1
+    )
+    if not closed_now:
+        if db.execute("SELECT 1 FROM games WHERE id = ? AND guild_id = ?", (game_id, guild_id)).fetchone() is None:
+            raise StoreError(f"there is no game {game_id} in guild {guild_id}")
+        log.warning("game %s in guild %s was already finished; not counting it again", game_id, guild_id)
+        return
+    db.executemany(
+        """
+        INSERT INTO players (guild_id, user_id, display_name, games, wins)
+        VALUES (?, ?, ?, 1, ?)
+        ON CONFLICT (guild_id, user_id) DO UPDATE SET
+            display_name = excluded.display_name,
+            games = games + 1,
+            wins = wins + excluded.wins
+        """,
+        [(guild_id, result.user_id, result.display_name, int(bool(result.won))) for result in results],
+    )
 
 
 def _write_failed(exc: BaseException) -> BaseException:
@@ -1198,6 +1337,14 @@ async def _pragma_int(conn: aiosqlite.Connection, name: str) -> int:
     async with conn.execute(f"PRAGMA {name}") as cursor:
         row = await cursor.fetchone()
     return int(row[0]) if row else 0
+
+
+async def _checkpoint_quietly(conn: aiosqlite.Connection, mode: str) -> None:
+    try:
+        await conn.execute(f"PRAGMA wal_checkpoint({mode})")
+    except sqlite3.Error as exc:
+        # Another process still reading: the log stays for now, and the next checkpoint takes it.
+        log.debug("checkpoint (%s) of the log failed: %s", mode, exc)
 
 
 async def _rollback_quietly(conn: aiosqlite.Connection) -> None:

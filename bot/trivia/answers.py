@@ -112,21 +112,55 @@ def option_labels(count: int) -> str:
 
 def matches(guess: str, accepted: Sequence[str], wrong: Sequence[str] = ()) -> bool:
     """True if ``guess`` names one of ``accepted`` and is closer to it than to every ``wrong`` option."""
-    if len(guess) > MAX_INPUT_CHARS:
-        return False
-    answers = {answer for answer in map(normalise, accepted) if answer}
-    normal_guess = normalise(guess)
-    if not answers or not normal_guess:
-        return False
-    if len(normal_guess) > 2 * max(map(len, answers)) + 10:
-        return False  # cannot be a typo of any answer; skip the fuzzy work
-    distances = [_typo_distance(normal_guess, answer) for answer in answers]
-    distance_to_right = min((d for d in distances if d is not None), default=None)
-    if distance_to_right is None:
-        return False
-    wrong_options = {option for option in map(normalise, wrong) if option}
-    # A tie goes against the player: the guess does not tell us which of the two they meant.
-    return all(_distance(normal_guess, option, distance_to_right) > distance_to_right for option in wrong_options)
+    return AnswerKey(accepted, wrong).matches(guess)
+
+
+class AnswerKey:
+    """One question's answers and wrong options in normal form, folded once rather than on every guess.
+
+    A game asks a question once and may hear hundreds of guesses; most right guesses are the answer
+    itself (or an alias) give or take case, accents and spacing, which here costs one normalisation
+    (cached for repeated texts) and one dict look-up. Only the rest take the typo path.
+    """
+
+    __slots__ = ("_answers", "_wrong_options", "_longest", "_exact")
+
+    def __init__(self, accepted: Sequence[str], wrong: Sequence[str] = ()) -> None:
+        self._answers = tuple({answer: None for answer in map(normalise, accepted) if answer})
+        self._wrong_options = tuple({option: None for option in map(normalise, wrong) if option})
+        self._longest = max(map(len, self._answers), default=0)
+        # A guess equal to an answer is at distance 0 from it, so it matches unless some wrong option
+        # is at distance 0 too (the same letters, only split differently), a tie that goes against it.
+        wrong_letters = {_without_spaces(option) for option in self._wrong_options}
+        self._exact = {answer: _without_spaces(answer) not in wrong_letters for answer in self._answers}
+
+    def matches(self, guess: str) -> bool:
+        """True if ``guess`` names one of the answers and is closer to it than to every wrong option."""
+        if len(guess) > MAX_INPUT_CHARS:
+            return False
+        normal_guess = normalise(guess)
+        verdict = self._exact.get(normal_guess)
+        if verdict is not None:
+            return verdict
+        if not self._answers or not normal_guess:
+            return False
+        if len(normal_guess) > 2 * self._longest + 10:
+            return False  # cannot be a typo of any answer; skip the fuzzy work
+        distances = [_typo_distance(normal_guess, answer) for answer in self._answers]
+        distance_to_right = min((d for d in distances if d is not None), default=None)
+        if distance_to_right is None:
+            return False
+        # A tie goes against the player: the guess does not tell us which of the two they meant.
+        return all(
+            _distance(normal_guess, option, distance_to_right) > distance_to_right for option in self._wrong_options
+        )
+
+
+# Packs ask the same questions in game after game and channel after channel.
+@lru_cache(maxsize=4096)
+def answer_key(accepted: tuple[str, ...], wrong: tuple[str, ...] = ()) -> AnswerKey:
+    """The ``AnswerKey`` of a question's answers and wrong options, folded once per process."""
+    return AnswerKey(accepted, wrong)
 
 
 def typo_budget(letter_count: int) -> int:

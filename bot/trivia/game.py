@@ -300,6 +300,8 @@ class Game:
         self._questions = tuple(questions[: self._settings.questions])
         self._clock = clock
         self._matcher: Matcher = matcher or default_matcher
+        # The open question's matcher with its answers folded in; built on its first guess.
+        self._guess_matches: Callable[[str], bool] | None = None
         self._rng = rng or random.Random()
         self._phase = _Phase.READY
         self._index = -1
@@ -490,8 +492,8 @@ class Game:
         self._expected = set(self._tallies)
         self._anyone_tried = False
         self._guessed_wrong = {}
-        hint_possible = _hint_possible(question, mode)
-        self._hint_at = now + seconds / 2 if self._settings.hints and hint_possible else None
+        self._guess_matches = None
+        self._hint_at = now + seconds / 2 if self._settings.hints and _hint_possible(question, mode) else None
         choices = question.choices if mode is AnswerMode.CHOICES else ()
         return [QuestionAsked(self.number, self.total_questions, question, mode, choices, self._deadline, seconds)]
 
@@ -499,7 +501,9 @@ class Game:
         if not text.strip():
             return []
         self._anyone_tried = True
-        if not self._matcher(text, question.answers, question.wrong):
+        if self._guess_matches is None:
+            self._guess_matches = self._matcher_for(question)
+        if not self._guess_matches(text):
             # No penalty and not stored as an answer, but it proves someone is there and ends a streak.
             self._guessed_wrong.setdefault(player.id, player)
             return [WrongAnswer(self.number, player, _echo(text))]
@@ -507,6 +511,15 @@ class Game:
         points = self._settings.base_points
         score = Score(player, _echo(text), True, points, now - self._asked_at, now)
         return self._close(CloseReason.ANSWERED, now, (score,))
+
+    def _matcher_for(self, question: Question) -> Callable[[str], bool]:
+        matcher = self._matcher
+        if matcher is default_matcher:
+            from bot.trivia.answers import answer_key  # imported here for the reason default_matcher gives
+
+            return answer_key(question.answers, question.wrong).matches
+        accepted, wrong = question.answers, question.wrong
+        return lambda guess: matcher(guess, accepted, wrong)
 
     def _answer_choice(self, player: Player, text: str, question: Question, now: float) -> list[Event]:
         self._anyone_tried = True

@@ -180,8 +180,21 @@ class GameSession:
     async def _command(self, act: Callable[[], list[Event]]) -> list[Event]:
         async with self._lock:
             published = await self._publish(act())
-            self._changed.set()
+            # Whatever is due now (the next question, when there is no pause) is done here rather
+            # than by waking the run loop for it: one task step per answer fewer.
+            while (deadline := self.game.next_deadline()) is not None and deadline <= self._clock():
+                published += await self._publish(self.game.tick())
+            self._wake_if_sooner(self.game.next_deadline())
         return published
+
+    def _wake_if_sooner(self, deadline: float | None) -> None:
+        """Wake the run loop if the game now needs it before its alarm rings (or it must end).
+
+        A busy text game's deadlines only move later as answers close questions, so most commands
+        wake nothing: the alarm rings early at worst, and waking early is harmless.
+        """
+        if deadline is None or self._alarm is None or deadline < self._alarm_at:
+            self._changed.set()
 
     async def _wait_for_next_deadline(self) -> None:
         # Cleared before the deadline is read, with no await in between, so a change that lands

@@ -39,7 +39,7 @@ def double_with_guilds(*, shard_count: int, layout: dict[str, int]) -> DiscordDo
     serials: dict[int, int] = {}
     for name, shard in layout.items():
         serial = serials[shard] = serials.get(shard, -1) + 1
-        double.add_guild(name, channels=("trivia",), id=guild_id_on(shard, shard_count, serial))
+        double.add_guild(name, channels=("general", "trivia"), id=guild_id_on(shard, shard_count, serial))
     return double
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
 
 from bot.storage.base import PlayerResult, Scope, ScoredAnswer
 from bot.storage.errors import StoreError
-from bot.storage.sqlite import SqliteStore, _ranked_answers, load_migrations, split_sql
+from bot.storage.sqlite import WAL_BACKSTOP_PAGES, SqliteStore, _ranked_answers, load_migrations, split_sql
 
 GUILD = 1001
 
@@ -52,6 +53,47 @@ async def test_connection_settings(tmp_path: Path) -> None:
     assert settings["foreign_keys"] == 1
     assert settings["busy_timeout"] > 0
     assert settings["synchronous"] == 1  # NORMAL
+
+
+def checkpointed_answers(path: Path) -> int:
+    """Answers in the database file itself, not counting the WAL: what checkpoints have copied."""
+    with contextlib.closing(sqlite3.connect(f"file:{path}?immutable=1", uri=True)) as main_file_only:
+        if main_file_only.execute("SELECT 1 FROM sqlite_master WHERE name = 'answers'").fetchone() is None:
+            return 0  # even the schema is still only in the log
+        return main_file_only.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+
+
+async def test_commits_leave_checkpoints_to_a_thread_of_their_own(tmp_path: Path) -> None:
+    """No commit pays for copying the WAL into the database file (SQLite's default every 1,000
+    pages): the store's own thread does it in the background, and closing empties the log."""
+    path = tmp_path / "crate.db"
+    async with SqliteStore(path) as store:
+        async with store._connection().execute("PRAGMA wal_autocheckpoint") as cursor:
+            assert (await cursor.fetchone())[0] == WAL_BACKSTOP_PAGES
+        game = await store.start_game(GUILD, 1, "pack", "text", 1.0)
+        await store.record_answers(game, GUILD, [answer(user, True, 1) for user in range(2_000)])
+        for _ in range(100):  # the checkpointer runs within CHECKPOINT_INTERVAL_S of a commit
+            if checkpointed_answers(path) == 2_000:
+                break
+            await asyncio.sleep(0.05)
+        assert checkpointed_answers(path) == 2_000
+        assert store._checkpointer is not None and store._checkpointer._thread.is_alive()
+    wal = path.with_name(path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert [thread for thread in threading.enumerate() if thread.name == "sqlite-checkpointer"] == []
+
+
+async def test_without_the_checkpointer_commits_stay_in_the_log_until_close(tmp_path: Path) -> None:
+    """The other half of the above: commits alone (below the backstop) copy nothing into the file."""
+    path = tmp_path / "crate.db"
+    async with SqliteStore(path) as store:
+        assert store._checkpointer is not None
+        await asyncio.to_thread(store._checkpointer.stop)
+        game = await store.start_game(GUILD, 1, "pack", "text", 1.0)
+        for user in range(50):  # fifty commits, well over 1,000 pages of log
+            await store.record_answers(game, GUILD, [answer(user * 100 + n, True, 1) for n in range(100)])
+        assert checkpointed_answers(path) == 0
+    assert checkpointed_answers(path) == 5_000
 
 
 async def test_user_version_is_the_number_of_migrations(tmp_path: Path) -> None:
@@ -301,15 +343,16 @@ async def test_answers_arriving_together_share_one_commit(tmp_path: Path, monkey
     from bot.storage import sqlite as sqlite_module
 
     transactions: list[int] = []
-    apply = sqlite_module._apply_answer_batches
+    apply = sqlite_module._apply_in_one_transaction
 
     def counting(db: sqlite3.Connection, batches: list) -> list:
         transactions.append(len(batches))
         return apply(db, batches)
 
-    monkeypatch.setattr(sqlite_module, "_apply_answer_batches", counting)
+    monkeypatch.setattr(sqlite_module, "_apply_in_one_transaction", counting)
     async with SqliteStore(tmp_path / "crate.db") as store:
         game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+        transactions.clear()
         await asyncio.gather(
             *(store.record_answers(game, GUILD, [answer(user, True, 1, question=f"q{user}")]) for user in range(100))
         )
@@ -318,6 +361,41 @@ async def test_answers_arriving_together_share_one_commit(tmp_path: Path, monkey
     assert sum(transactions) == 100
     # The first batch finds the writer idle and goes alone; the other 99 queued behind it.
     assert len(transactions) <= 3, transactions
+
+
+async def test_games_starting_and_finishing_together_share_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starting and finishing games join the group commit too: fifty games cost a few transactions
+    (and trips to the database thread), not several each, and each still gets its own result."""
+    from bot.storage import sqlite as sqlite_module
+
+    transactions: list[int] = []
+    apply = sqlite_module._apply_in_one_transaction
+
+    def counting(db: sqlite3.Connection, writes: list) -> list:
+        transactions.append(len(writes))
+        return apply(db, writes)
+
+    monkeypatch.setattr(sqlite_module, "_apply_in_one_transaction", counting)
+    async with SqliteStore(tmp_path / "crate.db") as store:
+        games = await asyncio.gather(*(store.start_game(GUILD, channel, "pack", "text", 1.0) for channel in range(50)))
+        assert len(set(games)) == 50
+        outcomes = await asyncio.gather(
+            *(
+                store.finish_game(game, GUILD, 2.0, [PlayerResult(user, f"p{user}", 0, 0, False)], False)
+                for user, game in enumerate(games)
+            ),
+            store.finish_game(max(games) + 1, GUILD, 2.0, [], False),  # no such game: fails alone
+            return_exceptions=True,
+        )
+        assert outcomes[:50] == [None] * 50 and isinstance(outcomes[50], StoreError), outcomes[50]
+        rows = await store._connection().execute_fetchall("SELECT COUNT(*) FROM games WHERE finished_at = 2.0")
+        assert list(rows)[0][0] == 50
+        played = await store.player_stats(GUILD, 7)
+        assert played is not None and played.games == 1
+    assert sum(transactions) == 101
+    assert len(transactions) <= 6, transactions
 
 
 async def test_each_batch_is_committed_before_its_call_returns(tmp_path: Path) -> None:

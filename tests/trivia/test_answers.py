@@ -4,7 +4,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.trivia.answers import MAX_INPUT_CHARS, matches, named_option, normalise, option_labels, typo_budget
+from bot.trivia.answers import (
+    MAX_INPUT_CHARS,
+    answer_key,
+    matches,
+    named_option,
+    normalise,
+    option_labels,
+    typo_budget,
+)
 
 HBFS = "Harder, Better, Faster, Stronger"
 
@@ -269,3 +277,43 @@ def _reference_normalise(text: str) -> str:
 @given(st.text(max_size=60))
 def test_normalise_folds_like_the_character_by_character_reference(text: str) -> None:
     assert normalise(text) == _reference_normalise(text)
+
+
+def _matches_without_a_key(guess: str, accepted: list[str], wrong: list[str]) -> bool:
+    """The matching rule spelled out guess by guess, as it was before answer keys: the reference
+    the folded-once ``AnswerKey`` (and its exact-guess short cut) must agree with."""
+    from bot.trivia.answers import _distance, _typo_distance
+
+    if len(guess) > MAX_INPUT_CHARS:
+        return False
+    answers = {answer for answer in map(normalise, accepted) if answer}
+    normal_guess = normalise(guess)
+    if not answers or not normal_guess or len(normal_guess) > 2 * max(map(len, answers)) + 10:
+        return False
+    distances = [d for d in (_typo_distance(normal_guess, answer) for answer in answers) if d is not None]
+    if not distances:
+        return False
+    right = min(distances)
+    return all(_distance(normal_guess, option, right) > right for option in {normalise(w) for w in wrong} if option)
+
+
+@given(
+    st.text(st.sampled_from("ab -.&1Éé"), max_size=12),
+    st.lists(st.text(st.sampled_from("ab -.&1Éé"), max_size=12), max_size=3),
+    st.lists(st.text(st.sampled_from("ab -.&1Éé"), max_size=12), max_size=3),
+)
+def test_an_answer_key_decides_as_the_rule_does_guess_by_guess(
+    guess: str, accepted: list[str], wrong: list[str]
+) -> None:
+    key = answer_key(tuple(accepted), tuple(wrong))
+    assert key.matches(guess) == _matches_without_a_key(guess, accepted, wrong)
+    assert key.matches(guess) == matches(guess, accepted, wrong)
+
+
+@pytest.mark.parametrize(
+    ("guess", "expected"),
+    [("Jay Z", False), ("jay-z", False), ("Jay Zee", False), ("Jay-Z!", False), ("Kanye", False)],
+)
+def test_an_exact_answer_that_is_also_a_wrong_option_split_differently_is_refused(guess: str, expected: bool) -> None:
+    """The short cut for exact guesses still lets a tie with a wrong option go against the player."""
+    assert answer_key(("Jay Z",), ("JayZ",)).matches(guess) is expected

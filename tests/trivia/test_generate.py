@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bot.trivia.answers import normalise
-from bot.trivia.generate import OPTIONS_PER_QUESTION, generate_questions
+from bot.trivia.generate import OPTIONS_PER_QUESTION, QuestionRandom, generate_questions
 from bot.trivia.model import Entity, Fact, Pack, Question, Source
 from bot.trivia.packs import BUILTIN_PACKS_DIR, load_pack_file, parse_pack
 from bot.trivia.relations import RELATIONS
@@ -294,8 +294,9 @@ PINNED = Path(__file__).with_name("seed_questions_pinned.json")
 
 
 def test_the_seed_packs_questions_are_pinned(questions: list[Question]) -> None:
-    """Ids, prompts, answers and options as generated before generation became linear. If you change the
-    seed pack or a template on purpose, regenerate the file and review the diff."""
+    """Ids, prompts and answers as generated before generation became linear; options as drawn since each
+    question has its own QuestionRandom stream. If you change the seed pack, a template or the draw on
+    purpose, regenerate the file and review the diff."""
     pinned = json.loads(PINNED.read_text(encoding="utf-8"))
     now = {
         question.id: {"prompt": question.prompt, "answers": list(question.answers), "choices": list(question.choices)}
@@ -344,3 +345,30 @@ def test_large_pools_are_sampled_deterministically_and_never_offer_a_true_answer
         linked = {end for f in facts if named in (f.subject, f.object) for end in (f.subject, f.object)}
         for wrong in question.wrong:
             assert wrong.replace("Song ", "song-") not in true | linked, (question.prompt, wrong)
+
+
+def test_a_questions_options_do_not_move_when_other_facts_join_the_pack() -> None:
+    pack = parse_pack(TINY, "tiny.yaml")
+    # Songs: a kind the pack had none of, so every old question draws from the same pools as before.
+    newcomers = (Entity("ann", "Ann Song", "song"), Entity("bob", "Bob Song", "song"))
+    joined = Fact("ann:samples:bob", "ann", "samples", "bob", "q")
+    # First in fact order: with one stream for the whole pack, every later draw would shift.
+    grown = dataclasses.replace(pack, entities=(*pack.entities, *newcomers), facts=(joined, *pack.facts))
+    before = {question.id: question.choices for question in generate_questions(pack)}
+    after = {question.id: question.choices for question in generate_questions(grown)}
+    assert {question_id: after[question_id] for question_id in before} == before
+    assert len(after) > len(before)
+
+
+def test_question_random_is_repeatable_and_draws_every_order() -> None:
+    assert [QuestionRandom(7).random() for _ in range(3)] == [QuestionRandom(7).random() for _ in range(3)]
+    draws = QuestionRandom(2**64 + 5)
+    assert all(0.0 <= draws.random() < 1.0 for _ in range(1_000))
+    orders = Counter()
+    for seed in range(2_400):
+        options = ["a", "b", "c", "d"]
+        QuestionRandom(seed * 0x9E3779B97F4A7C15).shuffle(options)
+        orders[tuple(options)] += 1
+    assert len(orders) == 24 and min(orders.values()) > 50  # about 100 each: no order favoured much
+    picks = QuestionRandom(3).sample(range(10), 3)
+    assert len(set(picks)) == 3 and set(picks) <= set(range(10))

@@ -201,6 +201,40 @@ async def test_submit_returns_the_events_it_caused() -> None:
     assert [type(e).__name__ for batch in results for e in batch] == ["AnswerLocked", "AnswerRejected"]
 
 
+@pytest.mark.parametrize(
+    ("pause", "expected"),
+    [
+        (0, [["QuestionClosed", "QuestionAsked"], ["QuestionClosed", "GameOver"]]),
+        (4, [["QuestionClosed"], ["QuestionClosed", "GameOver"]]),
+    ],
+)
+async def test_an_answer_with_no_pause_after_it_asks_the_next_question_itself(
+    pause: float, expected: list[list[str]]
+) -> None:
+    """With no pause due, the answer that closes a question asks the next one in the same call,
+    without a round trip through the run loop; with a pause it leaves that to the loop."""
+    table = Table(AnswerMode.TEXT, questions=2, pause_seconds=pause)
+    results: list[list[Event]] = []
+
+    async def answer_right(number: int) -> None:
+        results.append(await table.session.submit(ALICE, f"Right {number}"))
+
+    table.session._render = _also_on_asked(table.render, answer_right)
+    await table.session.run()
+    assert [[type(event).__name__ for event in batch] for batch in results] == expected
+    assert [event.number for event in table.of(QuestionAsked)] == [1, 2]
+    assert_stored_before_announced(table.log)
+
+
+def _also_on_asked(render, act):  # type: ignore[no-untyped-def]
+    async def rendering(event: Event) -> None:
+        await render(event)
+        if isinstance(event, QuestionAsked):
+            await act(event.number)
+
+    return rendering
+
+
 async def test_hints_are_rendered_at_half_time() -> None:
     table = Table(AnswerMode.TEXT, questions=1, seconds=20, hints=True)
     await table.session.run()
