@@ -1,10 +1,10 @@
 """Durable scores under load: many concurrent text games on one store (SQLite, or PostgreSQL in 1+ processes).
 
-Run with ``python bench/engine.py`` (under a minute). Every game is the real ``Game`` driven by a real
-``GameSession`` over one ``SqliteStore`` in a temporary folder, on real time (300 s questions, no
-hints, no pause), so every right answer closes its question and is committed before the session
-returns it and before the close is rendered: the commit latency measured here is what a player
-waits for.
+Run with ``python bench/engine.py`` (under a minute; on PostgreSQL about two). Every game is the
+real ``Game`` driven by a real ``GameSession`` over one ``SqliteStore`` in a temporary folder, on
+real time (300 s questions, no hints, no pause), so every right answer closes its question and
+is committed before the session returns it and before the close is rendered: the commit latency
+measured here is what a player waits for.
 
 Two phases:
 
@@ -40,6 +40,7 @@ import multiprocessing
 import os
 import random
 import resource
+import signal
 import sys
 import tempfile
 import time
@@ -257,7 +258,10 @@ async def offered(
                 latencies.append(time.perf_counter() - started)
 
         runners = [asyncio.create_task(table.session.run()) for table in tables]
-        await asyncio.sleep(0.2)  # every game asks its first question
+        # Every game stores its start and asks its first question before the clock starts: on a
+        # slower store that takes seconds, and answers offered meanwhile would queue behind it.
+        while not all(table.session.is_over or table.session.game.current is not None for table in tables):
+            await asyncio.sleep(0.05)
         await share.all_set()
         written = written_bytes()
         cpu = time.process_time()
@@ -337,6 +341,7 @@ def fan_out(phase: str, target: Target, games: int, rate: float, seconds: float,
         context.Process(
             target=_play_share,
             args=(phase, target, games, rate, seconds, seed + number, Share(number, processes, barrier), results),
+            daemon=True,  # ended with the bench, however it ends
         )
         for number in range(processes)
     ]
@@ -503,6 +508,8 @@ if __name__ == "__main__":
     postgres = arguments.postgres or arguments.database_url is not None
     if arguments.processes < 1 or (arguments.processes > 1 and not postgres):
         parser.error("--processes N needs N >= 1, and more than one needs PostgreSQL (--postgres or --database-url)")
+    # SIGTERM unwinds like Ctrl-C, so a throwaway PostgreSQL server is stopped either way.
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     with contextlib.ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="crate-digger-engine-")))
         server = None
