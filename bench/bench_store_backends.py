@@ -69,7 +69,8 @@ def plan_games(count: int, seed: int) -> list[GamePlan]:
             )
             missed = tuple(guild_id * 1_000 + user for user in in_game if user not in answering)
             batches.append((answers, missed))
-        plans.append(GamePlan(guild_id, 100 + number % 8, tuple(batches)))
+        # A channel of its own per game: a channel runs one game at a time, and games overlap here.
+        plans.append(GamePlan(guild_id, 100 + number, tuple(batches)))
     return plans
 
 

@@ -103,6 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
     copy.add_argument(
         "--replace", action="store_true", help="delete what the target already holds (default: refuse a non-empty one)"
     )
+    players = commands.add_parser("players", help="a player's data")
+    player_commands = players.add_subparsers(dest="players_command", required=True, metavar="ACTION")
+    forget = player_commands.add_parser(
+        "forget", help="delete a player's scores, answers, streaks, reports and daily answers (all servers or one)"
+    )
+    forget.add_argument("user_id", type=int, metavar="USER_ID", help="the player's Discord user id")
+    forget.add_argument("--guild", type=int, metavar="ID", help="only in this server (default: every server)")
     commands.add_parser(
         "health", help="exit 0 if the database is readable and Crate Digger's, 1 if not (for HEALTHCHECK)"
     )
@@ -160,6 +167,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if args.db_command == "copy":
             return copy_database(settings, args.source, args.target, replace=args.replace)
         return backup_database(settings, args.path, replace=args.force)
+    if args.command == "players":
+        return forget_player(settings, args.user_id, args.guild)
     if args.command == "play":
         return play(settings, args)
     if args.command == "health":
@@ -237,6 +246,35 @@ def copy_database(settings: Settings, source: Path | None, target: str | None, *
         f"copied {report.source} (schema version {report.schema_version}) to {report.target}{replaced}: "
         f"{report.rows} rows in {len(report.tables)} tables, counts and checksums equal, {report.seconds:.2f} s"
     )
+    return EXIT_OK
+
+
+def forget_player(settings: Settings, user_id: int, guild_id: int | None) -> int:
+    import asyncio
+
+    from bot.storage import store_for
+    from bot.storage.base import Erased
+
+    async def forget() -> Erased:
+        store = store_for(settings)
+        await store.open()
+        try:
+            return await store.forget_player(user_id, guild_id)
+        finally:
+            await store.close()
+
+    erased = asyncio.run(forget())
+    where = "every server" if guild_id is None else f"server {guild_id}"
+    if not erased.total and not erased.anonymised:
+        print(f"nothing stored about user {user_id} in {where}")
+        return EXIT_OK
+    for table, count in erased.deleted.items():
+        print(f"{table}: {count} deleted")
+    if erased.anonymised:
+        print(
+            f"uploaded packs, disabled questions and resolved reports kept without the id: {erased.anonymised}"
+        )
+    print(f"forgot user {user_id} in {where}: {erased.total} rows deleted; other players' totals are unchanged")
     return EXIT_OK
 
 

@@ -102,9 +102,10 @@ class CrateDigger(commands.AutoShardedBot):
         if self.pack_worker is not None:
             # A new interpreter takes a moment to start: better now than during the first upload.
             await asyncio.get_running_loop().run_in_executor(None, self.pack_worker.start)
-        # Games a crash (SIGKILL, power cut) left open: nothing of this run has started yet.
+        # Games a crash (SIGKILL, power cut) left open: nothing of this run has started yet. Only
+        # those of this process's shards: another process sharing the database runs the others.
         now = self.wall_clock()
-        closed = await self.store.close_interrupted_games(finished_at=now, started_before=now)
+        closed = await self.store.close_interrupted_games(finished_at=now, started_before=now, scope=self.shard_scope)
         if closed:
             log.warning("closed %d game(s) the last run left unfinished (scores kept, marked interrupted)", closed)
         await self.add_commands()
@@ -120,12 +121,14 @@ class CrateDigger(commands.AutoShardedBot):
         from bot.cogs.daily import DailyCog
         from bot.cogs.facts import FactsCog
         from bot.cogs.packs import PacksCog
+        from bot.cogs.privacy import PrivacyCog
         from bot.cogs.seasons import SeasonsCog
         from bot.cogs.trivia import TriviaCog
 
         await self.add_cog(TriviaCog(self))
         await self.add_cog(DailyCog(self))  # after TriviaCog: its commands join the /trivia group
         await self.add_cog(SeasonsCog(self))  # likewise
+        await self.add_cog(PrivacyCog(self))  # likewise
         await self.add_cog(FactsCog(self))
         await self.add_cog(PacksCog(self))
 

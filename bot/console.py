@@ -29,7 +29,7 @@ from typing import TextIO
 from bot.brief import brief
 from bot.config import Settings
 from bot.storage import store_for
-from bot.storage.base import Store
+from bot.storage.base import OneChannel, Store
 from bot.storage.errors import StoreError
 from bot.text import plural
 from bot.trivia.answers import option_labels
@@ -357,6 +357,10 @@ async def play_round(
     screen = Screen(stdout, game.clock, LineEditor() if typed and _is_terminal(stdout) else None)
     credit = f"Questions from {pack.title} (source: {pack.source.title})."
     renderer = TerminalRenderer(player, stdout, credit, screen)
+    # The terminal plays one game at a time, so an unfinished game of its own is one a crash or a
+    # closed window left behind; closed as interrupted, it no longer holds the terminal's channel.
+    now = time.time()
+    await store.close_interrupted_games(now, now, OneChannel(LOCAL_GUILD_ID, LOCAL_CHANNEL_ID))
     session = GameSession(
         game,
         store,

@@ -84,6 +84,8 @@ def run(settings: Settings) -> int:
             "the Message Content intent is not enabled for this bot: turn it on in the Developer Portal "
             "(Bot > Privileged Gateway Intents) or set MESSAGE_CONTENT_INTENT=false"
         )
+    except discord.ConnectionClosed as error:
+        return _fail(_gateway_refused(error))
     except UNREACHABLE as error:
         return _fail(_unreachable(error))
     except discord.HTTPException as error:
@@ -98,6 +100,26 @@ def run(settings: Settings) -> int:
 # What a login raises when Discord cannot be reached at all: no network, a DNS failure, a refused
 # connection, a proxy or firewall that never answers.
 UNREACHABLE = (aiohttp.ClientConnectionError, OSError, asyncio.TimeoutError)
+
+
+def _gateway_refused(error: discord.ConnectionClosed) -> str:
+    """Why Discord closed the gateway for good (discord.py reconnects by itself after any other close)."""
+    shard = f"shard {error.shard_id}" if error.shard_id is not None else "the connection"
+    if error.code == 4011:
+        return (
+            f"Discord closed {shard}: this bot is in too many servers for SHARD_COUNT (code 4011, sharding "
+            "required): raise SHARD_COUNT in every process, or unset SHARD_COUNT and SHARD_IDS to run the "
+            "shards Discord recommends in one process"
+        )
+    if error.code == 4010:
+        return (
+            f"Discord refused {shard} (code 4010, invalid shard): SHARD_COUNT must be the same in every "
+            "process and each SHARD_IDS below it"
+        )
+    if error.code == 4004:
+        return "Discord rejected DISCORD_TOKEN: copy a fresh token from the Developer Portal (Bot > Reset Token)"
+    reason = " ".join(str(error.reason or "").split())[:200] or "no reason given"
+    return f"Discord closed {shard} and will not take it back (code {error.code}: {reason})"
 
 
 def _unreachable(error: BaseException) -> str:

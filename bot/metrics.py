@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import discord
 
     from bot.config import Settings
-    from bot.storage.base import PlayerResult, ScoredAnswer, Store
+    from bot.storage.base import GameScope, PlayerResult, ScoredAnswer, Store
 
 PREFIX = "crate_digger"
 # Store commits: sub-millisecond on a quiet SQLite, seconds when a database is in trouble.
@@ -307,8 +307,8 @@ class MeasuredStore:
         await self.wrapped.finish_game(game_id, guild_id, finished_at, results, stopped)
         self._metrics.games_finished.labels(how="stopped" if stopped else "completed").inc()
 
-    async def close_interrupted_games(self, finished_at: float, started_before: float) -> int:
-        closed = await self.wrapped.close_interrupted_games(finished_at, started_before)
+    async def close_interrupted_games(self, finished_at: float, started_before: float, scope: GameScope) -> int:
+        closed = await self.wrapped.close_interrupted_games(finished_at, started_before, scope)
         self._metrics.games_interrupted.inc(closed)
         return closed
 

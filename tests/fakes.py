@@ -14,7 +14,16 @@ import itertools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
-from bot.storage.base import LeaderboardRow, PlayerResult, PlayerStats, ScoredAnswer, StoredPack
+from bot.storage.base import (
+    GameScope,
+    LeaderboardRow,
+    OneChannel,
+    PlayerResult,
+    PlayerStats,
+    ScoredAnswer,
+    StoredPack,
+)
+from bot.storage.errors import GameAlreadyRunning
 
 
 class FakeClock:
@@ -105,6 +114,9 @@ class FakeStore:
 
     async def start_game(self, guild_id: int, channel_id: int, pack_id: str, mode: str, started_at: float) -> int:
         self._call("start_game", guild_id, channel_id, pack_id, mode, started_at)
+        for running, game in self.games.items():
+            if game["finished_at"] is None and (game["guild_id"], game["channel_id"]) == (guild_id, channel_id):
+                raise GameAlreadyRunning(guild_id, channel_id, running)
         game_id = len(self.games) + 1
         self.games[game_id] = {
             "guild_id": guild_id,
@@ -150,11 +162,15 @@ class FakeStore:
             totals.games += 1
             totals.wins += result.won
 
-    async def close_interrupted_games(self, finished_at: float, started_before: float) -> int:
-        self._call("close_interrupted_games", finished_at, started_before)
+    async def close_interrupted_games(self, finished_at: float, started_before: float, scope: GameScope) -> int:
+        self._call("close_interrupted_games", finished_at, started_before, scope)
         closed = 0
         for game_id, game in self.games.items():
-            if game["finished_at"] is None and game["started_at"] < started_before:
+            if isinstance(scope, OneChannel):
+                in_scope = (game["guild_id"], game["channel_id"]) == (scope.guild_id, scope.channel_id)
+            else:
+                in_scope = game["guild_id"] > 0 and scope.owns(game["guild_id"])
+            if in_scope and game["finished_at"] is None and game["started_at"] < started_before:
                 game.update(finished_at=finished_at, interrupted=True)
                 closed += 1
                 for guild_id, user_id in {(g, a.user_id) for gid, g, a in self.answers if gid == game_id}:

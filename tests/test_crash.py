@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.sharding import EVERY_SHARD
 from bot.storage.sqlite import SqliteStore
 from tests import crash_child
 
@@ -80,7 +81,7 @@ def test_sigkill_at_random_points_loses_nothing_announced(tmp_path: Path) -> Non
 
     async def restart() -> int:
         async with SqliteStore(database) as store:
-            return await store.close_interrupted_games(finished_at=2e9, started_before=2e9)
+            return await store.close_interrupted_games(finished_at=2e9, started_before=2e9, scope=EVERY_SHARD)
 
     assert asyncio.run(restart()) == len(unfinished)
     with closing(sqlite3.connect(database)) as db:

@@ -14,6 +14,7 @@ import pytest
 from bot import launcher, metrics
 from bot.config import ConfigError, load_settings
 from bot.metrics import NO_METRICS, MeasuredStore, PrometheusMetrics, metrics_for
+from bot.sharding import EVERY_SHARD
 from bot.storage.base import PlayerResult, ScoredAnswer
 from bot.storage.sqlite import SqliteStore
 
@@ -110,7 +111,7 @@ async def test_the_measured_store_counts_games_answers_commits_and_uploads(tmp_p
         stopped = await store.start_game(GUILD, 2, "pack", "choices", 3.0)
         await store.finish_game(stopped, GUILD, 4.0, [], stopped=True)
         await store.start_game(GUILD, 3, "pack", "choices", 5.0)  # left open, as a crash would
-        assert await store.close_interrupted_games(finished_at=10.0, started_before=10.0) == 1
+        assert await store.close_interrupted_games(finished_at=10.0, started_before=10.0, scope=EVERY_SHARD) == 1
         await store.save_pack(GUILD, "mine", "id: mine\n", 1, 6.0)
         # Everything else goes straight through to the wrapped store.
         board = await store.leaderboard(GUILD)

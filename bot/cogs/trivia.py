@@ -10,6 +10,7 @@ import asyncio
 import logging
 import random
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -31,7 +32,8 @@ from bot.cogs.render import (
 )
 from bot.cogs.reports import report_view
 from bot.cogs.seasons import PERIOD_CHOICES, resolve_board, scoped_leaderboard, scoped_stats
-from bot.storage.base import Scope
+from bot.storage.base import OneChannel, Scope
+from bot.storage.errors import GameAlreadyRunning, StoreError
 from bot.text import plural
 from bot.trivia.catalog import pick_questions, starts_over
 from bot.trivia.daily import utc_day
@@ -51,9 +53,10 @@ from bot.trivia.game import (
     RoundSettings,
 )
 from bot.trivia.giveaways import names_any_answer, opening_title
+from bot.trivia.model import Pack, Question
 from bot.trivia.reports import playable
 from bot.trivia.seasons import Period
-from bot.trivia.session import AlreadyRunning, GameSession, SessionRegistry, StorageFailed
+from bot.trivia.session import GameSession, SessionRegistry, StorageFailed
 
 if TYPE_CHECKING:
     from bot.client import CrateDigger
@@ -90,6 +93,7 @@ def player_of(user: discord.abc.User) -> Player:
 # Said to a press on a button whose game this process never ran: the bot restarted since it was sent.
 GAME_ENDED_BY_RESTART = "This game ended when the bot restarted; your earlier answers are kept."
 GAME_OVER = "This game is over."
+ALREADY_RUNNING = "A game is already running here; `/trivia stop` ends it."
 
 
 class AnswerButton(
@@ -565,6 +569,8 @@ class TriviaCog(commands.Cog):
         self.bot = bot
         self.sessions = SessionRegistry()
         self.starters: dict[int, int] = {}
+        # Channels between the store's yes to a new game and its session's registration.
+        self.starting: set[int] = set()
         self.commands_group = TriviaCommands(self)
         self.rng = random.Random()
         # Games this process ran that have ended: a late press on one of their buttons is told the
@@ -586,8 +592,8 @@ class TriviaCog(commands.Cog):
     ) -> None:
         channel = interaction.channel
         assert interaction.guild_id is not None and channel is not None
-        if self.sessions.get(channel.id) is not None:
-            await send_private(interaction, "A game is already running in this channel; `/trivia stop` ends it.")
+        if self.sessions.get(channel.id) is not None or channel.id in self.starting:
+            await send_private(interaction, ALREADY_RUNNING)
             return
         missing = missing_game_permissions(interaction.app_permissions)
         if missing:
@@ -625,6 +631,70 @@ class TriviaCog(commands.Cog):
             await send_private(interaction, f"`{pack.id}` has no questions that can be played with {mode}.")
             return
         settings = RoundSettings(questions=len(questions), seconds=seconds, mode=answer_mode, hints=hints)
+        # From the store's yes to the session's registration, a second /trivia start here is refused
+        # in memory, so it can never take this game for a leftover.
+        self.starting.add(channel.id)
+        try:
+            game_id = await self.claim_channel(interaction, pack.id, answer_mode)
+            if game_id is None:
+                return
+            renderer = self._run_game(interaction, pack, questions, settings, asked, game_id)
+        finally:
+            self.starting.discard(channel.id)
+        how = "buttons" if answer_mode is AnswerMode.CHOICES else "typing in the chat"
+        try:
+            await interaction.response.send_message(
+                clip(
+                    f"🎧 **{interaction.user.display_name}** started a game: {plural(len(questions), 'question')} from "
+                    f"**{renderer.round_title}**, {seconds} seconds each, answered with {how}.",
+                    MESSAGE_CONTENT,
+                ),
+                allowed_mentions=NO_MENTIONS,
+            )
+        finally:
+            renderer.announced.set()
+
+    async def claim_channel(self, interaction: discord.Interaction, pack_id: str, mode: AnswerMode) -> int | None:
+        """Record the game's start, the store's word that no game runs in the channel (whichever
+        process started it); None, with the player told why, when it says no or cannot answer."""
+        assert interaction.guild_id is not None and interaction.channel_id is not None
+        guild_id, channel_id = interaction.guild_id, interaction.channel_id
+        store = self.bot.store
+        try:
+            try:
+                return await store.start_game(guild_id, channel_id, pack_id, mode.value, self.bot.wall_clock())
+            except GameAlreadyRunning as refused:
+                # A game this process ran and that ended here, though its end could not be saved
+                # (the database failed at that moment): a leftover, closed the way a restart closes
+                # one. Any other game is running somewhere (another process) and is left alone.
+                if refused.game_id not in self.ended_games:
+                    raise
+                now = self.bot.wall_clock()
+                await store.close_interrupted_games(now, now, OneChannel(guild_id, channel_id))
+                log.warning("closed game %s, left open in channel %s by a failed save", refused.game_id, channel_id)
+                return await store.start_game(guild_id, channel_id, pack_id, mode.value, self.bot.wall_clock())
+        except GameAlreadyRunning:
+            await send_private(interaction, ALREADY_RUNNING)
+        except StoreError as error:
+            log.error("could not record the start of a game in channel %s: %s", channel_id, error)
+            await send_private(
+                interaction, "I couldn't start a game: the scores database isn't answering. Try again soon."
+            )
+        return None
+
+    def _run_game(
+        self,
+        interaction: discord.Interaction,
+        pack: Pack,
+        questions: Sequence[Question],
+        settings: RoundSettings,
+        asked: frozenset[str],
+        game_id: int,
+    ) -> ChannelRenderer:
+        """Start playing the game the store recorded as ``game_id``; returns its renderer, which
+        holds the first question back until the start is announced."""
+        channel = interaction.channel
+        assert interaction.guild_id is not None and channel is not None
         game = Game(questions, settings, clock=self.bot.monotonic, rng=self.rng)
         renderer = ChannelRenderer(
             self.bot,
@@ -644,33 +714,19 @@ class TriviaCog(commands.Cog):
             render=renderer.render,
             sleep=self.bot.sleep,
             wall_clock=self.bot.wall_clock,
+            game_id=game_id,
         )
         renderer.session = session
-        try:
-            task = self.sessions.start(channel.id, session)
-        except AlreadyRunning:
-            await send_private(interaction, "A game is already running in this channel; `/trivia stop` ends it.")
-            return
+        # The channel is ours in the store and nobody else here got past ``starting``: free in memory.
+        task = self.sessions.start(channel.id, session)
         self.starters[channel.id] = interaction.user.id
 
         def ended(_: object) -> None:
             self.starters.pop(channel.id, None)
-            if session.game_id is not None:
-                self.ended_games.add(session.game_id)
+            self.ended_games.add(game_id)
 
         task.add_done_callback(ended)
-        how = "buttons" if answer_mode is AnswerMode.CHOICES else "typing in the chat"
-        try:
-            await interaction.response.send_message(
-                clip(
-                    f"🎧 **{interaction.user.display_name}** started a game: {plural(len(questions), 'question')} from "
-                    f"**{renderer.round_title}**, {seconds} seconds each, answered with {how}.",
-                    MESSAGE_CONTENT,
-                ),
-                allowed_mentions=NO_MENTIONS,
-            )
-        finally:
-            renderer.announced.set()
+        return renderer
 
     async def answer_pressed(self, interaction: discord.Interaction, game_id: int, number: int, option: int) -> None:
         session = self.sessions.get(interaction.channel_id or 0)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from bot.sharding import ShardScope
 from bot.trivia.daily import DailyStreak
 from bot.trivia.reports import Report, ReportReason
 
@@ -113,6 +114,20 @@ class StoredPack:
 
 
 @dataclass(frozen=True)
+class OneChannel:
+    """The games of one channel: the terminal's own (guild 0), or a channel whose leftover game a
+    process that owns the channel's server clears."""
+
+    guild_id: int
+    channel_id: int
+
+
+# Which unfinished games a process may close as interrupted: those of the Discord servers on its
+# shards (never the terminal's guild 0, which is no shard's), or those of one channel.
+GameScope = ShardScope | OneChannel
+
+
+@dataclass(frozen=True)
 class DailyAnswer:
     """One player's answer to a server's daily question (``choice`` is the option they picked)."""
 
@@ -140,13 +155,31 @@ class DailyChannel:
     last_posted_day: date | None
 
 
+@dataclass(frozen=True)
+class Erased:
+    """What forgetting a player or resetting a server removed.
+
+    ``deleted`` counts the rows deleted per table (tables with none are left out). ``anonymised``
+    counts moderation records (uploaded packs, disabled questions, reports resolved) that stay with
+    the server but no longer carry the forgotten player's id (it becomes 0).
+    """
+
+    deleted: dict[str, int]
+    anonymised: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.deleted.values())
+
+
 class Store(Protocol):
     async def open(self) -> None: ...
 
     async def close(self) -> None: ...
 
     async def start_game(self, guild_id: int, channel_id: int, pack_id: str, mode: str, started_at: float) -> int:
-        """Record a new game and return its id."""
+        """Record a new game and return its id; raise ``GameAlreadyRunning`` (storing nothing) while
+        the channel has an unfinished game, whichever process started it."""
         ...
 
     async def record_answers(
@@ -166,11 +199,12 @@ class Store(Protocol):
         """Close the game, count a game for every player in ``results`` and a win where ``won``."""
         ...
 
-    async def close_interrupted_games(self, finished_at: float, started_before: float) -> int:
-        """Close every game started before ``started_before`` that never finished (its process
-        died), marked interrupted; return how many. Their answers and points stay, every player who
-        answered in one is counted a game, nobody a win. A game closed here is never counted
-        again by a late ``finish_game``."""
+    async def close_interrupted_games(self, finished_at: float, started_before: float, scope: GameScope) -> int:
+        """Close every game in ``scope`` started before ``started_before`` that never finished (its
+        process died), marked interrupted; return how many. Their answers and points stay, every
+        player who answered in one is counted a game, nobody a win. A game closed here is never
+        counted again by a late ``finish_game``. Games outside ``scope`` (another process's shards,
+        the terminal's) are left alone: they may well be running."""
         ...
 
     async def asked_questions(self, guild_id: int, pack_id: str) -> frozenset[str]:
@@ -308,4 +342,28 @@ class Store(Protocol):
         """Mark ``day`` as posted for the server; True only for the one caller that marked it (not
         already posted that day or later, and a channel still set), so a restart or a second process
         never posts it twice."""
+        ...
+
+    # -- a player's data and a server's reset ----------------------------------------------------
+
+    async def forget_player(self, user_id: int, guild_id: int | None = None) -> Erased:
+        """Delete everything stored about the player in ``guild_id`` (None: in every server), in one transaction.
+
+        Goes: their answers, totals (points, games, wins, streaks), daily answers and daily streak, the
+        reports they filed, and their rows in archived season standings (the others there are ranked
+        again and the season's player count drops). Stays: the games themselves and every other
+        player's totals, wins and answers; moderation records they made keep their content and lose
+        their id. Playing again later starts them afresh.
+        """
+        ...
+
+    async def reset_guild(self, guild_id: int) -> Erased:
+        """Wipe the server's leaderboard, in one transaction: every answer and player total (points,
+        games, wins, streaks), the finished games, the seasons with their archived standings (season 1
+        starts again), and the daily answers and streaks.
+
+        Stays: uploaded packs, disabled questions and reports, the daily question's channel and the
+        days already posted, and the question history (no repeats). A game running meanwhile keeps its
+        row and goes on: what it scores after the reset counts.
+        """
         ...

@@ -10,3 +10,13 @@ from __future__ import annotations
 
 class StoreError(Exception):
     """The store cannot do what was asked: schema too new, constraint violated, not open, etc."""
+
+
+class GameAlreadyRunning(StoreError):
+    """``start_game`` refused: the channel has an unfinished game (maybe another process's)."""
+
+    def __init__(self, guild_id: int, channel_id: int, game_id: int):
+        super().__init__(f"game {game_id} is already running in channel {channel_id} of server {guild_id}")
+        self.guild_id = guild_id
+        self.channel_id = channel_id
+        self.game_id = game_id  # the running one

@@ -29,11 +29,15 @@ from typing import TypeVar
 
 import asyncpg
 
+from bot.storage import erasure
 from bot.storage.base import (
     DailyAnswer,
     DailyChannel,
     DailyTally,
+    Erased,
+    GameScope,
     LeaderboardRow,
+    OneChannel,
     PlayerResult,
     PlayerStats,
     Scope,
@@ -42,7 +46,8 @@ from bot.storage.base import (
     Standing,
     StoredPack,
 )
-from bot.storage.errors import StoreError
+from bot.storage.erasure import numbered
+from bot.storage.errors import GameAlreadyRunning, StoreError
 from bot.storage.sqlite import load_migrations
 from bot.storage.urls import redact_url, url_password
 from bot.trivia.daily import DailyStreak, next_streak
@@ -200,10 +205,21 @@ _LOCK_PLAYERS_SQL = """
 """
 
 # Everyone who answered in a closed game is counted one game per such game; nobody gets a win.
+_START_GAME_SQL = """
+    INSERT INTO games (guild_id, channel_id, pack_id, mode, started_at) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (guild_id, channel_id) WHERE finished_at IS NULL DO NOTHING
+    RETURNING id
+"""
+_RUNNING_GAME_SQL = "SELECT id FROM games WHERE guild_id = $1 AND channel_id = $2 AND finished_at IS NULL"
+
+# $3..$5 are the scope: one channel ($3 guild, $4 channel), or the Discord servers (guild_id > 0;
+# the terminal's guild 0 is no shard's) whose shard, by Discord's formula, is among $5 out of $4.
 _CLOSE_INTERRUPTED_SQL = """
     WITH closed AS (
         UPDATE games SET finished_at = $1, interrupted = TRUE
         WHERE finished_at IS NULL AND started_at < $2
+          AND CASE WHEN $3::bigint IS NOT NULL THEN guild_id = $3 AND channel_id = $4
+                   ELSE guild_id > 0 AND ((guild_id >> 22) % $4::bigint) = ANY($5::bigint[]) END
         RETURNING id, guild_id
     ), played AS (
         SELECT answers.guild_id, answers.user_id, COUNT(DISTINCT answers.game_id) AS games
@@ -384,16 +400,15 @@ class PostgresStore:
 
     async def start_game(self, guild_id: int, channel_id: int, pack_id: str, mode: str, started_at: float) -> int:
         async def insert(conn: asyncpg.Connection) -> int:
-            game_id = await conn.fetchval(
-                "INSERT INTO games (guild_id, channel_id, pack_id, mode, started_at)"
-                " VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                guild_id,
-                channel_id,
-                pack_id,
-                mode,
-                started_at,
-            )
-            return int(game_id)
+            while True:
+                # A second process starting a game in the channel at the same moment waits on the
+                # unique index until the first commits, then inserts nothing.
+                game_id = await conn.fetchval(_START_GAME_SQL, guild_id, channel_id, pack_id, mode, started_at)
+                if game_id is not None:
+                    return int(game_id)
+                running = await conn.fetchval(_RUNNING_GAME_SQL, guild_id, channel_id)
+                if running is not None:  # else it finished in between: the channel is free again
+                    raise GameAlreadyRunning(guild_id, channel_id, int(running))
 
         return await self._write(insert)
 
@@ -499,7 +514,7 @@ class PostgresStore:
 
         await self._write(close_and_count)
 
-    async def close_interrupted_games(self, finished_at: float, started_before: float) -> int:
+    async def close_interrupted_games(self, finished_at: float, started_before: float, scope: GameScope) -> int:
         """Close the games a dead process left open, counting one game per player who answered in each.
 
         One statement: the games closed here are exactly the ones whose rows this UPDATE changed,
@@ -507,7 +522,14 @@ class PostgresStore:
         """
 
         async def close(conn: asyncpg.Connection) -> int:
-            return int(await conn.fetchval(_CLOSE_INTERRUPTED_SQL, finished_at, started_before))
+            if isinstance(scope, OneChannel):
+                in_scope = (scope.guild_id, scope.channel_id, None)
+            elif scope.runs_every_shard:  # the count may not even be known yet: one shard of one
+                in_scope = (None, 1, [0])
+            else:
+                assert scope.shard_count is not None and scope.shard_ids is not None
+                in_scope = (None, scope.shard_count, sorted(scope.shard_ids))
+            return int(await conn.fetchval(_CLOSE_INTERRUPTED_SQL, finished_at, started_before, *in_scope))
 
         closed = await self._write(close)
         if closed:
@@ -945,6 +967,68 @@ class PostgresStore:
             return _affected_rows(status) == 1
 
         return await self._write(claim)
+
+    # -- a player's data and a server's reset --------------------------------------------------
+
+    async def forget_player(self, user_id: int, guild_id: int | None = None) -> Erased:
+        if guild_id is None:
+            where, params = "user_id = $1", (user_id,)
+        else:
+            where, params = "user_id = $1 AND guild_id = $2", (user_id, guild_id)
+
+        async def forget(conn: asyncpg.Connection) -> Erased:
+            # The servers' season locks first, in one order, as ending a season takes them: an archive is
+            # then never taken half way through, and the player's rows in it are all seen here.
+            guilds = (
+                [guild_id]
+                if guild_id is not None
+                else [
+                    row["guild_id"]
+                    for row in await conn.fetch(
+                        "SELECT guild_id FROM players WHERE user_id = $1"
+                        " UNION SELECT guild_id FROM season_standings WHERE user_id = $1 ORDER BY guild_id",
+                        user_id,
+                    )
+                ]
+            )
+            for guild in guilds:
+                await conn.execute(_SEASON_LOCK_SQL, SEASON_LOCK_NAMESPACE, guild)
+            archived = await conn.fetch(
+                f"SELECT DISTINCT guild_id, season FROM season_standings WHERE {where}", *params
+            )
+            deleted = {
+                table: _affected_rows(await conn.execute(f"DELETE FROM {table} WHERE {where}", *params))
+                for table in erasure.PLAYER_TABLES
+            }
+            for row in archived:
+                await conn.execute(numbered(erasure.RERANK_SEASON_SQL), row["guild_id"], row["season"])
+                await conn.execute(
+                    numbered(erasure.RECOUNT_SEASON_SQL), row["guild_id"], row["season"], row["guild_id"], row["season"]
+                )
+            guild_filter = "" if guild_id is None else " AND guild_id = $2"
+            anonymised = 0
+            for table, column in erasure.MODERATOR_COLUMNS:
+                status = await conn.execute(
+                    f"UPDATE {table} SET {column} = 0 WHERE {column} = $1{guild_filter}", *params
+                )
+                anonymised += _affected_rows(status)
+            return Erased({table: count for table, count in deleted.items() if count}, anonymised)
+
+        return await self._write(forget)
+
+    async def reset_guild(self, guild_id: int) -> Erased:
+        async def reset(conn: asyncpg.Connection) -> Erased:
+            # Alone on the server's season lock: no answer is half recorded while the boards go.
+            await conn.execute(_SEASON_LOCK_SQL, SEASON_LOCK_NAMESPACE, guild_id)
+            deleted = {
+                table: _affected_rows(await conn.execute(numbered(sql), guild_id))
+                for table, sql in erasure.RESET_STATEMENTS
+            }
+            return Erased({table: count for table, count in deleted.items() if count})
+
+        erased = await self._write(reset)
+        log.info("guild %s reset its leaderboard (%s)", guild_id, erased.deleted)
+        return erased
 
 
 _DAILY_STREAK_SQL = (

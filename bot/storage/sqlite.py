@@ -45,11 +45,15 @@ from typing import Any, NamedTuple, TypeVar
 
 import aiosqlite
 
+from bot.storage import erasure
 from bot.storage.base import (
     DailyAnswer,
     DailyChannel,
     DailyTally,
+    Erased,
+    GameScope,
     LeaderboardRow,
+    OneChannel,
     PlayerResult,
     PlayerStats,
     Scope,
@@ -58,7 +62,7 @@ from bot.storage.base import (
     Standing,
     StoredPack,
 )
-from bot.storage.errors import StoreError
+from bot.storage.errors import GameAlreadyRunning, StoreError
 from bot.trivia.daily import DailyStreak, next_streak
 from bot.trivia.reports import Report, ReportReason
 
@@ -568,11 +572,13 @@ class SqliteStore:
             raise ValueError(f"finish_game got the same player twice in results: {user_ids}")
         await self._group_commit(partial(_finish_game, game_id, guild_id, finished_at, tuple(results), stopped))
 
-    async def close_interrupted_games(self, finished_at: float, started_before: float) -> int:
+    async def close_interrupted_games(self, finished_at: float, started_before: float, scope: GameScope) -> int:
+        in_scope, scope_params = _games_in(scope)
         async with self._write() as conn:
             games = list(
                 await conn.execute_fetchall(
-                    "SELECT id FROM games WHERE finished_at IS NULL AND started_at < ?", (started_before,)
+                    f"SELECT id FROM games WHERE finished_at IS NULL AND started_at < ? AND {in_scope}",
+                    (started_before, *scope_params),
                 )
             )
             for (game_id,) in games:
@@ -1030,6 +1036,58 @@ class SqliteStore:
             await cursor.close()
         return claimed
 
+    # -- a player's data and a server's reset --------------------------------------------------
+
+    async def forget_player(self, user_id: int, guild_id: int | None = None) -> Erased:
+        if guild_id is None:
+            where, params = "user_id = ?", (user_id,)
+        else:
+            where, params = "user_id = ? AND guild_id = ?", (user_id, guild_id)
+        deleted: dict[str, int] = {}
+        async with self._write() as conn:
+            archived = list(
+                await conn.execute_fetchall(
+                    f"SELECT DISTINCT guild_id, season FROM season_standings WHERE {where}", params
+                )
+            )
+            for table in erasure.PLAYER_TABLES:
+                deleted[table] = await _changed_rows(conn, f"DELETE FROM {table} WHERE {where}", params)
+            for row in archived:
+                await conn.execute(erasure.RERANK_SEASON_SQL, (row["guild_id"], row["season"]))
+                await conn.execute(erasure.RECOUNT_SEASON_SQL, (row["guild_id"], row["season"]) * 2)
+            anonymised = 0
+            guild_filter = "" if guild_id is None else " AND guild_id = ?"
+            for table, column in erasure.MODERATOR_COLUMNS:
+                anonymised += await _changed_rows(
+                    conn,
+                    f"UPDATE {table} SET {column} = 0 WHERE {column} = ?{guild_filter}",
+                    params,
+                )
+        return Erased({table: count for table, count in deleted.items() if count}, anonymised)
+
+    async def reset_guild(self, guild_id: int) -> Erased:
+        deleted: dict[str, int] = {}
+        async with self._write() as conn:
+            for table, sql in erasure.RESET_STATEMENTS:
+                deleted[table] = await _changed_rows(conn, sql, (guild_id,))
+        log.info("guild %s reset its leaderboard (%s)", guild_id, deleted)
+        return Erased({table: count for table, count in deleted.items() if count})
+
+
+_RUNNING_GAME_SQL = "SELECT id FROM games WHERE guild_id = ? AND channel_id = ? AND finished_at IS NULL"
+
+
+def _games_in(scope: GameScope) -> tuple[str, tuple[int, ...]]:
+    """A condition on ``games`` for ``scope``, and its parameters."""
+    if isinstance(scope, OneChannel):
+        return "guild_id = ? AND channel_id = ?", (scope.guild_id, scope.channel_id)
+    if scope.runs_every_shard:
+        return "guild_id > 0", ()
+    assert scope.shard_count is not None and scope.shard_ids is not None
+    # Discord's shard formula; snowflakes are positive 64-bit integers, which SQLite shifts as such.
+    shards = ", ".join("?" * len(scope.shard_ids))
+    return f"guild_id > 0 AND (guild_id >> 22) % ? IN ({shards})", (scope.shard_count, *sorted(scope.shard_ids))
+
 
 _MISS_SQL = "UPDATE players SET current_streak = 0 WHERE guild_id = ? AND user_id = ?"
 _ANSWER_SQL = (
@@ -1166,10 +1224,17 @@ def _apply_in_one_transaction(
 def _start_game(
     guild_id: int, channel_id: int, pack_id: str, mode: str, started_at: float, transaction: _GroupTransaction
 ) -> int:
-    cursor = transaction.db.execute(
-        "INSERT INTO games (guild_id, channel_id, pack_id, mode, started_at) VALUES (?, ?, ?, ?, ?)",
-        (guild_id, channel_id, pack_id, mode, started_at),
-    )
+    try:
+        cursor = transaction.db.execute(
+            "INSERT INTO games (guild_id, channel_id, pack_id, mode, started_at) VALUES (?, ?, ?, ?, ?)",
+            (guild_id, channel_id, pack_id, mode, started_at),
+        )
+    except sqlite3.IntegrityError as exc:
+        # The only unique key a new game can collide with: the channel's running game.
+        if exc.sqlite_errorname != "SQLITE_CONSTRAINT_UNIQUE":
+            raise
+        (running,) = transaction.db.execute(_RUNNING_GAME_SQL, (guild_id, channel_id)).fetchone()
+        raise GameAlreadyRunning(guild_id, channel_id, running) from exc
     if cursor.lastrowid is None:
         raise StoreError("inserting the game did not produce an id")
     return cursor.lastrowid
@@ -1323,6 +1388,13 @@ async def _resolve_reports(
     resolved = cursor.rowcount
     await cursor.close()
     return resolved
+
+
+async def _changed_rows(conn: aiosqlite.Connection, sql: str, params: Sequence[object]) -> int:
+    cursor = await conn.execute(sql, params)
+    changed = cursor.rowcount
+    await cursor.close()
+    return changed
 
 
 def _try_connect(path: str) -> None:

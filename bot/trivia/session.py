@@ -86,6 +86,7 @@ class GameSession:
         sleep: Sleep = asyncio.sleep,
         clock: Clock | None = None,
         wall_clock: Clock = time.time,
+        game_id: int | None = None,
     ) -> None:
         self.game = game
         self.guild_id = guild_id
@@ -99,7 +100,9 @@ class GameSession:
         self._lock = asyncio.Lock()
         # Set whenever the game's next deadline may have moved, so the waiting loop re-reads it.
         self._changed = asyncio.Event()
-        self._game_id: int | None = None
+        # Given when the front end recorded the start itself (the store's word that the channel is
+        # free, before it tells anyone a game started); otherwise ``run`` records it.
+        self._game_id: int | None = game_id
         self._wall_offset = 0.0
         self._storage_broken = False
         self._storage_error = ""
@@ -143,9 +146,10 @@ class GameSession:
             if self.game.is_over:  # stopped before it began; stop() already published the GameOver
                 return
             try:
-                self._game_id = await self._store.start_game(
-                    self.guild_id, self.channel_id, self.pack_id, self.game.settings.mode.value, self._wall_clock()
-                )
+                if self._game_id is None:
+                    self._game_id = await self._store.start_game(
+                        self.guild_id, self.channel_id, self.pack_id, self.game.settings.mode.value, self._wall_clock()
+                    )
             except Exception as error:
                 _log_storage_failure(error, "could not record the start of a game in channel %s", self.channel_id)
                 self.game.stop()  # so late answers and commands are refused rather than queued

@@ -65,7 +65,19 @@ async def test_every_command_is_within_discord_limits(payload):
 async def test_the_expected_commands_and_options_are_there(payload):
     by_name = {command["name"]: command for command in payload}
     trivia = {sub["name"] for sub in by_name["trivia"]["options"]}
-    assert trivia == {"start", "stop", "skip", "leaderboard", "stats", "packs", "daily", "daily-channel", "season"}
+    assert trivia == {
+        "start",
+        "stop",
+        "skip",
+        "leaderboard",
+        "stats",
+        "packs",
+        "daily",
+        "daily-channel",
+        "season",
+        "forget-me",
+        "reset",
+    }
     subcommands = {sub["name"]: sub for sub in by_name["trivia"]["options"]}
     assert {sub["name"] for sub in subcommands["season"]["options"]} == {"list", "end"}
     for scoped in ("leaderboard", "stats"):

@@ -70,6 +70,7 @@ from .models import (
     iso_now,
     next_snowflake,
 )
+from .ratelimits import RateLimiter, RateLimits
 from .validation import PayloadError, validate_choices, validate_message, validate_modal
 
 log = logging.getLogger(__name__)
@@ -92,10 +93,12 @@ _PNG_1X1 = bytes.fromhex(
 Handler = Callable[..., Awaitable[tuple[int, Any]]]
 
 
-def json_response(data: Any, status: int = 200) -> web.Response:
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     # discord.py parses a body as JSON only when Content-Type is *exactly* application/json;
     # aiohttp's json_response appends "; charset=utf-8", which would make the bot see a str.
-    return web.Response(body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"})
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={**(headers or {}), "Content-Type": "application/json"}
+    )
 
 
 class ApiError(Exception):
@@ -177,7 +180,9 @@ class DiscordDouble:
         enforce_intents: bool = True,
         validate_payloads: bool = True,
         heartbeat_interval_ms: int = 41250,
+        rate_limits: RateLimits | None = None,
         shard_count: int = 1,
+        max_guilds_per_shard: int | None = None,
     ) -> None:
         self.application_id = application_id or next_snowflake()
         # Modern applications share the bot user's id, and some code relies on that.
@@ -191,8 +196,15 @@ class DiscordDouble:
         self.enforce_intents = enforce_intents
         self.validate_payloads = validate_payloads
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        # Discord's global and per-route limits (see ratelimits.py); every call is counted either way.
+        self.rate_limiter = RateLimiter(rate_limits or RateLimits())
+        # Called with every bot message created, edited or deleted (benchmarks follow games with these
+        # rather than polling ``messages``).
+        self.message_listeners: list[Callable[[str, Message], None]] = []
         # What GET /gateway/bot recommends; bots may still identify with a count of their own.
         self.shard_count = shard_count
+        # Discord closes a shard that would hold too many guilds with 4011 (it says 2,500); None: no limit.
+        self.max_guilds_per_shard = max_guilds_per_shard
 
         self.guilds: dict[int, Guild] = {}
         self.users: dict[int, User] = {self.bot_user.id: self.bot_user, self.owner.id: self.owner}
@@ -698,11 +710,14 @@ class DiscordDouble:
         if shard_count is None:
             await conn.ws.close(code=4010, message=b"Invalid shard.")
             return
+        guilds = [guild for gid, guild in self.guilds.items() if shard_for_guild(gid, shard_count) == shard_id]
+        if self.max_guilds_per_shard is not None and len(guilds) > self.max_guilds_per_shard:
+            await conn.ws.close(code=4011, message=b"Sharding required.")
+            return
         self.identify = data
         self.identify_count += 1
         session = ShardSession(shard_id, shard_count, secrets.token_hex(16), conn)
         self.shard_sessions[shard_id] = session
-        guilds = [guild for gid, guild in self.guilds.items() if shard_for_guild(gid, shard_count) == shard_id]
         ready = {
             "v": API_VERSION,
             "user": self.bot_user.payload() | {"verified": True, "mfa_enabled": False, "flags": 0},
@@ -1405,6 +1420,13 @@ class DiscordDouble:
         }
         record = RecordedRequest(request.method, path, dict(request.query), body, files, headers)
         self.requests.append(record)
+        admission = self.rate_limiter.admit(request.method, path)
+        response_headers = {"Via": "1.1 google", **admission.headers}  # discord.py trusts a 429 only with Via
+        if admission.refused is not None:
+            record.status, record.response = 429, admission.refused
+            log.info("DiscordDouble rate-limited %s %s: %s", request.method, path, admission.refused)
+            await self._notify()
+            return json_response(admission.refused, 429, response_headers)
         delay = self._take_slowness(record)
         if delay:
             await self._notify()
@@ -1428,8 +1450,8 @@ class DiscordDouble:
             log.info("DiscordDouble answered %s %s with %s %s", request.method, path, status, payload)
         await self._notify()
         if status == 204:
-            return web.Response(status=204)
-        return json_response(payload, status)
+            return web.Response(status=204, headers=response_headers)
+        return json_response(payload, status, response_headers)
 
     async def _route(self, record: RecordedRequest) -> tuple[int, Any]:
         for method, pattern, handler in self._routes:
@@ -1642,6 +1664,8 @@ class DiscordDouble:
 
         Returns whether the bot was sent the event.
         """
+        for listener in self.message_listeners:
+            listener(event, msg)
         if not self.echo_bot_messages and msg.author.id == self.bot_user.id:
             return False
         if msg.ephemeral or not self.holds(msg.guild_id):

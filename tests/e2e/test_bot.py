@@ -19,10 +19,11 @@ from bot.trivia.catalog import Catalog
 from bot.trivia.giveaways import names_any_answer, opening_title
 from bot.trivia.packs import BUILTIN_PACKS_DIR
 from tests.discord_double import DiscordDouble, User, connected_bot
+from tests.e2e.conftest import GAME_SPEED
 from tests.packs_for_tests import uploaded_pack_yaml
 
 NO_PINGS = {"parse": []}
-SPEED = 10
+SPEED = GAME_SPEED
 
 
 class FastTime:

@@ -12,6 +12,7 @@ import os
 import signal
 import sqlite3
 import threading
+import types
 
 import discord
 import pytest
@@ -35,11 +36,11 @@ def double_on_its_own_loop():
 
 
 @contextlib.contextmanager
-def double_and_its_loop():
+def double_and_its_loop(**options):
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    double = DiscordDouble()
+    double = DiscordDouble(**options)
     asyncio.run_coroutine_threadsafe(double.start(), loop).result(10)
     try:
         with patch_discord_urls(double):
@@ -93,6 +94,19 @@ def test_a_privileged_intent_the_portal_refuses_ends_with_one_line_and_exit_2(tm
     assert code == 2
     line = the_exit_line(captured.err)
     assert "Message Content intent is not enabled" in line and "MESSAGE_CONTENT_INTENT=false" in line
+    assert "Traceback" not in captured.err + captured.out
+    assert "secret-part" not in captured.err + captured.out
+
+
+def test_too_few_shards_for_discord_ends_with_one_line_and_exit_2(tmp_path, capsys, restore_logging):
+    # Discord closes a shard that would hold too many servers with 4011; here "too many" is two.
+    with double_and_its_loop(max_guilds_per_shard=1) as (double, _):
+        double.add_guild("Second Server")
+        code = launcher.run(settings_for(tmp_path, SHARD_COUNT="1"))
+    captured = capsys.readouterr()
+    assert code == 2
+    line = the_exit_line(captured.err)
+    assert "too many servers for SHARD_COUNT (code 4011" in line and "raise SHARD_COUNT in every process" in line
     assert "Traceback" not in captured.err + captured.out
     assert "secret-part" not in captured.err + captured.out
 
@@ -182,3 +196,15 @@ def test_the_shard_settings_reach_the_bot(tmp_path):
     # Nothing set: discord.py asks GET /gateway/bot how many shards to run, and runs them all.
     assert (unsharded.shard_count, unsharded.shard_ids) == (None, None)
     assert unsharded.shard_scope.runs_every_shard
+
+
+def test_an_invalid_shard_or_another_refusal_is_explained_in_one_line():
+    invalid = discord.ConnectionClosed(types.SimpleNamespace(close_code=4010), shard_id=1)
+    assert launcher._gateway_refused(invalid) == (
+        "Discord refused shard 1 (code 4010, invalid shard): SHARD_COUNT must be the same in every process "
+        "and each SHARD_IDS below it"
+    )
+    other = discord.ConnectionClosed(types.SimpleNamespace(close_code=4013), shard_id=0)
+    assert launcher._gateway_refused(other) == (
+        "Discord closed shard 0 and will not take it back (code 4013: no reason given)"
+    )

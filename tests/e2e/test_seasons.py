@@ -48,6 +48,7 @@ async def seed(store, guild_id: int, user: User, pack_id: str, points: int, when
     game = await store.start_game(guild_id, 1, pack_id, "choices", when)
     answer = ScoredAnswer(user.id, user.name, "seeded", True, points, when)
     await store.record_answers(game, guild_id, [answer])
+    await store.finish_game(game, guild_id, when, [], stopped=False)  # the channel runs one game at a time
 
 
 def board_lines(record) -> list[str]:

@@ -7,17 +7,21 @@ session's test server (skipped, and reported at the end of the run, where no ser
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.sharding import EVERY_SHARD, ShardScope, shard_of
 from bot.storage.base import (
     DailyAnswer,
     DailyChannel,
     DailyTally,
+    OneChannel,
     PlayerResult,
     Scope,
     ScoredAnswer,
@@ -25,7 +29,7 @@ from bot.storage.base import (
     Standing,
     Store,
 )
-from bot.storage.errors import StoreError
+from bot.storage.errors import GameAlreadyRunning, StoreError
 from bot.storage.postgres import PostgresStore
 from bot.storage.sqlite import SqliteStore
 from bot.trivia.daily import DailyStreak, next_streak
@@ -87,8 +91,13 @@ def result(user_id: int, points: int = 0, correct: int = 0, won: bool = False) -
     return PlayerResult(user_id=user_id, display_name=f"player{user_id}", points=points, correct=correct, won=won)
 
 
-async def new_game(store: Store, guild_id: int = GUILD) -> int:
-    return await store.start_game(guild_id, CHANNEL, "samples-101", "classic", started_at=1_000.0)
+_channels = itertools.count(1_000)
+
+
+async def new_game(store: Store, guild_id: int = GUILD, channel_id: int | None = None) -> int:
+    """A new game, by default in a channel of its own: a channel runs one game at a time."""
+    channel_id = next(_channels) if channel_id is None else channel_id
+    return await store.start_game(guild_id, channel_id, "samples-101", "classic", started_at=1_000.0)
 
 
 # -- games and answers --------------------------------------------------------------------------
@@ -293,11 +302,11 @@ async def test_games_left_unfinished_by_a_crash_are_closed_keeping_their_scores(
     await store.record_answers(crashed, GUILD, [answer(1, True, 10), answer(2, False, 0)])
     elsewhere = await store.start_game(OTHER_GUILD, CHANNEL, "pack", "choices", 1_100.0)
     await store.record_answers(elsewhere, OTHER_GUILD, [answer(1, True, 7)])
-    running = await store.start_game(GUILD, CHANNEL, "pack", "choices", 3_000.0)  # started by this run
-    finished = await store.start_game(GUILD, CHANNEL, "pack", "choices", 1_200.0)
+    running = await store.start_game(GUILD, CHANNEL + 1, "pack", "choices", 3_000.0)  # started by this run
+    finished = await store.start_game(GUILD, CHANNEL + 2, "pack", "choices", 1_200.0)
     await store.finish_game(finished, GUILD, 1_300.0, [result(3, won=True)], stopped=False)
 
-    assert await store.close_interrupted_games(finished_at=2_500.0, started_before=2_000.0) == 2
+    assert await store.close_interrupted_games(finished_at=2_500.0, started_before=2_000.0, scope=EVERY_SHARD) == 2
     alice, bob = await store.player_stats(GUILD, 1), await store.player_stats(GUILD, 2)
     assert alice is not None and bob is not None
     assert (alice.points, alice.correct, alice.games, alice.wins) == (10, 1, 1, 0)  # scores kept, no win
@@ -305,7 +314,7 @@ async def test_games_left_unfinished_by_a_crash_are_closed_keeping_their_scores(
     other = await store.player_stats(OTHER_GUILD, 1)
     assert other is not None and (other.points, other.games) == (7, 1)
     # Closed once: a second start closes nothing, and a late finish of a closed game counts nothing.
-    assert await store.close_interrupted_games(finished_at=2_600.0, started_before=2_000.0) == 0
+    assert await store.close_interrupted_games(finished_at=2_600.0, started_before=2_000.0, scope=EVERY_SHARD) == 0
     await store.finish_game(crashed, GUILD, 2_700.0, [result(1, 10, 1, won=True)], stopped=False)
     alice = await store.player_stats(GUILD, 1)
     assert alice is not None and (alice.games, alice.wins) == (1, 0)
@@ -313,6 +322,73 @@ async def test_games_left_unfinished_by_a_crash_are_closed_keeping_their_scores(
     await store.finish_game(running, GUILD, 3_100.0, [result(1, 10, 1, won=True)], stopped=False)
     alice = await store.player_stats(GUILD, 1)
     assert alice is not None and (alice.games, alice.wins) == (2, 1)
+
+
+def on_shard(shard: int, shard_count: int, low_bits: int = 1001) -> int:
+    """A server id that Discord routes to ``shard`` of ``shard_count``."""
+    guild_id = (shard << 22) | low_bits
+    assert shard_of(guild_id, shard_count) == shard
+    return guild_id
+
+
+@pytest.mark.reliability
+async def test_closing_interrupted_games_keeps_to_the_shards_of_the_process(store: Store) -> None:
+    mine, theirs = on_shard(0, 2), on_shard(1, 2)
+    my_game = await store.start_game(mine, CHANNEL, "pack", "choices", 1_000.0)
+    await store.record_answers(my_game, mine, [answer(1, True, 10)])
+    their_game = await store.start_game(theirs, CHANNEL, "pack", "choices", 1_000.0)
+    await store.record_answers(their_game, theirs, [answer(1, True, 10)])
+    terminal_game = await store.start_game(0, 0, "pack", "choices", 1_000.0)
+
+    # Process A (shard 0 of 2) starts: process B's game and the terminal's run on.
+    assert await store.close_interrupted_games(2_000.0, 2_000.0, ShardScope(2, (0,))) == 1
+    with pytest.raises(GameAlreadyRunning):
+        await store.start_game(theirs, CHANNEL, "pack", "choices", 2_100.0)
+    await store.finish_game(their_game, theirs, 2_200.0, [result(1, 10, 1, won=True)], stopped=False)
+    theirs_stats, mine_stats = await store.player_stats(theirs, 1), await store.player_stats(mine, 1)
+    assert theirs_stats is not None and (theirs_stats.games, theirs_stats.wins) == (1, 1)
+    assert mine_stats is not None and (mine_stats.games, mine_stats.wins) == (1, 0)
+    # Even a process running every shard leaves the terminal's game to the terminal.
+    assert await store.close_interrupted_games(2_300.0, 2_300.0, EVERY_SHARD) == 0
+    assert await store.close_interrupted_games(2_300.0, 2_300.0, OneChannel(0, 0)) == 1
+    await store.finish_game(terminal_game, 0, 2_400.0, [], stopped=False)  # late, changes nothing
+
+
+async def test_closing_one_channels_leftover_game_leaves_the_servers_other_channels(store: Store) -> None:
+    here = await store.start_game(GUILD, CHANNEL, "pack", "choices", 1_000.0)
+    await store.start_game(GUILD, CHANNEL + 1, "pack", "choices", 1_000.0)
+    assert await store.close_interrupted_games(2_000.0, 2_000.0, OneChannel(GUILD, CHANNEL)) == 1
+    assert await store.close_interrupted_games(2_000.0, 2_000.0, OneChannel(GUILD, CHANNEL)) == 0
+    again = await store.start_game(GUILD, CHANNEL, "pack", "choices", 2_100.0)
+    assert again != here
+    with pytest.raises(GameAlreadyRunning):
+        await store.start_game(GUILD, CHANNEL + 1, "pack", "choices", 2_100.0)
+
+
+async def test_a_channel_runs_one_game_at_a_time(store: Store) -> None:
+    first = await new_game(store, channel_id=CHANNEL)
+    with pytest.raises(GameAlreadyRunning) as refused:
+        await new_game(store, channel_id=CHANNEL)
+    assert isinstance(refused.value, StoreError)  # callers that only know StoreError still catch it
+    assert (refused.value.guild_id, refused.value.channel_id, refused.value.game_id) == (GUILD, CHANNEL, first)
+    # Other channels and other servers' channels are free, whatever their id.
+    await store.start_game(GUILD, CHANNEL + 1, "pack", "choices", 1_000.0)
+    await store.start_game(OTHER_GUILD, CHANNEL, "pack", "choices", 1_000.0)
+    # Finished (or stopped) frees the channel.
+    await store.finish_game(first, GUILD, 2_000.0, [], stopped=True)
+    second = await new_game(store, channel_id=CHANNEL)
+    assert second != first
+
+
+async def test_a_refused_game_leaves_nothing_behind(store: Store) -> None:
+    first = await new_game(store, channel_id=CHANNEL)
+    await store.record_answers(first, GUILD, [answer(1, True, 10)])
+    with pytest.raises(GameAlreadyRunning):
+        await new_game(store, channel_id=CHANNEL)
+    await store.finish_game(first, GUILD, 2_000.0, [result(1, 10, 1, won=True)], stopped=False)
+    # The refused start left no unfinished game behind to close or to block the channel.
+    assert await store.close_interrupted_games(3_000.0, 3_000.0, EVERY_SHARD) == 0
+    await new_game(store, channel_id=CHANNEL)
 
 
 # -- leaderboard and stats ----------------------------------------------------------------------
@@ -448,8 +524,8 @@ async def test_a_player_without_answers_in_scope_has_no_standing(store: Store) -
 
 async def test_a_pack_scope_counts_the_games_of_that_pack_only(store: Store) -> None:
     breaks = await store.start_game(GUILD, CHANNEL, "amen-break", "choices", 1_000.0)
-    kanye = await store.start_game(GUILD, CHANNEL, "kanye", "choices", 1_000.0)
-    kanye_again = await store.start_game(GUILD, CHANNEL, "kanye", "choices", 1_100.0)
+    kanye = await store.start_game(GUILD, CHANNEL + 1, "kanye", "choices", 1_000.0)
+    kanye_again = await store.start_game(GUILD, CHANNEL + 2, "kanye", "choices", 1_100.0)
     elsewhere = await store.start_game(OTHER_GUILD, CHANNEL, "kanye", "choices", 1_000.0)
     await store.record_answers(breaks, GUILD, [answer(1, True, 50)])
     await store.record_answers(kanye, GUILD, [answer(1, True, 5), answer(2, True, 8)])
@@ -503,7 +579,7 @@ async def test_ending_a_season_archives_its_standings_and_starts_the_next(store:
 
 async def test_an_archived_season_narrowed_to_a_pack_is_counted_from_its_answers(store: Store) -> None:
     kanye = await store.start_game(GUILD, CHANNEL, "kanye", "choices", 1_000.0)
-    breaks = await store.start_game(GUILD, CHANNEL, "amen-break", "choices", 1_000.0)
+    breaks = await store.start_game(GUILD, CHANNEL + 1, "amen-break", "choices", 1_000.0)
     await store.record_answers(kanye, GUILD, [answer(1, True, 10)])
     await store.record_answers(breaks, GUILD, [answer(2, True, 20)])
     await store.end_season(GUILD, 1, ended_at=5_000.0)
@@ -803,3 +879,166 @@ async def test_daily_channel_settings_and_one_post_per_day(store: Store) -> None
 async def test_daily_channel_hour_must_be_an_hour(store: Store) -> None:
     with pytest.raises(ValueError):
         await store.set_daily_channel(GUILD, 77, 24)
+
+
+# -- a player's data and a server's reset ---------------------------------------------------------
+
+
+async def _played(store: Store, guild_id: int, *, finished: bool = True) -> int:
+    """A game in ``guild_id``: players 1, 2 and 3 answer two questions; 1 wins."""
+    game = await new_game(store, guild_id)
+    await store.record_answers(game, guild_id, [answer(1, True, 30), answer(2, True, 20), answer(3, False)])
+    await store.record_answers(
+        game, guild_id, [answer(1, True, 30, question="q2"), answer(2, False, question="q2"), answer(3, True, 5)]
+    )
+    if finished:
+        await store.finish_game(game, guild_id, 2_000.0, [result(1, won=True), result(2), result(3)], stopped=False)
+    return game
+
+
+async def _report(store: Store, guild_id: int, user_id: int, question: str = "q1") -> Report | None:
+    return await store.add_report(
+        guild_id=guild_id,
+        pack_id="samples-101",
+        question_id=question,
+        prompt="Which song ...?",
+        user_id=user_id,
+        reason=ReportReason.UNCLEAR,
+        comment="",
+        reported_at=1_100.0,
+    )
+
+
+async def test_forgetting_a_player_in_a_server_removes_their_data_and_keeps_everyone_elses(store: Store) -> None:
+    for guild in (GUILD, OTHER_GUILD):
+        await _played(store, guild)
+        await store.end_season(guild, 1, ended_at=1_500.0)
+        await _played(store, guild)  # season 2
+        await store.record_daily_answer(guild, DAY, daily(1, True))
+        await store.record_daily_answer(guild, DAY, daily(2, False))
+        await _report(store, guild, 1)
+        await _report(store, guild, 2)
+    # Player 1 is also a moderator here: they uploaded a pack and disabled a question.
+    await store.save_pack(GUILD, "uploaded", "id: uploaded\n", uploaded_by=1, uploaded_at=900.0)
+    await store.disable_question(GUILD, "q9", "samples-101", disabled_by=1, disabled_at=1_200.0)
+    others_before = [await store.player_stats(GUILD, user) for user in (2, 3)]
+
+    erased = await store.forget_player(1, GUILD)
+
+    assert erased.deleted == {
+        "answers": 4,
+        "players": 1,
+        "season_standings": 1,
+        "daily_answers": 1,
+        "daily_streaks": 1,
+        "question_reports": 1,
+    }
+    assert erased.anonymised == 2 and erased.total == 9
+    assert await store.player_stats(GUILD, 1) is None
+    assert await store.standing(GUILD, 1, Scope()) is None
+    assert await store.daily_answer(GUILD, DAY, 1) is None and await store.daily_streak(GUILD, 1) is None
+    assert await store.daily_tally(GUILD, DAY) == DailyTally(answered=1, right=0)
+    assert await store.report_times(GUILD, 1, since=0.0) == []
+    assert [report.user_id for report in await store.open_reports(GUILD)] == [2]
+    # The others keep their totals, games and wins, and move up the boards.
+    assert [await store.player_stats(GUILD, user) for user in (2, 3)] == [
+        replace(stats, rank=rank) for stats, rank in zip(others_before, (1, 2), strict=True) if stats is not None
+    ]
+    assert [row.user_id for row in await store.leaderboard(GUILD)] == [2, 3]
+    archived = await store.standings(GUILD, Scope(season=1))
+    assert [(row.rank, row.user_id) for row in archived] == [(1, 2), (2, 3)]
+    assert (await store.seasons(GUILD))[0].players == 2
+    # What the server owns stays, without the player's id.
+    pack = await store.get_pack(GUILD, "uploaded")
+    assert pack is not None and pack.uploaded_by == 0
+    assert await store.disabled_questions(GUILD) == frozenset({"q9"})
+    # In the other server nothing changed.
+    stats = await store.player_stats(OTHER_GUILD, 1)
+    assert stats is not None and (stats.points, stats.games, stats.wins) == (120, 2, 2)
+    assert (await store.seasons(OTHER_GUILD))[0].players == 3
+    assert await store.daily_answer(OTHER_GUILD, DAY, 1) is not None
+    # Forgetting again finds nothing; playing again starts afresh.
+    assert (await store.forget_player(1, GUILD)).total == 0
+    game = await new_game(store)
+    await store.record_answers(game, GUILD, [answer(1, True, 10, question="q3")])
+    stats = await store.player_stats(GUILD, 1)
+    assert stats is not None and (stats.points, stats.answered, stats.games) == (10, 1, 0)
+
+
+async def test_forgetting_a_player_everywhere_reaches_every_server(store: Store) -> None:
+    for guild in (GUILD, OTHER_GUILD):
+        await _played(store, guild)
+        await store.end_season(guild, 1, ended_at=1_500.0)
+        await store.record_daily_answer(guild, DAY, daily(1, True))
+
+    erased = await store.forget_player(1)
+
+    assert erased.deleted == {
+        "answers": 4,
+        "players": 2,
+        "season_standings": 2,
+        "daily_answers": 2,
+        "daily_streaks": 2,
+    }
+    for guild in (GUILD, OTHER_GUILD):
+        assert await store.player_stats(guild, 1) is None
+        assert [row.user_id for row in await store.leaderboard(guild)] == [2, 3]
+        assert [(row.rank, row.user_id) for row in await store.standings(guild, Scope(season=1))] == [(1, 2), (2, 3)]
+
+
+async def test_forgetting_someone_nobody_knows_changes_nothing(store: Store) -> None:
+    await _played(store, GUILD)
+    erased = await store.forget_player(42)
+    assert erased.total == 0 and erased.anonymised == 0
+    assert len(await store.leaderboard(GUILD)) == 3
+
+
+async def test_resetting_a_server_wipes_its_boards_and_keeps_its_packs_and_settings(store: Store) -> None:
+    for guild in (GUILD, OTHER_GUILD):
+        await _played(store, guild)
+        await store.end_season(guild, 1, ended_at=1_500.0)
+        await _played(store, guild)
+        await store.record_daily_answer(guild, DAY, daily(1, True))
+        await store.pin_daily_question(guild, DAY, "q-daily")
+        await store.set_daily_channel(guild, 77, 9)
+        await store.save_pack(guild, "uploaded", "id: uploaded\n", uploaded_by=7, uploaded_at=900.0)
+        await store.disable_question(guild, "q9", "samples-101", disabled_by=7, disabled_at=1_200.0)
+        await _report(store, guild, 2)
+        await store.record_asked(guild, "samples-101", ["q1"], 1_000.0, starts_over=False)
+    running = await _played(store, GUILD, finished=False)
+    other_board = await store.leaderboard(OTHER_GUILD)
+
+    erased = await store.reset_guild(GUILD)
+
+    assert erased.deleted == {
+        "answers": 18,
+        "games": 2,
+        "players": 3,
+        "season_standings": 3,
+        "seasons": 1,
+        "daily_answers": 1,
+        "daily_streaks": 1,
+    }
+    assert await store.leaderboard(GUILD) == []
+    assert await store.standings(GUILD, Scope()) == [] and await store.player_stats(GUILD, 1) is None
+    assert await store.seasons(GUILD) == []
+    assert (await store.current_season(GUILD)).number == 1
+    assert await store.daily_streak(GUILD, 1) is None
+    assert await store.daily_answer(GUILD, DAY, 1) is None
+    # The server's packs, moderation, settings and question history stay.
+    assert await store.get_pack(GUILD, "uploaded") is not None
+    assert await store.disabled_questions(GUILD) == frozenset({"q9"})
+    assert len(await store.open_reports(GUILD)) == 1
+    assert await store.daily_question(GUILD, DAY) == "q-daily"
+    assert await store.daily_channels() == [DailyChannel(GUILD, 77, 9, None), DailyChannel(OTHER_GUILD, 77, 9, None)]
+    assert await store.asked_questions(GUILD, "samples-101") == frozenset({"q1"})
+    # The other server is untouched.
+    assert await store.leaderboard(OTHER_GUILD) == other_board
+    assert len(await store.seasons(OTHER_GUILD)) == 1
+    # The game that was running goes on; only what it scores after the reset counts.
+    await store.record_answers(running, GUILD, [answer(2, True, 15, question="q3")])
+    await store.finish_game(running, GUILD, 2_000.0, [result(1), result(2, won=True)], stopped=False)
+    assert [(row.user_id, row.points, row.games, row.wins) for row in await store.leaderboard(GUILD)] == [
+        (2, 15, 1, 1),
+        (1, 0, 1, 0),
+    ]

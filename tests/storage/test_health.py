@@ -80,7 +80,7 @@ async def test_healthy_while_the_bot_holds_the_write_lock(tmp_path: Path) -> Non
     path = await made_by_the_bot(tmp_path / "bot.sqlite3")
     with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as writer:
         writer.execute("BEGIN IMMEDIATE")
-        writer.execute("INSERT INTO games (guild_id, channel_id, pack_id, mode, started_at) VALUES (1, 2, 'p', 'x', 0)")
+        writer.execute("INSERT INTO games (guild_id, channel_id, pack_id, mode, started_at) VALUES (1, 3, 'p', 'x', 0)")
         assert sqlite_health(path).ok
         writer.execute("ROLLBACK")
 

@@ -9,9 +9,10 @@ import logging
 import asyncpg
 import pytest
 
+from bot.sharding import EVERY_SHARD
 from bot.storage.base import PlayerResult, Scope, ScoredAnswer
-from bot.storage.errors import StoreError
-from bot.storage.postgres import MIGRATIONS_PACKAGE, PostgresStore
+from bot.storage.errors import GameAlreadyRunning, StoreError
+from bot.storage.postgres import _SCHEMA_MIGRATIONS_SQL, MIGRATIONS_PACKAGE, PostgresStore
 from bot.storage.sqlite import load_migrations
 from tests.postgres_server import PostgresServer
 
@@ -106,6 +107,62 @@ async def test_a_failed_migration_leaves_the_database_as_it_was(empty_database: 
     assert "games" not in tables and "players" not in tables
 
 
+async def test_channels_with_several_unfinished_games_keep_the_newest_and_close_the_rest(empty_database: str) -> None:
+    """The PostgreSQL side of the SQLite test of the same name: the one-game-per-channel migration
+    closes a channel's older unfinished games as a restart would, counting a game each."""
+    before = [m for m in load_migrations(MIGRATIONS_PACKAGE) if m.name < "0007_one_game_per_channel.sql"]
+    conn = await asyncpg.connect(empty_database)
+    try:
+        await conn.execute(_SCHEMA_MIGRATIONS_SQL)
+        for migration in before:
+            await conn.execute(migration.sql)
+            await conn.execute(
+                "INSERT INTO schema_migrations (number, name) VALUES ($1, $2)", migration.number, migration.name
+            )
+        await conn.executemany(
+            "INSERT INTO games (guild_id, channel_id, pack_id, mode, started_at) VALUES ($1, $2, 'p', 'c', $3)",
+            [(GUILD, 5, 100.0), (GUILD, 5, 200.0), (GUILD, 5, 300.0), (GUILD, 6, 150.0)],
+        )
+        await conn.executemany(
+            "INSERT INTO answers (game_id, guild_id, user_id, question_id, correct, points, answered_at)"
+            " VALUES ($1, $2, $3, 'q1', TRUE, 10, 100.0)",
+            [(1, GUILD, 7), (1, GUILD, 8), (2, GUILD, 7), (3, GUILD, 7)],
+        )
+        await conn.executemany(
+            "INSERT INTO players (guild_id, user_id, display_name, points, correct, answered)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
+            [(GUILD, 7, "ann", 30, 3, 3), (GUILD, 8, "bob", 10, 1, 1)],
+        )
+    finally:
+        await conn.close()
+
+    async with PostgresStore(empty_database) as store:
+        with pytest.raises(GameAlreadyRunning):
+            await store.start_game(GUILD, 5, "p", "c", 400.0)
+        ann, bob = await store.player_stats(GUILD, 7), await store.player_stats(GUILD, 8)
+        assert ann is not None and bob is not None and (ann.games, bob.games) == (2, 1)
+    conn = await asyncpg.connect(empty_database)
+    try:
+        rows = await conn.fetch("SELECT id, finished_at, interrupted FROM games ORDER BY id")
+    finally:
+        await conn.close()
+    assert [tuple(row) for row in rows] == [(1, 200.0, True), (2, 300.0, True), (3, None, False), (4, None, False)]
+
+
+async def test_two_processes_starting_a_game_in_one_channel_at_once_start_one(
+    postgres_server: PostgresServer,
+) -> None:
+    url = await postgres_server.empty_shared_database()
+    async with PostgresStore(url) as first, PostgresStore(url) as second:
+        outcomes = await asyncio.gather(
+            *(store.start_game(GUILD, 5, "pack", "classic", 1.0) for store in (first, second, first, second)),
+            return_exceptions=True,
+        )
+    started = [outcome for outcome in outcomes if isinstance(outcome, int)]
+    refused = [outcome for outcome in outcomes if isinstance(outcome, GameAlreadyRunning)]
+    assert (len(started), len(refused)) == (1, 3), outcomes
+
+
 async def test_two_processes_share_scores_at_once(postgres_server: PostgresServer) -> None:
     url = await postgres_server.empty_shared_database()
     async with PostgresStore(url) as first, PostgresStore(url) as second:
@@ -151,8 +208,8 @@ async def test_two_processes_closing_interrupted_games_at_once_count_each_once(
             game = await first.start_game(GUILD, channel, "pack", "classic", 1.0)
             await first.record_answers(game, GUILD, [answer(1, question=f"q{channel}")])
         closed = await asyncio.gather(
-            first.close_interrupted_games(finished_at=3.0, started_before=2.0),
-            second.close_interrupted_games(finished_at=3.0, started_before=2.0),
+            first.close_interrupted_games(finished_at=3.0, started_before=2.0, scope=EVERY_SHARD),
+            second.close_interrupted_games(finished_at=3.0, started_before=2.0, scope=EVERY_SHARD),
         )
         stats = await first.player_stats(GUILD, 1)
     assert sum(closed) == 5

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage.base import PlayerResult, Scope, ScoredAnswer
-from bot.storage.errors import StoreError
+from bot.storage.errors import GameAlreadyRunning, StoreError
 from bot.storage.sqlite import WAL_BACKSTOP_PAGES, SqliteStore, _ranked_answers, load_migrations, split_sql
 
 GUILD = 1001
@@ -319,6 +319,45 @@ async def test_answers_from_before_seasons_belong_to_season_one(tmp_path: Path) 
         assert (row.user_id, row.display_name, row.points) == (7, "ann", 10)
         archived = await store.end_season(GUILD, 1, ended_at=200.0)
         assert archived is not None and archived.players == 1
+
+
+async def test_channels_with_several_unfinished_games_keep_the_newest_and_close_the_rest(tmp_path: Path) -> None:
+    """Before a channel's running game was unique, crashes could leave several open in one channel;
+    the migration that makes it unique closes the older ones as a restart would, counting a game each."""
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path, isolation_level=None)
+    before = [migration for migration in load_migrations() if migration.name < "0007_one_game_per_channel.sql"]
+    for migration in before:
+        for statement in split_sql(migration.sql):
+            old.execute(statement)
+    old.execute(f"PRAGMA user_version = {len(before)}")
+    for game_id, channel, started_at in ((1, 5, 100.0), (2, 5, 200.0), (3, 5, 300.0), (4, 6, 150.0)):
+        old.execute(
+            "INSERT INTO games (id, guild_id, channel_id, pack_id, mode, started_at) VALUES (?, ?, ?, 'p', 'c', ?)",
+            (game_id, GUILD, channel, started_at),
+        )
+    for game_id, user_id in ((1, 7), (1, 8), (2, 7), (3, 7)):
+        old.execute(
+            "INSERT INTO answers (game_id, guild_id, user_id, question_id, correct, points, answered_at)"
+            " VALUES (?, ?, ?, 'q1', 1, 10, 100.0)",
+            (game_id, GUILD, user_id),
+        )
+    old.executemany(
+        "INSERT INTO players (guild_id, user_id, display_name, points, correct, answered) VALUES (?, ?, ?, ?, ?, ?)",
+        [(GUILD, 7, "ann", 30, 3, 3), (GUILD, 8, "bob", 10, 1, 1)],
+    )
+    old.close()
+
+    async with SqliteStore(path) as store:
+        with pytest.raises(GameAlreadyRunning):
+            await store.start_game(GUILD, 5, "p", "c", 400.0)
+        ann, bob = await store.player_stats(GUILD, 7), await store.player_stats(GUILD, 8)
+        assert ann is not None and bob is not None and (ann.games, bob.games) == (2, 1)
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        games = db.execute("SELECT id, finished_at, interrupted FROM games ORDER BY id").fetchall()
+    # Each older game ends when the channel's next game started; the newest, and the lone game of
+    # another channel, still run.
+    assert games == [(1, 200.0, 1), (2, 300.0, 1), (3, None, 0), (4, None, 0)]
 
 
 async def test_scoped_boards_read_the_answers_through_an_index(tmp_path: Path) -> None:

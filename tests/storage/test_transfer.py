@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 
 from bot.cli import main
+from bot.sharding import EVERY_SHARD
 from bot.storage.base import DailyAnswer, PlayerResult, Scope, ScoredAnswer, Store
 from bot.storage.errors import StoreError
 from bot.storage.postgres import PostgresStore
@@ -69,7 +70,7 @@ async def _populate(store: Store) -> None:
         assert await store.claim_daily_post(guild, DAY)
     # A game whose process died, closed at the next start.
     await store.start_game(GUILDS[0], 56, "films", "classic", started_at=1_000.0)
-    assert await store.close_interrupted_games(finished_at=3_000.0, started_before=2_500.0) == 1
+    assert await store.close_interrupted_games(finished_at=3_000.0, started_before=2_500.0, scope=EVERY_SHARD) == 1
 
 
 async def _everything_readable(store: Store) -> dict[str, Any]:
