@@ -1,6 +1,6 @@
 """The command-line tool's start-up: whole-process time of a few commands.
 
-Run with ``python bench/cli.py [RUNS]`` (default 20 runs a command; about 20 s). Each command runs as
+Run with ``python bench/cli.py [RUNS]`` (default 20 runs a command; about 40 s). Each command runs as
 a fresh process, as a user starts it, with the built-in packs only (PACKS_DIR unset, no .env) and a
 private data folder (so the pack cache starts cold for the first run and is warm after it), and
 with bytecode (.pyc) written as an installed tool has it. Figures:
@@ -27,6 +27,9 @@ COMMANDS = {
     "import_cli": [sys.executable, "-c", "import bot.cli"],
     "fact": [sys.executable, "-m", "bot", "fact", "akira"],
     "packs_list": [sys.executable, "-m", "bot", "packs", "list"],
+    "packs_show": [sys.executable, "-m", "bot", "packs", "show", "kanye-stronger-akira"],
+    # One question, then end of input stops the game; the score goes to the private data folder's database.
+    "play": [sys.executable, "-m", "bot", "play", "--questions", "1", "--seed", "1", "--name", "bench"],
     "help": [sys.executable, "-m", "bot", "--help"],
 }
 
@@ -34,7 +37,9 @@ COMMANDS = {
 def run_once(command: list[str], env: dict[str, str], cwd: str) -> tuple[float, float]:
     """(cpu seconds, wall seconds) of one run of ``command``."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        command, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)

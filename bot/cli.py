@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.factsheets import Sheet
     from bot.trivia.catalog import Catalog
-    from bot.trivia.facts import EntityFacts
-    from bot.trivia.model import Entity, Fact, Pack
+    from bot.trivia.model import Pack
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -290,26 +290,34 @@ def check_health(settings: Settings) -> int:
 
 
 def _catalog(settings: Settings) -> Catalog:
+    from bot.packcache import compile_folders
     from bot.trivia.catalog import Catalog
 
-    catalog, result = Catalog.from_folders(settings.pack_folders, settings.pack_limits)
-    for issue in result.issues:
-        print(f"warning: skipped a pack: {issue}", file=sys.stderr)
-    return catalog
+    # Cached: unchanged packs load without the YAML loader, validation or question generation.
+    compiled = compile_folders(settings.pack_folders, settings.pack_cache_dir, settings.pack_limits)
+    for problem in compiled.problems:
+        print(f"warning: skipped a pack: {problem}", file=sys.stderr)
+    return Catalog(compiled.packs, questions=compiled.questions)
 
 
 def _chosen_pack(catalog: Catalog, pack_ref: str, settings: Settings) -> tuple[Pack, Catalog] | None:
     """The pack ``--pack`` names (an id or a file), or None after saying why there is none."""
     from bot.trivia.catalog import UnknownPack, resolve_pack
-    from bot.trivia.packs import PackError
 
     try:
         return resolve_pack(catalog, pack_ref, settings.pack_limits)
     except UnknownPack as error:
         print(f"crate-digger: {error}", file=sys.stderr)
-    except PackError as error:
+    except _pack_error() as error:
         print(error, file=sys.stderr)
     return None
+
+
+def _pack_error() -> type[Exception]:
+    # Only evaluated while an exception is matched: a pack id that resolves never imports the pack format.
+    from bot.trivia.packs import PackError
+
+    return PackError
 
 
 def _no_packs(settings: Settings) -> int:
@@ -512,18 +520,9 @@ def draft_facts(settings: Settings, source: str, output: Path, pack_id: str | No
     return EXIT_OK
 
 
-def entity_document(entity: Entity) -> dict[str, Any]:
-    return {
-        "id": entity.id,
-        "name": entity.name,
-        "kind": entity.kind,
-        "aliases": list(entity.aliases),
-        "year": entity.year,
-        "description": entity.description,
-    }
-
-
 def pack_document(pack: Pack, catalog: Catalog) -> dict[str, Any]:
+    from bot.factsheets import entity_document
+
     return {
         "id": pack.id,
         "title": pack.title,
@@ -568,18 +567,30 @@ def pack_document(pack: Pack, catalog: Catalog) -> dict[str, Any]:
 
 
 def look_up_fact(settings: Settings, name: str, as_json: bool, pack_ref: str | None = None) -> int:
-    # A look-up needs the fact index only: building a Catalog would also generate every question.
+    # A known name is answered from the cached table of sheets (plain data: no dataclass, no pack
+    # model, no YAML); a typo, a miss or --pack goes through the fact index.
+    from bot.factsheets import TABLE_NAME, catalog_order, fact_index, fact_sheet, fact_table
+    from bot.packcache import load_derived, load_folders
+    from bot.trivia.answers import normalise
+
+    warned = False
+    if pack_ref is None:
+        table = load_derived(
+            settings.pack_folders, settings.pack_cache_dir, settings.pack_limits, TABLE_NAME, fact_table
+        )
+        _warn_skipped(table["problems"])
+        warned = True
+        entity_id = table["names"].get(normalise(name))
+        if entity_id is not None:
+            return _print_sheet(table["sheets"][entity_id], as_json)
     import json
 
     from bot.brief import brief
-    from bot.packcache import load_folders
-    from bot.trivia.facts import FactIndex
 
-    # Cached: an unchanged set of packs loads without the YAML loader and validation.
     loaded = load_folders(settings.pack_folders, settings.pack_cache_dir, settings.pack_limits)
-    for problem in loaded.problems:
-        print(f"warning: skipped a pack: {problem}", file=sys.stderr)
-    packs = sorted(loaded.packs, key=lambda pack: pack.id)  # the order a Catalog lists them in
+    if not warned:
+        _warn_skipped(loaded.problems)
+    packs = catalog_order(loaded.packs)
     if pack_ref is not None:
         from bot.trivia.catalog import UnknownPack, find_pack
         from bot.trivia.packs import PackError
@@ -594,7 +605,7 @@ def look_up_fact(settings: Settings, name: str, as_json: bool, pack_ref: str | N
             return EXIT_INVALID
         if from_file:  # it joins the others, replacing a pack with its id (as a Catalog layers it)
             packs = [*(known for known in packs if known.id != pack.id), pack]
-    index = FactIndex(packs)
+    index = fact_index(packs)
     entity = index.find(name)
     if entity is None:
         suggestions = [candidate.name for candidate in index.suggest(name)]
@@ -604,59 +615,21 @@ def look_up_fact(settings: Settings, name: str, as_json: bool, pack_ref: str | N
             hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
             print(f"Nothing known as {brief(name)}.{hint}")
         return EXIT_INVALID
-    facts = index.facts_about(entity)
+    return _print_sheet(fact_sheet(index.facts_about(entity)), as_json)
+
+
+def _warn_skipped(problems: Sequence[str]) -> None:
+    for problem in problems:
+        print(f"warning: skipped a pack: {problem}", file=sys.stderr)
+
+
+def _print_sheet(sheet: Sheet, as_json: bool) -> int:
     if as_json:
-        print(json.dumps(entity_facts_document(facts), indent=2, ensure_ascii=False))
+        import json
+
+        print(json.dumps(sheet[0], indent=2, ensure_ascii=False))
     else:
-        print(format_entity_facts(facts))
+        from bot.factsheets import format_sheet
+
+        print(format_sheet(sheet))
     return EXIT_OK
-
-
-def entity_facts_document(facts: EntityFacts) -> dict[str, Any]:
-    entity = facts.entity
-
-    def link_document(link: Any) -> dict[str, Any]:
-        return {
-            "relation": link.label,
-            "other": link.other_text,
-            "other_id": link.other.id if link.other else None,
-            "quote": link.fact.quote,
-            "note": link.fact.note,
-            "via": link.fact.via,
-            "source": link.source_title,
-            "pack": link.pack_id,
-        }
-
-    return {
-        "query_match": entity.name,
-        "entity": entity_document(entity),
-        "relations": [link_document(link) for link in facts.links],
-        "through": [{"via": work.name, **link_document(link)} for work, link in facts.through],
-        "packs": list(facts.pack_ids),
-    }
-
-
-def _quote_lines(fact: Fact) -> list[str]:
-    lines = [f'      "{fact.quote}"']
-    if fact.note:
-        lines.append(f"      note: {fact.note}")
-    return lines
-
-
-def format_entity_facts(facts: EntityFacts) -> str:
-    entity = facts.entity
-    details = ", ".join(str(part) for part in (entity.kind, entity.year) if part)
-    lines = [f"{entity.name} ({details})" + (f": {entity.description}" if entity.description else "")]
-    if entity.aliases:
-        lines.append(f"  also known as: {', '.join(entity.aliases)}")
-    for link in facts.links:
-        via = f" (via {link.fact.via})" if link.fact.via else ""
-        lines.append(f"  {link.label}: {link.other_text}{via}")
-        lines.extend(_quote_lines(link.fact))
-    for work, link in facts.through:
-        lines.append(f"  through {work.name}, {link.label}: {link.other_text}")
-        lines.extend(_quote_lines(link.fact))
-    sources = sorted({link.source_title for link in facts.links})
-    if sources:
-        lines.append(f"  source: {'; '.join(sources)}")
-    return "\n".join(lines)

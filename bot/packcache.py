@@ -1,23 +1,27 @@
 """Compiled packs cached on disk, keyed by a hash of their text and of the code that compiles them.
 
-Used by the pack worker (a server's uploads, its question sets) and by the CLI (the pack folders, so
-that `crate-digger fact` starts without the YAML loader). The files are pickles under the data folder,
-as trusted as the database beside it (pickle runs code on load): only the bot writes there. A module
-of its own, light to import: what it loads back needs only ``bot.trivia.model``.
+Used by the pack worker (a server's uploads, its question sets) and by the CLI (the pack folders and
+their questions, so that `packs list`, `packs show` and `play` start without the YAML loader or
+question generation, and `fact`'s answers as plain data). The files are pickles (or, for plain data,
+marshal files) under the data folder, as trusted as the database beside it (pickle runs code on
+load): only the bot writes there. A module of its own, light to import: it needs no dataclass, and
+what it loads back needs only ``bot.trivia.model``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
-import pickle
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bot.trivia.limits import DEFAULT_PACK_LIMITS, PackLimits
-from bot.trivia.model import Pack
 from bot.trivia.packfiles import pack_files
+
+if TYPE_CHECKING:
+    from bot.trivia.model import Pack, Question
 
 CACHE_FILES_KEPT = 2_000  # oldest files go first; a server's set is rebuilt from the store when missing
 
@@ -25,8 +29,9 @@ CACHE_FILES_KEPT = 2_000  # oldest files go first; a server's set is rebuilt fro
 def _code_version() -> str:
     """A hash of the code that turns pack text into packs and questions: a change invalidates the cache."""
     digest = hashlib.sha256()
-    trivia = Path(__file__).resolve().parent / "trivia"
-    for source in sorted(trivia.glob("*.py")):
+    here = Path(__file__).resolve()
+    # This module too: the shape of what it stores (LoadedFolders, ...) is part of the format.
+    for source in [here, *sorted((here.parent / "trivia").glob("*.py"))]:
         digest.update(source.name.encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
@@ -46,14 +51,23 @@ def digest(*parts: str | bytes) -> str:
 
 
 class PackCache:
+    """Values by key, one file each. ``plain=True`` stores plain data (dicts, lists, tuples, strings,
+    numbers) with ``marshal``, which is built into the interpreter and loads several times faster
+    than pickle; anything else needs pickle (the default)."""
+
     def __init__(self, folder: Path):
         self.folder = folder
 
-    def load(self, key: str):
-        path = self.folder / f"{key}.pickle"
+    def load(self, key: str, *, plain: bool = False) -> Any:
+        path = self.folder / f"{key}.{_suffix(plain)}"
         try:
             with path.open("rb") as file:
-                value = pickle.load(file)
+                if plain:
+                    value = marshal.load(file)
+                else:
+                    import pickle  # not on the plain path: `fact` starts without it
+
+                    value = pickle.load(file)
             os.utime(path)  # recently used files are the ones kept
             return value
         except FileNotFoundError:
@@ -62,21 +76,28 @@ class PackCache:
             _warn("pack cache: ignoring unreadable %s (%s)", path.name, type(error).__name__)
             return None
 
-    def store(self, key: str, value: object) -> None:
+    def store(self, key: str, value: object, *, plain: bool = False) -> None:
+        import pickle
         import tempfile  # only when writing: a warm start never pays for it
 
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             # Written whole then renamed, so a crash never leaves half a file under the real name.
             with tempfile.NamedTemporaryFile(dir=self.folder, suffix=".tmp", delete=False) as file:
-                pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(file.name, self.folder / f"{key}.pickle")
+                if plain:
+                    marshal.dump(value, file)
+                else:
+                    pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(file.name, self.folder / f"{key}.{_suffix(plain)}")
             self._trim()
         except OSError as error:  # a full or read-only disk costs speed, never the work itself
             _warn("pack cache: cannot write in %s (%s)", self.folder, error.strerror or error)
+        except ValueError as error:  # marshal refused a value that is not plain data: a bug, but only speed
+            Path(file.name).unlink(missing_ok=True)
+            _warn("pack cache: cannot store %s (%s)", key, error)
 
     def _trim(self) -> None:
-        files = list(self.folder.glob("*.pickle"))
+        files = [*self.folder.glob("*.pickle"), *self.folder.glob("*.marshal")]
         if len(files) <= CACHE_FILES_KEPT:
             return
         files.sort(key=lambda path: path.stat().st_mtime)
@@ -84,8 +105,7 @@ class PackCache:
             path.unlink(missing_ok=True)
 
 
-@dataclass(frozen=True)
-class LoadedFolders:
+class LoadedFolders(NamedTuple):
     """The packs of some folders, and each problem that kept a pack out, as the line to print."""
 
     packs: tuple[Pack, ...]
@@ -95,32 +115,103 @@ class LoadedFolders:
     articles: tuple[tuple[str, str], ...] = ()
 
 
+class CompiledFolders(NamedTuple):
+    """The packs of some folders with every pack's questions (generated as a Catalog of them would)."""
+
+    packs: tuple[Pack, ...]
+    problems: tuple[str, ...]
+    questions: Mapping[str, tuple[Question, ...]]
+
+
 def load_folders(
     folders: Sequence[Path], cache_dir: Path | None, limits: PackLimits = DEFAULT_PACK_LIMITS
 ) -> LoadedFolders:
     """Every pack in these folders (see ``load_packs``); from the cache when no file has changed."""
-    existing = [folder for folder in folders if folder.exists()]
-    files = list(pack_files(existing))
-    try:
-        key = digest("folders", repr(limits), *(str(folder) for folder in existing), *_contents(files))
-    except OSError:  # a file vanished or is unreadable: load_packs reports it properly
-        key = None
-    cache = PackCache(cache_dir) if cache_dir is not None and key is not None else None
-    cached = cache.load(key) if cache is not None and key is not None else None
+    return _load_folders(_FolderKey.of(folders, limits), cache_dir, limits)
+
+
+def compile_folders(
+    folders: Sequence[Path], cache_dir: Path | None, limits: PackLimits = DEFAULT_PACK_LIMITS
+) -> CompiledFolders:
+    """The packs of ``load_folders`` and their questions, both from the cache when no file has changed."""
+    key = _FolderKey.of(folders, limits)
+    loaded = _load_folders(key, cache_dir, limits)
+    cache = PackCache(cache_dir) if cache_dir is not None and key.usable(loaded) else None
+    questions_key = digest("questions", key.digest or "")
+    questions = cache.load(questions_key) if cache is not None else None
+    if not isinstance(questions, dict):
+        from bot.trivia.generate import distractor_names, generate_catalog  # only on a miss
+
+        generated = generate_catalog(loaded.packs, distractor_names(loaded.packs))
+        questions = {pack_id: tuple(found) for pack_id, found in generated.items()}
+        if cache is not None:
+            cache.store(questions_key, questions)
+    return CompiledFolders(loaded.packs, loaded.problems, questions)
+
+
+def load_derived(
+    folders: Sequence[Path],
+    cache_dir: Path | None,
+    limits: PackLimits,
+    name: str,
+    derive: Callable[[LoadedFolders], Any],
+) -> Any:
+    """Plain data ``derive`` makes from the folders' packs, cached (marshal) under ``name``.
+
+    A warm call reads one marshal file: it never loads the packs, so it imports no pack model. Only
+    what derives from the packs alone belongs here; the value must be plain data."""
+    key = _FolderKey.of(folders, limits)
+    cache = PackCache(cache_dir) if cache_dir is not None and key.digest is not None else None
+    derived_key = digest(name, str(marshal.version), key.digest or "")
+    cached = cache.load(derived_key, plain=True) if cache is not None else None
+    if isinstance(cached, dict) and _unchanged(cached["articles"]):
+        return cached["value"]
+    loaded = _load_folders(key, cache_dir, limits)
+    value = derive(loaded)
+    if cache is not None and key.usable(loaded):
+        cache.store(derived_key, {"articles": list(loaded.articles), "value": value}, plain=True)
+    return value
+
+
+class _FolderKey(NamedTuple):
+    """The folders that exist, and a hash of every pack file in them (None when one cannot be read)."""
+
+    existing: list[Path]
+    digest: str | None
+
+    @classmethod
+    def of(cls, folders: Sequence[Path], limits: PackLimits) -> _FolderKey:
+        existing = [folder for folder in folders if folder.exists()]
+        files = list(pack_files(existing))
+        try:
+            return cls(
+                existing, digest("folders", repr(limits), *(str(folder) for folder in existing), *_contents(files))
+            )
+        except OSError:  # a file vanished or is unreadable: load_packs reports it properly
+            return cls(existing, None)
+
+    def usable(self, loaded: LoadedFolders) -> bool:
+        """Whether what was made of these folders may be kept: a result with problems is not, since the
+        fix may be a file the key does not cover (a missing article)."""
+        return self.digest is not None and not loaded.problems
+
+
+def _load_folders(key: _FolderKey, cache_dir: Path | None, limits: PackLimits) -> LoadedFolders:
+    cache = PackCache(cache_dir) if cache_dir is not None and key.digest is not None else None
+    cached = cache.load(key.digest) if cache is not None and key.digest is not None else None
     if isinstance(cached, LoadedFolders) and _unchanged(cached.articles):
         return cached
     from bot.trivia.packs import load_packs  # the YAML loader and validator, only on a miss
 
-    result = load_packs(existing, limits)
+    result = load_packs(key.existing, limits)
     articles = tuple(
         (str(path), _file_hash(path))
         for path in (_article_path(pack) for pack in result.packs)
         if path is not None and path.is_file()
     )
     loaded = LoadedFolders(result.packs, tuple(str(issue) for issue in result.issues), articles)
-    # A result with problems is not kept: the fix may be a file the key does not cover (a missing article).
-    if cache is not None and key is not None and not result.issues:
-        cache.store(key, loaded)
+    if cache is not None and key.digest is not None and key.usable(loaded):
+        cache.store(key.digest, loaded)
     return loaded
 
 
@@ -145,6 +236,10 @@ def _unchanged(articles: Iterable[tuple[str, str]]) -> bool:
         return all(_file_hash(Path(path)) == known for path, known in articles)
     except OSError:
         return False
+
+
+def _suffix(plain: bool) -> str:
+    return "marshal" if plain else "pickle"
 
 
 def _warn(message: str, *args: object) -> None:

@@ -6,9 +6,9 @@ two test-only changes made before it starts:
 
 - discord.py's REST, gateway and CDN addresses point at the double (``DISCORD_DOUBLE_BASE_URL``,
   ``DISCORD_DOUBLE_GATEWAY_URL``, ``DISCORD_DOUBLE_CDN_URL``), as ``patch_discord_urls`` does in-process;
-- the game clock runs in real time until the process gets SIGUSR1, then ``SPEED`` times faster, so the
-  test can press answers at real speed (exact points: an instant answer earns them all) and then have
-  the question run out without waiting out its timer.
+- the game clock runs in real time, ``SPEED`` times faster after SIGUSR1 and in real time again after
+  SIGUSR2, so the test can press answers at real speed (exact points: an instant answer earns them all)
+  and then have the question run out without waiting out its timer.
 """
 
 from __future__ import annotations
@@ -31,26 +31,23 @@ POLL_SECONDS = 0.02
 
 
 class SwitchableTime:
-    """A game clock and a sleep that agree: real time until ``fast_forward()``, then SPEED times faster."""
+    """A game clock and a sleep that agree, running at a speed that can change (and never going back)."""
 
     def __init__(self) -> None:
-        self._switched_at: float | None = None
+        self._since_real = self._since_game = time.monotonic()
+        self._speed = 1.0
 
     def monotonic(self) -> float:
-        now = time.monotonic()
-        if self._switched_at is None:
-            return now
-        return self._switched_at + (now - self._switched_at) * SPEED
+        return self._since_game + (time.monotonic() - self._since_real) * self._speed
 
-    def fast_forward(self) -> None:
-        if self._switched_at is None:
-            self._switched_at = time.monotonic()
+    def run_at(self, speed: float) -> None:
+        self._since_game, self._since_real = self.monotonic(), time.monotonic()
+        self._speed = speed
 
     async def sleep(self, seconds: float) -> None:
         until = self.monotonic() + max(seconds, 0)
         while (left := until - self.monotonic()) > 0:
-            real_left = left if self._switched_at is None else left / SPEED
-            await asyncio.sleep(min(real_left, POLL_SECONDS))
+            await asyncio.sleep(min(left / self._speed, POLL_SECONDS))
 
 
 def point_at_the_double() -> None:
@@ -64,7 +61,8 @@ def main(argv: list[str]) -> int:
 
     point_at_the_double()
     clock = SwitchableTime()
-    signal.signal(signal.SIGUSR1, lambda *_: clock.fast_forward())
+    signal.signal(signal.SIGUSR1, lambda *_: clock.run_at(SPEED))
+    signal.signal(signal.SIGUSR2, lambda *_: clock.run_at(1.0))
     launcher.CrateDigger = functools.partial(  # type: ignore[misc]
         launcher.CrateDigger, monotonic=clock.monotonic, sleep=clock.sleep
     )

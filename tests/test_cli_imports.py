@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 HEAVY = ("discord", "aiohttp", "aiosqlite", "trafilatura", "yaml", "rapidfuzz", "bot.trivia.generate")
 
 
@@ -33,3 +35,22 @@ def test_a_fact_look_up_with_a_warm_cache_loads_no_yaml(tmp_path: Path):
     assert "yaml" in _modules_after(look_up, cwd=tmp_path)  # tmp_path: no .env, so no python-dotenv either
     loaded = _modules_after(look_up, cwd=tmp_path)
     assert not loaded & {"yaml", "bot.trivia.packs", "rapidfuzz", "logging", "dotenv"}
+
+
+def test_a_fact_look_up_with_a_warm_cache_loads_no_pack_model(tmp_path: Path):
+    # A known name is answered from the cached table of plain data.
+    look_up = "from bot.cli import main; assert main(['fact', 'akira']) == 0"
+    _modules_after(look_up, cwd=tmp_path)
+    loaded = _modules_after(look_up, cwd=tmp_path)
+    assert not loaded & {"bot.trivia.model", "bot.trivia.facts", "bot.trivia.relations", "pickle"}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["packs", "list"], ["packs", "show", "kanye-stronger-akira"]],
+)
+def test_listing_and_showing_packs_with_a_warm_cache_loads_no_yaml_nor_generation(tmp_path: Path, command):
+    run = f"from bot.cli import main; assert main({command!r}) == 0"
+    assert "bot.trivia.generate" in _modules_after(run, cwd=tmp_path)
+    loaded = _modules_after(run, cwd=tmp_path)
+    assert not loaded & {"yaml", "bot.trivia.packs", "bot.trivia.generate", "rapidfuzz"}

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from bot import packcache
-from bot.packcache import load_folders
+from bot.packcache import LoadedFolders, compile_folders, load_derived, load_folders
 from bot.trivia import packs as pack_format
+from bot.trivia.catalog import Catalog
+from bot.trivia.limits import DEFAULT_PACK_LIMITS
 from tests.packs_for_tests import TINY_PACK, TINY_SOURCE
 
 
@@ -70,3 +72,63 @@ def test_a_new_code_version_is_a_new_key(monkeypatch: pytest.MonkeyPatch):
     key = packcache.digest("folders", b"same")
     monkeypatch.setattr(packcache, "CODE_VERSION", "another")
     assert packcache.digest("folders", b"same") != key
+
+
+def _count_generations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    from bot.trivia import generate
+
+    calls: list[int] = []
+    real = generate.generate_catalog
+
+    def counting(packs, lent):
+        calls.append(1)
+        return real(packs, lent)
+
+    monkeypatch.setattr(generate, "generate_catalog", counting)
+    return calls
+
+
+def test_unchanged_packs_keep_their_questions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    folder, cache = _tiny_folder(tmp_path), tmp_path / "cache"
+    generations = _count_generations(monkeypatch)
+    first = compile_folders([folder], cache)
+    second = compile_folders([folder], cache)
+    assert second == first and len(generations) == 1
+    (folder / "tiny.yaml").write_text(TINY_PACK.replace("title: Tiny", "title: Tinier"), encoding="utf-8")
+    assert compile_folders([folder], cache).packs[0].title == "Tinier"
+    assert len(generations) == 2
+    catalog = Catalog(first.packs)  # generates the questions itself
+    assert {pack.id: catalog.questions(pack.id) for pack in first.packs} == first.questions
+
+
+def test_questions_of_a_folder_with_problems_are_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    folder, cache = _tiny_folder(tmp_path), tmp_path / "cache"
+    (folder / "broken.yaml").write_text("id: [broken\n", encoding="utf-8")
+    generations = _count_generations(monkeypatch)
+    assert compile_folders([folder], cache).problems
+    assert compile_folders([folder], cache).problems
+    assert len(generations) == 2
+
+
+def test_derived_plain_data_is_made_once_and_again_after_an_edit(tmp_path: Path):
+    folder, cache = _tiny_folder(tmp_path), tmp_path / "cache"
+    made: list[int] = []
+
+    def titles(loaded: LoadedFolders) -> list[str]:
+        made.append(1)
+        return [pack.title for pack in loaded.packs]
+
+    assert load_derived([folder], cache, DEFAULT_PACK_LIMITS, "titles", titles) == ["Tiny"]
+    assert load_derived([folder], cache, DEFAULT_PACK_LIMITS, "titles", titles) == ["Tiny"]
+    assert len(made) == 1 and list(cache.glob("*.marshal"))
+    (folder / "article.txt").write_text(TINY_SOURCE.replace("classic 1988", "classic 1989"), encoding="utf-8")
+    assert load_derived([folder], cache, DEFAULT_PACK_LIMITS, "titles", titles) == []
+    assert len(made) == 2
+
+
+def test_an_unreadable_plain_file_is_made_again(tmp_path: Path):
+    folder, cache = _tiny_folder(tmp_path), tmp_path / "cache"
+    assert load_derived([folder], cache, DEFAULT_PACK_LIMITS, "ids", lambda loaded: [p.id for p in loaded.packs])
+    for path in cache.glob("*.marshal"):
+        path.write_bytes(b"\x00not marshal")
+    assert load_derived([folder], cache, DEFAULT_PACK_LIMITS, "ids", lambda loaded: ["again"]) == ["again"]

@@ -12,14 +12,19 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.brief import brief
-from bot.trivia.facts import FactIndex
-from bot.trivia.generate import distractor_names, generate_catalog
 from bot.trivia.giveaways import without_giveaways
 from bot.trivia.limits import DEFAULT_PACK_LIMITS, PackLimits
 from bot.trivia.model import Pack, Question
-from bot.trivia.packs import LoadResult, load_pack_file, load_packs
+
+if TYPE_CHECKING:
+    from bot.trivia.facts import FactIndex
+    from bot.trivia.packs import LoadResult
+
+# Generation, the pack format (the YAML loader) and the fact index are imported where they are needed:
+# a Catalog made from cached packs and questions (the CLI's `packs list`, `play`) needs none of them.
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ class Catalog:
         self._base = base
         self._packs = {pack.id: pack for pack in packs}
         if questions is None:
+            from bot.trivia.generate import distractor_names, generate_catalog
+
             distractor_sources = [*self._packs.values(), *(base.packs() if base else ())]
             questions = generate_catalog(list(self._packs.values()), distractor_names(distractor_sources))
         self._questions = {pack_id: tuple(questions[pack_id]) for pack_id in self._packs}
@@ -56,6 +63,8 @@ class Catalog:
         cls, folders: Iterable[Path], limits: PackLimits = DEFAULT_PACK_LIMITS
     ) -> tuple[Catalog, LoadResult]:
         """Every pack in these folders (or pack files); a pack id defined twice is reported, not loaded twice."""
+        from bot.trivia.packs import load_packs
+
         result = load_packs((folder for folder in folders if folder.exists()), limits)
         return cls(result.packs), result
 
@@ -90,6 +99,8 @@ class Catalog:
 
     @cached_property
     def index(self) -> FactIndex:
+        from bot.trivia.facts import FactIndex  # not needed to list or play packs
+
         return FactIndex(self.packs())
 
 
@@ -124,6 +135,8 @@ def find_pack(packs: Sequence[Pack], ref: str, limits: PackLimits = DEFAULT_PACK
     if path is None:
         known_ids = ", ".join(pack.id for pack in packs) or "none"
         raise UnknownPack(f"no pack {brief(ref)}: not a known pack id ({known_ids}) nor a pack file")
+    from bot.trivia.packs import load_pack_file
+
     return load_pack_file(path, limits), True
 
 

@@ -116,6 +116,10 @@ class FactIndex:
     def entity(self, entity_id: str) -> Entity | None:
         return self._entities.get(entity_id)
 
+    def exact_names(self) -> dict[str, str]:
+        """Every normalised name and alias with the entity ``find`` gives for it without fuzzy matching."""
+        return dict(self._by_name)
+
     def find(self, name: str) -> Entity | None:
         """The entity called ``name`` (or an alias), forgiving case, accents and small typos."""
         key = normalise(name)

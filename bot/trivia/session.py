@@ -108,7 +108,10 @@ class GameSession:
         self._storage_error = ""
         self._not_counted: QuestionClosed | None = None
         self._ran = False
-        self._outbox: asyncio.Queue[Event] = asyncio.Queue()
+        # Events for the courier, in order; a plain deque and one future that wakes it when idle,
+        # since an asyncio.Queue's bookkeeping cost more than the bench's whole render.
+        self._outbox: deque[Event] = deque()
+        self._outbox_filled: asyncio.Future[None] | None = None
         self._courier: asyncio.Task[None] | None = None
         # Wakes the run loop at the next deadline; see _arm_alarm.
         self._alarm: asyncio.Task[None] | None = None
@@ -136,10 +139,12 @@ class GameSession:
         finally:
             if self._alarm is not None:
                 self._alarm.cancel()
-            # Whatever ended the game, what it said is delivered before run() returns.
-            await self._outbox.join()
-            if self._courier is not None:
-                self._courier.cancel()
+            # Whatever ended the game, what it said is delivered before run() returns: the courier
+            # ends after GameOver, or after this marker when the game ended without one.
+            courier = self._courier
+            if courier is not None and not courier.done():
+                self._send(_OUTBOX_CLOSED)
+                await courier
 
     async def _play(self) -> None:
         async with self._lock:
@@ -257,7 +262,12 @@ class GameSession:
         return published
 
     def _send(self, event: Event) -> None:
-        self._outbox.put_nowait(event)
+        self._outbox.append(event)
+        filled = self._outbox_filled
+        if filled is not None:
+            self._outbox_filled = None
+            if not filled.done():
+                filled.set_result(None)
         # One courier for the whole game rather than one per burst of events: it waits on the
         # outbox and ends after GameOver (the last event) or when run() is over.
         if self._courier is None or self._courier.done():
@@ -266,12 +276,15 @@ class GameSession:
             )
 
     async def _deliver(self) -> None:
+        outbox = self._outbox
         while True:
-            event = await self._outbox.get()
-            try:
-                await self._render_safely(event)
-            finally:
-                self._outbox.task_done()
+            while not outbox:
+                self._outbox_filled = asyncio.get_running_loop().create_future()
+                await self._outbox_filled
+            event = outbox.popleft()
+            if event is _OUTBOX_CLOSED:
+                return
+            await self._render_safely(event)
             if isinstance(event, GameOver):
                 return
 
@@ -329,6 +342,15 @@ class GameSession:
             await self._render(event)
         except Exception:
             log.exception("rendering %s failed in channel %s", type(event).__name__, self.channel_id)
+
+
+class _OutboxClosed(Event):
+    """Sent by ``run()`` when it ends, so the courier finishes what is before it and stops."""
+
+    __slots__ = ()
+
+
+_OUTBOX_CLOSED = _OutboxClosed()
 
 
 def _without_unsaved(over: GameOver, unsaved: QuestionClosed) -> GameOver:

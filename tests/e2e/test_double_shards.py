@@ -6,6 +6,7 @@ own; then an unmodified ``AutoShardedBot`` and the project's bot run on it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -173,6 +174,36 @@ async def test_an_event_for_a_shard_nobody_holds_is_an_error():
         await double.wait_for(lambda: not double.holds(lost), what="shard 1 gone")
         with pytest.raises(RuntimeError, match="no bot connection holds shard 1 of 2"):
             await double.dispatch("GUILD_MEMBER_REMOVE", {"guild_id": str(lost.id), "user": {"id": "1"}})
+
+
+async def test_a_shard_resumes_its_own_session_and_gets_its_events_again():
+    double = double_with_guilds(shard_count=2, layout={"a0": 0, "c1": 1})
+    ann = User.member("ann")
+    async with double, aiohttp.ClientSession() as session:
+        first = GatewayClient(await session.ws_connect(double.gateway_url))
+        second = GatewayClient(await session.ws_connect(double.gateway_url))
+        await first.identify([0, 2])
+        await second.identify([1, 2])
+
+        async def resume_when_asked() -> GatewayClient:
+            while (await second.ws.receive_json(timeout=5))["op"] != 7:
+                pass
+            await second.ws.close()
+            resumed = GatewayClient(await session.ws_connect(second.ready["resume_gateway_url"]))
+            await resumed.ws.receive_json(timeout=5)  # HELLO
+            resume = {"token": "x.y.z", "session_id": second.ready["session_id"], "seq": 2}
+            await resumed.ws.send_json({"op": 6, "d": resume})
+            assert (await resumed.next_dispatch())["t"] == "RESUMED"
+            return resumed
+
+        resuming = asyncio.create_task(resume_when_asked())
+        await double.request_reconnect(shard_id=1)
+        resumed = await resuming
+        assert double.resume_count == 1 and double.identify_count == 2
+        on_shard_1 = guild_named(double, "c1")
+        await double.send_message(on_shard_1, on_shard_1.channel("trivia"), ann, "after the resume")
+        assert (await resumed.next_event("MESSAGE_CREATE"))["d"]["content"] == "after the resume"
+        assert await first.nothing_more()
 
 
 @pytest.mark.parametrize("shard", [[2, 2], [-1, 2], [0, 3]])

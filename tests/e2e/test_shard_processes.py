@@ -19,6 +19,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import asyncpg
+
 from bot.trivia.catalog import Catalog
 from bot.trivia.model import Question
 from bot.trivia.packs import BUILTIN_PACKS_DIR
@@ -49,6 +51,20 @@ class BotProcess:
 
     def fast_forward(self) -> None:
         self.process.send_signal(signal.SIGUSR1)
+
+    def real_time(self) -> None:
+        self.process.send_signal(signal.SIGUSR2)
+
+    async def stop(self) -> None:
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(self.process.wait(), 20)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+        if self.reader is not None:
+            await self.reader
 
     @property
     def log(self) -> str:
@@ -90,37 +106,48 @@ async def start_child(command: str, environment: dict[str, str], cwd: Path) -> a
     )
 
 
+@dataclass
+class Fleet:
+    """The bot processes of one deployment: one per shard, restartable; ``every`` keeps the stopped ones."""
+
+    double: DiscordDouble
+    database_url: str
+    folder: Path
+    by_shard: dict[str, BotProcess] = field(default_factory=dict)
+    every: list[BotProcess] = field(default_factory=list)
+
+    async def launch(self, shard: str) -> BotProcess:
+        environment = child_environment(
+            self.double, self.database_url, self.folder / f"shard-{shard}", SHARD_COUNT="2", SHARD_IDS=shard
+        )
+        bot = BotProcess(shard, await start_child("run", environment, self.folder))
+        bot.reader = asyncio.create_task(bot.read_output())
+        self.by_shard[shard] = bot
+        self.every.append(bot)
+        return bot
+
+    async def restart(self, shard: str) -> BotProcess:
+        await self.by_shard[shard].stop()
+        bot = await self.launch(shard)
+        await self.double.wait_until_ready(timeout=STARTUP_TIMEOUT)
+        return bot
+
+
 @contextlib.asynccontextmanager
-async def two_shard_processes(
-    double: DiscordDouble, database_url: str, folder: Path
-) -> AsyncIterator[list[BotProcess]]:
-    bots: list[BotProcess] = []
+async def two_shard_processes(double: DiscordDouble, database_url: str, folder: Path) -> AsyncIterator[Fleet]:
+    fleet = Fleet(double, database_url, folder)
     try:
         # The commands are registered once for the whole application, as the README says, not per process.
         syncing = await start_child("sync", child_environment(double, database_url, folder / "sync"), folder)
         for shard in ("0", "1"):
-            environment = child_environment(
-                double, database_url, folder / f"shard-{shard}", SHARD_COUNT="2", SHARD_IDS=shard
-            )
-            bot = BotProcess(shard, await start_child("run", environment, folder))
-            bot.reader = asyncio.create_task(bot.read_output())
-            bots.append(bot)
+            await fleet.launch(shard)
         sync_output = (await asyncio.wait_for(syncing.communicate(), STARTUP_TIMEOUT))[1].decode(errors="replace")
         assert syncing.returncode == 0, sync_output
         await double.wait_until_ready(timeout=STARTUP_TIMEOUT)
-        yield bots
+        yield fleet
     finally:
-        for bot in bots:
-            if bot.process.returncode is None:
-                bot.process.send_signal(signal.SIGTERM)
-        for bot in bots:
-            try:
-                await asyncio.wait_for(bot.process.wait(), 20)
-            except TimeoutError:
-                bot.process.kill()
-                await bot.process.wait()
-            if bot.reader is not None:
-                await bot.reader
+        for bot in fleet.every:
+            await bot.stop()
 
 
 def right_and_wrong(catalog: Catalog, asked: Message) -> tuple[str, str]:
@@ -139,17 +166,21 @@ def right_and_wrong(catalog: Catalog, asked: Message) -> tuple[str, str]:
     return shown[right], shown[wrong]
 
 
-def question_in(double: DiscordDouble, channel, number: int = 1):
+def question_in(double: DiscordDouble, channel, *, after: Message | None = None):
     return double.wait_for_message(
-        lambda m: bool(m.embeds) and m.embeds[0].get("title", "").startswith(f"Question {number} of "),
+        lambda m: bool(m.embeds) and m.embeds[0].get("title", "").startswith("Question 1 of "),
         channel=channel,
+        after=after,
         timeout=15,
     )
 
 
-def standings_in(double: DiscordDouble, channel):
+def standings_in(double: DiscordDouble, channel, *, after: Message | None = None):
     return double.wait_for_message(
-        lambda m: bool(m.embeds) and m.embeds[0].get("title") == "Final standings", channel=channel, timeout=15
+        lambda m: bool(m.embeds) and m.embeds[0].get("title") == "Final standings",
+        channel=channel,
+        after=after,
+        timeout=15,
     )
 
 
@@ -167,7 +198,7 @@ async def test_two_processes_on_shards_0_and_1_share_one_postgresql(postgres_ser
     crates, breaks = (next(g for g in double.guilds.values() if g.name == name) for name in ("Crates", "Breaks"))
     assert double.shard_of_guild(crates) == 0 and double.shard_of_guild(breaks) == 1
 
-    async with double, two_shard_processes(double, database_url, tmp_path) as bots:
+    async with double, two_shard_processes(double, database_url, tmp_path) as fleet:
         assert [session.shard_count for session in double.shard_sessions.values()] == [2, 2]
         assert len(double.commands[None]) == 3  # one global sync, from the `sync` process
 
@@ -190,9 +221,9 @@ async def test_two_processes_on_shards_0_and_1_share_one_postgresql(postgres_ser
         await double.click(asked_breaks, wrong, bob, timeout=10)
         assert not [m for m in double.messages if m.embeds and m.embeds[0].get("title") == "Final standings"]
 
-        for bot in bots:
+        for bot in fleet.by_shard.values():
             bot.fast_forward()
-        await standings_in(double, crates.channel("trivia"))
+        ended = await standings_in(double, crates.channel("trivia"))
         await standings_in(double, breaks.channel("trivia"))
 
         assert await leaderboard_lines(double, crates, bob) == [
@@ -202,6 +233,36 @@ async def test_two_processes_on_shards_0_and_1_share_one_postgresql(postgres_ser
         assert await leaderboard_lines(double, breaks, ann) == [
             "**1.** eve · 10 points · 1 right · 1 win",
             "**2.** bob · 0 points · 0 right · 0 wins",
+        ]
+
+        # Shard 1's process restarts while a game runs on shard 0. Its start-up closes the games its own
+        # last run left open, never the other process's running one; Breaks is served from the database.
+        fleet.by_shard["0"].real_time()
+        await double.slash(
+            crates, crates.channel("trivia"), ann, "trivia", subcommand="start", options=start, timeout=10
+        )
+        asked_again = await question_in(double, crates.channel("trivia"), after=ended)
+        right, _ = right_and_wrong(catalog, asked_again)
+        await double.click(asked_again, right, ann, timeout=10)
+        await fleet.restart("1")
+        assert await leaderboard_lines(double, breaks, ann) == [
+            "**1.** eve · 10 points · 1 right · 1 win",
+            "**2.** bob · 0 points · 0 right · 0 wins",
+        ]
+        fleet.by_shard["0"].fast_forward()
+        await standings_in(double, crates.channel("trivia"), after=asked_again)
+        assert await leaderboard_lines(double, crates, bob) == [
+            "**1.** ann · 20 points · 2 right · 2 wins",
+            "**2.** eve · 0 points · 0 right · 0 wins",
+        ]
+        connection = await asyncpg.connect(database_url)
+        try:
+            games = await connection.fetch("SELECT guild_id, interrupted FROM games ORDER BY id")
+        finally:
+            await connection.close()
+        assert [(row["guild_id"], row["interrupted"]) for row in games] == [
+            *sorted([(crates.id, False), (breaks.id, False)]),
+            (crates.id, False),
         ]
 
         # A pack uploaded in Crates (shard 0) ...
@@ -244,7 +305,8 @@ async def test_two_processes_on_shards_0_and_1_share_one_postgresql(postgres_ser
         )
         assert refused.ephemeral and "no pack `amen-break`" in refused.content
 
-    for bot in bots:
+    assert len(fleet.every) == 3
+    for bot in fleet.every:
         assert bot.process.returncode == 0, bot.log
         assert not [line for line in bot.output if "Traceback" in line], bot.log
         connected = {line.split("Shard ID ", 1)[1].split()[0] for line in bot.output if "Shard ID " in line}
