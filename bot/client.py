@@ -20,6 +20,7 @@ from bot.config import DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_SECONDS
 from bot.library import PackLibrary
 from bot.metrics import NO_METRICS, Metrics
 from bot.packwork import PackWorker, PackWorkTimeout, ServerLimits
+from bot.rest_budget import RestBudget
 from bot.sharding import EVERY_SHARD, ShardScope
 from bot.storage.base import Store
 from bot.trivia.catalog import Catalog
@@ -64,6 +65,7 @@ class CrateDigger(commands.AutoShardedBot):
         pack_cache_dir: Path | None = None,
         shard_scope: ShardScope = EVERY_SHARD,
         metrics: Metrics = NO_METRICS,
+        rest_budget: RestBudget | None = None,
     ):
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -95,6 +97,11 @@ class CrateDigger(commands.AutoShardedBot):
         self.fetch_limits = fetch_limits or FetchLimits(
             DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_SECONDS, refuse_private_addresses=True
         )
+        # Every call Discord counts against the bot's global limit (all but interaction responses, which
+        # discord.py sends through another client) waits for its turn, so hundreds of games spread their
+        # sends instead of being answered 429.
+        self.rest_budget = rest_budget or RestBudget()
+        self.http.request = self.rest_budget.wrap(self.http.request)  # type: ignore[method-assign]
         self.tree.on_error = self.on_app_command_error
 
     async def setup_hook(self) -> None:

@@ -25,6 +25,8 @@ DEFAULT_MAX_PACKS_PER_SERVER = 25
 DEFAULT_PACK_WORK_TIMEOUT_SECONDS = 60.0
 DEFAULT_PACK_WORKERS = 1
 DEFAULT_METRICS_ADDRESS = "127.0.0.1"
+# Under Discord's global 50 requests/s, with room for timing jitter and anything else using the token.
+DEFAULT_REST_PER_SECOND = 40
 
 
 class ConfigError(Exception):
@@ -77,6 +79,16 @@ class Settings:
     # Prometheus metrics on this port while `run` runs; None (the default) serves none.
     metrics_port: int | None = None
     metrics_address: str = DEFAULT_METRICS_ADDRESS
+    # REST calls a second the whole bot allows itself (Discord's global limit is 50), shared by its processes
+    # in proportion to the shards each runs.
+    rest_per_second: int = DEFAULT_REST_PER_SECOND
+
+    @property
+    def process_rest_per_second(self) -> float:
+        """This process's part of ``rest_per_second``: all of it, or its share of the shards."""
+        if self.shard_count is None or self.shard_ids is None:
+            return float(self.rest_per_second)
+        return self.rest_per_second * len(self.shard_ids) / self.shard_count
 
     def __repr__(self) -> str:
         shown = []
@@ -157,6 +169,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         shard_ids=shard_ids,
         metrics_port=_port(environ, "METRICS_PORT"),
         metrics_address=_ip_address(environ, "METRICS_ADDRESS", DEFAULT_METRICS_ADDRESS),
+        rest_per_second=_bounded_int(environ, "REST_PER_SECOND", DEFAULT_REST_PER_SECOND, 1, 50),
     )
 
 

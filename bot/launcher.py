@@ -21,6 +21,7 @@ from bot.client import CrateDigger
 from bot.config import ConfigError, Settings, log_level_number
 from bot.metrics import NO_METRICS, Metrics, metrics_for
 from bot.packwork import PackWorker, ServerLimits
+from bot.rest_budget import RestBudget
 from bot.storage import store_for
 from bot.trivia.catalog import Catalog
 
@@ -57,6 +58,7 @@ def build_bot(settings: Settings, *, sync_on_start: bool = True, metrics: Metric
         pack_cache_dir=settings.pack_cache_dir,
         shard_scope=settings.shard_scope,
         metrics=metrics,
+        rest_budget=RestBudget(settings.process_rest_per_second),
     )
 
 

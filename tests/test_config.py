@@ -248,3 +248,17 @@ def test_bad_shard_settings_say_what_is_wrong(environ, expected):
     with pytest.raises(ConfigError) as raised:
         load_settings(environ)
     assert expected in str(raised.value)
+
+
+def test_the_rest_budget_is_shared_by_the_processes_in_proportion_to_their_shards():
+    assert load_settings({}).process_rest_per_second == 40
+    assert load_settings({"REST_PER_SECOND": "30"}).process_rest_per_second == 30
+    assert load_settings({"SHARD_COUNT": "4"}).process_rest_per_second == 40  # one process runs them all
+    one_of_four = load_settings({"REST_PER_SECOND": "48", "SHARD_COUNT": "4", "SHARD_IDS": "1"})
+    assert one_of_four.process_rest_per_second == 12
+
+
+@pytest.mark.parametrize("value", ["0", "51", "fast", "-5"])
+def test_a_rest_budget_beyond_discords_limit_is_refused_by_name(value):
+    with pytest.raises(ConfigError, match="REST_PER_SECOND must be a whole number from 1 to 50"):
+        load_settings({"REST_PER_SECOND": value})

@@ -40,14 +40,12 @@ REF = r"[0-9a-f]{16}"
 LISTED_QUESTIONS = 5
 
 
-def report_view(question: Question, pack_id: str | None) -> discord.ui.View | None:
+def report_button(question: Question, pack_id: str | None) -> ReportButton | None:
     """The Report button for a revealed answer; None for a question of no known pack (nothing to find it by)."""
     pack_id = question.pack_id or pack_id
     if not pack_id or re.fullmatch(PACK_ID, pack_id) is None:
         return None
-    view = discord.ui.View(timeout=None)
-    view.add_item(ReportButton(pack_id, question_ref(question.id)))
-    return view
+    return ReportButton(pack_id, question_ref(question.id))
 
 
 async def _find_question(bot: CrateDigger, guild_id: int, pack_id: str, ref: str) -> Question | None:

@@ -30,7 +30,7 @@ from bot.cogs.render import (
     listed,
     quote_with_note,
 )
-from bot.cogs.reports import report_view
+from bot.cogs.reports import report_button
 from bot.cogs.seasons import PERIOD_CHOICES, resolve_board, scoped_leaderboard, scoped_stats
 from bot.storage.base import OneChannel, Scope
 from bot.storage.errors import GameAlreadyRunning, StoreError
@@ -208,6 +208,8 @@ class ChannelRenderer:
         self.asked: frozenset[str] = frozenset()  # the server's history of the pack when the round was picked
         self.session: GameSession | None = None
         self.question_message: discord.Message | None = None
+        self.question_embed: discord.Embed | None = None
+        self.question_number = 0
         self.buttons: ChoiceButtons | None = None
         # The game task starts before /trivia start is answered; hold its first message until the
         # announcement is out, so the channel reads in order.
@@ -286,6 +288,7 @@ class ChannelRenderer:
             how = "Pick an answer below; faster right answers earn more."
         else:
             how = "Type your answer in this channel; the first right answer scores."
+        # A relative timestamp counts down in every client by itself: no edits to keep a timer live.
         lines += ["", f"{how} Time's up <t:{ends_at}:R>."]
         embed = discord.Embed(
             title=f"Question {event.number} of {event.total}",
@@ -295,42 +298,72 @@ class ChannelRenderer:
         embed.set_footer(text=clip(self.round_title, 2048))
         assert self.session.game_id is not None  # questions are only asked once the game is stored
         self.buttons = ChoiceButtons(self.session.game_id, event.number, event.choices) if event.choices else None
+        self.question_embed = embed
+        self.question_number = event.number
         kwargs = {"embed": embed}
         if self.buttons is not None:
             kwargs["view"] = self.buttons
         self.question_message = await self.send(**kwargs)
 
-    async def _hint(self, event: HintGiven) -> None:
-        if event.removed_choices and self.buttons is not None and self.question_message is not None:
-            await self.question_message.edit(
-                view=self.buttons.rule_out(event.removed_choices), allowed_mentions=NO_MENTIONS
-            )
-        await self.send(content=clip(f"💡 Hint: {discord.utils.escape_markdown(event.text)}", MESSAGE_CONTENT))
+    def _has_moved_on(self, number: int) -> bool:
+        """Whether question ``number`` has closed since its event was queued: then only its close is worth
+        sending, and an earlier state of its message (a hint) would be one more call for nothing."""
+        game = self.session.game if self.session is not None else None
+        return game is not None and (game.number != number or game.current is None)
 
-    async def _settle_buttons(self, right: str) -> None:
-        if self.buttons is not None and self.question_message is not None:
-            self.buttons.stop()
+    async def _hint(self, event: HintGiven) -> None:
+        text = clip(f"💡 Hint: {discord.utils.escape_markdown(event.text)}", MESSAGE_CONTENT)
+        if self.buttons is None or self.question_message is None or self.question_embed is None:
+            await self.send(content=text)  # typed answers: the hint goes below the chat, where players look
+            return
+        if self._has_moved_on(event.number):
+            return
+        # Buttons: the question message is the last thing in the channel, so the hint goes into it and
+        # the ruled-out options are greyed in the same edit (one call instead of two).
+        embed = self.question_embed.copy()
+        embed.description = clip(f"{embed.description}\n\n{text}", EMBED_DESCRIPTION)
+        await self.question_message.edit(
+            embed=embed, view=self.buttons.rule_out(event.removed_choices), allowed_mentions=NO_MENTIONS
+        )
+
+    async def _reveal(self, event: QuestionClosed, embed: discord.Embed, report: discord.ui.Item | None) -> None:
+        """Show a closed question's answer. With buttons, the question message itself becomes the answer (the
+        question above it, its buttons settled with the right one green, the Report button beside them): one
+        edit instead of an edit and a message. Typed answers, or a question message that is gone, get a
+        message of their own."""
+        buttons, message = self.buttons, self.question_message
+        self.buttons = None
+        if buttons is not None and message is not None:
+            buttons.stop()
+            view = buttons.settled(event.answer)
+            if report is not None:
+                view.add_item(report)
+            asked = f"**Question {event.number} of {event.total}** · {clip(event.question.prompt, 1000)}"
+            in_place = embed.copy()
+            in_place.description = clip("\n\n".join(filter(None, [asked, embed.description])), EMBED_DESCRIPTION)
             try:
-                await self.question_message.edit(view=self.buttons.settled(right), allowed_mentions=NO_MENTIONS)
+                await message.edit(embed=in_place, view=view, allowed_mentions=NO_MENTIONS)
+                return
             except discord.HTTPException as error:
                 if channel_is_gone(error):
                     raise
-                log.warning("could not close the buttons of a question: %s", error)
-        self.buttons = None
+                log.warning("could not show the answer in the question's message, sending it instead: %s", error)
+        view = discord.ui.View(timeout=None)
+        if report is not None:
+            view.add_item(report)
+        await self.send(embed=embed, **({"view": view} if report is not None else {}))
 
     async def _not_counted(self, event: QuestionClosed) -> None:
         """The close whose answers could not be saved: reveal the answer, show nobody as scored."""
-        await self._settle_buttons(event.answer)
         embed = discord.Embed(
             title=clip(f"⚠️ The answer: {event.answer}", 256),
             description="I couldn't save the scores for this question, so it doesn't count and the game "
             "stops here. Sorry!",
             colour=WRONG_COLOUR,
         )
-        await self.send(embed=embed)
+        await self._reveal(event, embed, None)
 
     async def _closed(self, event: QuestionClosed) -> None:
-        await self._settle_buttons(event.answer)
         heading = {
             "timeout": "⏰ Time's up!",
             "skipped": "⏭️ Skipped.",
@@ -358,8 +391,8 @@ class ChannelRenderer:
         if credits:
             embed.set_footer(text=clip("\n".join(credits), 2048))
         # Reporting waits for the answer: a Report button beside an open question would be a free probe.
-        report = report_view(event.question, self.session.pack_id if self.session is not None else None)
-        await self.send(embed=embed, **({"view": report} if report is not None else {}))
+        report = report_button(event.question, self.session.pack_id if self.session is not None else None)
+        await self._reveal(event, embed, report)
 
     def _names_an_answer(self, text: str) -> bool:
         return self.session is None or names_any_answer(text, self.session.game.questions)

@@ -12,6 +12,21 @@ import re
 
 # A player's own rows, in the order they are deleted. ``user_id`` in each is the player the row is about.
 PLAYER_TABLES = ("answers", "players", "season_standings", "daily_answers", "daily_streaks", "question_reports")
+# The servers a player has data in. Every answer adds to its player's row in the same transaction, so
+# these tables name every server the answers are in; the answers themselves are indexed by server
+# first, and a scan of them all would hold the write lock for long on a big database.
+GUILDS_OF_PLAYER_SQL = (
+    " UNION ".join(f"SELECT guild_id FROM {table} WHERE user_id = ?" for table in PLAYER_TABLES if table != "answers")
+    + " ORDER BY guild_id"
+)
+ARCHIVED_SEASONS_SQL = "SELECT DISTINCT season FROM season_standings WHERE guild_id = ? AND user_id = ?"
+
+
+def delete_player_sql(table: str) -> str:
+    """Delete one player's rows of ``table`` in one server (parameters: guild id, user id)."""
+    return f"DELETE FROM {table} WHERE guild_id = ? AND user_id = ?"
+
+
 # Where a moderator's id is kept on records that belong to the server; forgetting them clears the id only.
 MODERATOR_COLUMNS = (
     ("guild_packs", "uploaded_by"),

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from types import TracebackType
@@ -971,46 +972,31 @@ class PostgresStore:
     # -- a player's data and a server's reset --------------------------------------------------
 
     async def forget_player(self, user_id: int, guild_id: int | None = None) -> Erased:
-        if guild_id is None:
-            where, params = "user_id = $1", (user_id,)
-        else:
-            where, params = "user_id = $1 AND guild_id = $2", (user_id, guild_id)
-
         async def forget(conn: asyncpg.Connection) -> Erased:
+            if guild_id is None:
+                sql = erasure.GUILDS_OF_PLAYER_SQL
+                guilds = [row["guild_id"] for row in await conn.fetch(numbered(sql), *[user_id] * sql.count("?"))]
+            else:
+                guilds = [guild_id]
             # The servers' season locks first, in one order, as ending a season takes them: an archive is
-            # then never taken half way through, and the player's rows in it are all seen here.
-            guilds = (
-                [guild_id]
-                if guild_id is not None
-                else [
-                    row["guild_id"]
-                    for row in await conn.fetch(
-                        "SELECT guild_id FROM players WHERE user_id = $1"
-                        " UNION SELECT guild_id FROM season_standings WHERE user_id = $1 ORDER BY guild_id",
-                        user_id,
-                    )
-                ]
-            )
+            # never taken half way through this, and every row of the player's in it is seen here.
             for guild in guilds:
                 await conn.execute(_SEASON_LOCK_SQL, SEASON_LOCK_NAMESPACE, guild)
-            archived = await conn.fetch(
-                f"SELECT DISTINCT guild_id, season FROM season_standings WHERE {where}", *params
-            )
-            deleted = {
-                table: _affected_rows(await conn.execute(f"DELETE FROM {table} WHERE {where}", *params))
-                for table in erasure.PLAYER_TABLES
-            }
-            for row in archived:
-                await conn.execute(numbered(erasure.RERANK_SEASON_SQL), row["guild_id"], row["season"])
-                await conn.execute(
-                    numbered(erasure.RECOUNT_SEASON_SQL), row["guild_id"], row["season"], row["guild_id"], row["season"]
-                )
-            guild_filter = "" if guild_id is None else " AND guild_id = $2"
+            deleted: Counter[str] = Counter()
+            for guild in guilds:
+                seasons = [
+                    row["season"] for row in await conn.fetch(numbered(erasure.ARCHIVED_SEASONS_SQL), guild, user_id)
+                ]
+                for table in erasure.PLAYER_TABLES:
+                    status = await conn.execute(numbered(erasure.delete_player_sql(table)), guild, user_id)
+                    deleted[table] += _affected_rows(status)
+                for season in seasons:
+                    await conn.execute(numbered(erasure.RERANK_SEASON_SQL), guild, season)
+                    await conn.execute(numbered(erasure.RECOUNT_SEASON_SQL), guild, season, guild, season)
+            in_guild, params = ("", (user_id,)) if guild_id is None else (" AND guild_id = $2", (user_id, guild_id))
             anonymised = 0
             for table, column in erasure.MODERATOR_COLUMNS:
-                status = await conn.execute(
-                    f"UPDATE {table} SET {column} = 0 WHERE {column} = $1{guild_filter}", *params
-                )
+                status = await conn.execute(f"UPDATE {table} SET {column} = 0 WHERE {column} = $1{in_guild}", *params)
                 anonymised += _affected_rows(status)
             return Erased({table: count for table, count in deleted.items() if count}, anonymised)
 

@@ -33,6 +33,7 @@ import os
 import re
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -1039,30 +1040,27 @@ class SqliteStore:
     # -- a player's data and a server's reset --------------------------------------------------
 
     async def forget_player(self, user_id: int, guild_id: int | None = None) -> Erased:
-        if guild_id is None:
-            where, params = "user_id = ?", (user_id,)
-        else:
-            where, params = "user_id = ? AND guild_id = ?", (user_id, guild_id)
-        deleted: dict[str, int] = {}
+        deleted: Counter[str] = Counter()
+        anonymised = 0
         async with self._write() as conn:
-            archived = list(
-                await conn.execute_fetchall(
-                    f"SELECT DISTINCT guild_id, season FROM season_standings WHERE {where}", params
-                )
-            )
-            for table in erasure.PLAYER_TABLES:
-                deleted[table] = await _changed_rows(conn, f"DELETE FROM {table} WHERE {where}", params)
-            for row in archived:
-                await conn.execute(erasure.RERANK_SEASON_SQL, (row["guild_id"], row["season"]))
-                await conn.execute(erasure.RECOUNT_SEASON_SQL, (row["guild_id"], row["season"]) * 2)
-            anonymised = 0
-            guild_filter = "" if guild_id is None else " AND guild_id = ?"
+            if guild_id is None:
+                sql = erasure.GUILDS_OF_PLAYER_SQL
+                guilds = [row[0] for row in await conn.execute_fetchall(sql, (user_id,) * sql.count("?"))]
+            else:
+                guilds = [guild_id]
+            for guild in guilds:
+                seasons = [
+                    row[0] for row in await conn.execute_fetchall(erasure.ARCHIVED_SEASONS_SQL, (guild, user_id))
+                ]
+                for table in erasure.PLAYER_TABLES:
+                    deleted[table] += await _changed_rows(conn, erasure.delete_player_sql(table), (guild, user_id))
+                for season in seasons:
+                    await conn.execute(erasure.RERANK_SEASON_SQL, (guild, season))
+                    await conn.execute(erasure.RECOUNT_SEASON_SQL, (guild, season) * 2)
+            in_guild, params = ("", (user_id,)) if guild_id is None else (" AND guild_id = ?", (user_id, guild_id))
             for table, column in erasure.MODERATOR_COLUMNS:
-                anonymised += await _changed_rows(
-                    conn,
-                    f"UPDATE {table} SET {column} = 0 WHERE {column} = ?{guild_filter}",
-                    params,
-                )
+                sql = f"UPDATE {table} SET {column} = 0 WHERE {column} = ?{in_guild}"
+                anonymised += await _changed_rows(conn, sql, params)
         return Erased({table: count for table, count in deleted.items() if count}, anonymised)
 
     async def reset_guild(self, guild_id: int) -> Erased:

@@ -285,7 +285,8 @@ def _matched_tables(source: dict[str, tuple[str, ...]], target: dict[str, _Table
                 problems.append(f"column {name}.{column.name} has type {column.pg_type}, which db copy cannot convert")
     if problems:
         raise StoreError(
-            "the two schemas differ, so nothing was copied (a migration missing on one side?): " + "; ".join(problems)
+            "the two schemas differ, so nothing was copied: " + "; ".join(problems) + ". Give Crate Digger a "
+            "PostgreSQL database of its own, and the SQLite file only Crate Digger's migrations"
         )
     return [target[name] for name in sorted(target)]
 

@@ -180,7 +180,9 @@ def test_sigterm_stops_as_gracefully_as_ctrl_c(tmp_path, restore_logging):
     assert code == 0
     assert len(standings) == 1 and "stopped" in standings[0].embeds[0]["description"]
     asked = done["asked"]
-    assert asked.buttons and all(button.get("disabled") for button in asked.buttons)
+    # The answer buttons are settled; the Report button the answer brings stays pressable.
+    answers = [button for button in asked.buttons if button["custom_id"].startswith("crate-digger:")]
+    assert answers and all(button.get("disabled") for button in answers)
     with contextlib.closing(sqlite3.connect(tmp_path / "db.sqlite3")) as db:
         games = db.execute("SELECT finished_at IS NOT NULL, stopped, interrupted FROM games").fetchall()
     assert games == [(1, 1, 0)]

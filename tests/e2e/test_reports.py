@@ -76,8 +76,10 @@ async def play_whole_pack(double, bot, channel, player) -> tuple[list[str], list
         asked = await double.wait_for_message(titled(f"Question {number} of {len(ids)}"), channel=channel, after=after)
         press = await double.click(asked, button_for(asked, game.current.answer), player)
         await private_reply(double, press)
-        after = await double.wait_for_message(
-            lambda message: "The answer:" in (message.embeds or [{}])[0].get("title", ""), channel=channel, after=asked
+        # With buttons the question's own message turns into its answer.
+        after = await double.wait_for(
+            lambda asked=asked: asked if "The answer:" in (asked.embeds or [{}])[0].get("title", "") else None,
+            what=f"the answer to question {number}",
         )
         results.append(after)
     await double.wait_for_message(titled("Final standings"), channel=channel, after=after, timeout=15)

@@ -970,6 +970,9 @@ async def test_forgetting_a_player_everywhere_reaches_every_server(store: Store)
         await _played(store, guild)
         await store.end_season(guild, 1, ended_at=1_500.0)
         await store.record_daily_answer(guild, DAY, daily(1, True))
+    # A server where they only answered the daily question, and one where they only uploaded a pack.
+    await store.record_daily_answer(3003, DAY, daily(1, False))
+    await store.save_pack(4004, "uploaded", "id: uploaded\n", uploaded_by=1, uploaded_at=900.0)
 
     erased = await store.forget_player(1)
 
@@ -977,9 +980,13 @@ async def test_forgetting_a_player_everywhere_reaches_every_server(store: Store)
         "answers": 4,
         "players": 2,
         "season_standings": 2,
-        "daily_answers": 2,
-        "daily_streaks": 2,
+        "daily_answers": 3,
+        "daily_streaks": 3,
     }
+    assert erased.anonymised == 1
+    assert await store.daily_answer(3003, DAY, 1) is None
+    pack = await store.get_pack(4004, "uploaded")
+    assert pack is not None and pack.uploaded_by == 0
     for guild in (GUILD, OTHER_GUILD):
         assert await store.player_stats(guild, 1) is None
         assert [row.user_id for row in await store.leaderboard(guild)] == [2, 3]

@@ -611,3 +611,31 @@ async def test_a_busy_text_game_starts_no_task_per_answer() -> None:
     assert [(standing.player, standing.correct) for standing in game.standings()] == [(ALICE, 20)]
     session_tasks = [task.get_name() for task in created if task.get_name().startswith("trivia-")]
     assert len(session_tasks) <= 3, session_tasks
+
+
+async def test_a_press_while_the_final_standings_are_being_sent_does_not_keep_the_game_running() -> None:
+    """A late press lands while GameOver is still being rendered: run() still ends (so the channel is
+    free for the next game) instead of waiting for ever on the refusal queued behind the standings."""
+    table = Table(AnswerMode.TEXT, questions=1)
+    sending_standings = asyncio.Event()
+    standings_sent = asyncio.Event()
+    original = table.render
+
+    async def slow_standings(event: Event) -> None:
+        await original(event)
+        if isinstance(event, GameOver):
+            sending_standings.set()
+            await standings_sent.wait()
+
+    table.session._render = slow_standings
+
+    async def late_press() -> None:
+        await sending_standings.wait()
+        await table.session.submit(BOB, "Right 1", question=1)  # a button press: refused, the game is over
+        standings_sent.set()
+
+    table.answers(1, (1, ALICE, "Right 1"))
+    pressing = asyncio.create_task(late_press())
+    await asyncio.wait_for(table.session.run(), timeout=5)
+    await pressing
+    assert any(isinstance(event, GameOver) for event in table.rendered)

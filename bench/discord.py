@@ -1,0 +1,315 @@
+"""The real bot under many concurrent button games, against the Discord double and Discord's rate limits.
+
+Run with ``python bench/discord.py`` (about 100 s). For 50, 100 and 200 concurrent games it starts the
+real ``CrateDigger`` the way the end-to-end tests do (``connected_bot``: real discord.py, real sockets,
+a ``SqliteStore`` in a temporary folder, the built-in packs) against a ``DiscordDouble`` that enforces
+Discord's rate limits (global 50 requests/s, per-channel buckets, 429s). Games start over the first
+``--stagger`` seconds, each with ``--players`` players, ``--questions`` questions of 10 s (the shortest
+``/trivia start`` allows) with hints, at real game speed. Each player presses a button a random 1 to 7 s
+after the question appears and lets one question in ten pass, so most questions close when the last
+player answers and some at the deadline (and get their hint first).
+
+Figures (percentiles over every press of the level):
+
+* ``ack``: from the double sending the press to the bot's interaction callback arriving. Discord
+  refuses a callback after 3 s; ``refused`` counts those and presses never answered.
+* ``result``: from the press that closes a question (the last of its players) to the answer being shown
+  in the channel (a message or an edit whose embed says "The answer:").
+* ``rest_calls_per_question``: calls counted against the global limit (everything but interaction
+  endpoints) while the games ran, per question asked; ``interaction_calls_per_question`` the others.
+* ``max_rest_per_s``: the most of those in any one second (Discord allows 50); ``rate_limited``: 429s.
+
+The double and the simulated players share the bot's process and event loop (as in the end-to-end
+tests), so the latencies include their work; CPU seconds and the load average are printed beside them.
+Prints readable lines and, last, one JSON line with the 200-game figures and the scaling line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on sys.path and its name would shadow discord.py.
+_ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(_ROOT))
+
+from bot.client import CrateDigger  # noqa: E402
+from bot.storage.sqlite import SqliteStore  # noqa: E402
+from bot.trivia.catalog import Catalog  # noqa: E402
+from bot.trivia.packs import BUILTIN_PACKS_DIR  # noqa: E402
+from tests.discord_double import DiscordDouble, InteractionRecord, Message, User, connected_bot  # noqa: E402
+from tests.discord_double.ratelimits import RateLimits  # noqa: E402
+
+CHANNELS_PER_GUILD = 10
+SECONDS_PER_QUESTION = 10
+PRESS_DELAY = (1.0, 7.0)
+PASS_RATE = 0.1
+DISCORD_ACK_DEADLINE = 3.0
+
+
+@dataclass
+class Press:
+    record: InteractionRecord
+    question: int
+    closes: bool = False  # the last of the game's players to answer this question
+
+
+@dataclass
+class GameWatch:
+    """What one channel showed, as the double saw it."""
+
+    channel_id: int
+    guild_id: int
+    players: list[User]
+    question_number: int = 0
+    question_message: Message | None = None
+    asked: int = 0
+    presses: list[Press] = field(default_factory=list)
+    pressed: dict[int, int] = field(default_factory=dict)  # question -> presses so far
+    answered_shown_at: dict[int, float] = field(default_factory=dict)  # question -> when its answer appeared
+    over: bool = False
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def embed_title(message: Message) -> str:
+    return (message.embeds or [{}])[0].get("title", "") if message.embeds else ""
+
+
+class Players:
+    """Simulated players: press a button a while after each question appears."""
+
+    def __init__(self, double: DiscordDouble, rng: random.Random, questions: int) -> None:
+        self.double = double
+        self.rng = rng
+        self.questions = questions
+        self.games: dict[int, GameWatch] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.all_over = asyncio.Event()
+
+    def watch(self, game: GameWatch) -> None:
+        self.games[game.channel_id] = game
+
+    def on_message(self, event: str, message: Message) -> None:
+        game = self.games.get(message.channel_id)
+        if game is None or event == "MESSAGE_DELETE" or message.author.id != self.double.bot_user.id:
+            return
+        now = asyncio.get_running_loop().time()
+        title = embed_title(message)
+        if title.startswith("Question ") and message.buttons and message is not game.question_message:
+            number = int(title.split()[1])
+            if number > game.question_number:
+                game.question_number = number
+                game.question_message = message
+                game.asked += 1
+                for player in game.players:
+                    if self.rng.random() >= PASS_RATE:
+                        self._spawn(self._press_later(game, message, number, player, self.rng.uniform(*PRESS_DELAY)))
+        if "The answer:" in title and game.question_number not in game.answered_shown_at:
+            game.answered_shown_at[game.question_number] = now
+        if title == "Final standings":
+            game.over = True
+            if all(g.over for g in self.games.values()):
+                self.all_over.set()
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _press_later(self, game: GameWatch, message: Message, number: int, player: User, delay: float) -> None:
+        await asyncio.sleep(delay)
+        if game.question_number != number or number in game.answered_shown_at:
+            return  # the question closed before this player got to it
+        enabled = [b for b in message.buttons if not b.get("disabled")]
+        if not enabled:
+            return
+        button = self.rng.choice(enabled)
+        try:
+            record = await self.double.click(message, button["custom_id"], player, wait=False, settle=False)
+        except (KeyError, ValueError):
+            return  # closed (buttons disabled) just now
+        game.pressed[number] = game.pressed.get(number, 0) + 1
+        # From the second question on, the game knows its players and closes when all have answered.
+        closes = number > 1 and game.pressed[number] == len(game.players)
+        game.presses.append(Press(record, number, closes))
+
+
+@dataclass(frozen=True)
+class LevelFigures:
+    games: int
+    presses: int
+    ack_p50_ms: float
+    ack_p99_ms: float
+    ack_max_ms: float
+    result_p50_ms: float
+    result_p99_ms: float
+    refused: int
+    questions: int
+    rest_calls_per_question: float
+    interaction_calls_per_question: float
+    max_rest_per_s: int
+    rate_limited: int
+    wall_s: float
+    cpu_s: float
+    unfinished_games: int
+
+
+async def run_level(games: int, args: argparse.Namespace, catalog: Catalog, folder: Path) -> LevelFigures:
+    rng = random.Random(args.seed + games)
+    double = DiscordDouble(guild_name=None, rate_limits=RateLimits())
+    guilds = [
+        double.add_guild(f"Guild {g}", channels=[f"trivia-{c}" for c in range(CHANNELS_PER_GUILD)])
+        for g in range((games + CHANNELS_PER_GUILD - 1) // CHANNELS_PER_GUILD)
+    ]
+    channels = [(guild, channel) for guild in guilds for channel in guild.channels][:games]
+    store_path = folder / f"scores-{games}.sqlite3"
+
+    def factory() -> CrateDigger:
+        return CrateDigger(store=SqliteStore(store_path), catalog=catalog)
+
+    players = Players(double, rng, args.questions)
+    async with double, connected_bot(factory, double) as bot:
+        # The bench's presses don't wait for the bot to go quiet, as users don't; and under load it never does.
+        double.settle_hook = None
+        await bot.tree.sync()
+        double.rate_limiter.reset_counts()
+        double.message_listeners.append(players.on_message)
+        for index, (guild, channel) in enumerate(channels):
+            game_players = [User.member(f"p{index}-{n}") for n in range(args.players)]
+            players.watch(GameWatch(channel.id, guild.id, game_players))
+        wall0, cpu0 = time.monotonic(), time.process_time()
+
+        async def start(index: int, guild, channel) -> None:
+            await asyncio.sleep(args.stagger * index / games)
+            starter = players.games[channel.id].players[0]
+            options = {"questions": args.questions, "seconds": SECONDS_PER_QUESTION}
+            await double.slash(guild, channel, starter, "trivia start", options, wait=False)
+
+        await asyncio.gather(*(start(i, g, c) for i, (g, c) in enumerate(channels)))
+        deadline = args.questions * (SECONDS_PER_QUESTION + 6) + args.stagger + 30
+        try:
+            await asyncio.wait_for(players.all_over.wait(), deadline)
+        except TimeoutError:
+            pass
+        await asyncio.sleep(DISCORD_ACK_DEADLINE)  # let the last presses be answered or run out of time
+        wall, cpu = time.monotonic() - wall0, time.process_time() - cpu0
+        limiter = double.rate_limiter
+        all_presses = [p for g in players.games.values() for p in g.presses]
+        acks, refused = [], 0
+        for press in all_presses:
+            latency = press.record.latency
+            if latency is None or not press.record.responded or latency > DISCORD_ACK_DEADLINE:
+                refused += 1
+            if latency is not None:
+                acks.append(latency * 1000)
+        results = []
+        for game in players.games.values():
+            for press in game.presses:
+                shown = game.answered_shown_at.get(press.question)
+                if press.closes and shown is not None:
+                    results.append((shown - press.record.dispatched_at) * 1000)
+        questions = sum(g.asked for g in players.games.values())
+        global_calls = limiter.total_calls(global_only=True)
+        interaction_calls = limiter.total_calls() - global_calls
+        by_route = limiter.calls_by_route().most_common(8)
+        figures = LevelFigures(
+            games=games,
+            presses=len(all_presses),
+            ack_p50_ms=round(percentile(acks, 0.5), 1),
+            ack_p99_ms=round(percentile(acks, 0.99), 1),
+            ack_max_ms=round(max(acks, default=float("nan")), 1),
+            result_p50_ms=round(percentile(results, 0.5), 1),
+            result_p99_ms=round(percentile(results, 0.99), 1),
+            refused=refused,
+            questions=questions,
+            rest_calls_per_question=round(global_calls / max(questions, 1), 2),
+            interaction_calls_per_question=round(interaction_calls / max(questions, 1), 2),
+            max_rest_per_s=limiter.max_global_per_second(),
+            rate_limited=len(limiter.hits),
+            wall_s=round(wall, 1),
+            cpu_s=round(cpu, 1),
+            unfinished_games=sum(not g.over for g in players.games.values()),
+        )
+        for task in list(players.tasks):
+            task.cancel()
+    print(
+        f"{games:>4} games: {figures.presses} presses, ack p50 {figures.ack_p50_ms} ms p99 {figures.ack_p99_ms} ms "
+        f"max {figures.ack_max_ms} ms, refused {figures.refused}; result p50 {figures.result_p50_ms} ms "
+        f"p99 {figures.result_p99_ms} ms"
+    )
+    print(
+        f"      {figures.questions} questions, {figures.rest_calls_per_question} REST calls per question "
+        f"(+{figures.interaction_calls_per_question} interaction calls), peak {figures.max_rest_per_s}/s, "
+        f"{figures.rate_limited} answered 429; {figures.unfinished_games} games unfinished; "
+        f"{figures.wall_s} s wall, {figures.cpu_s} s CPU"
+    )
+    print("      busiest routes: " + ", ".join(f"{route} {count}" for route, count in by_route))
+    return figures
+
+
+async def main(args: argparse.Namespace) -> None:
+    logging.basicConfig(level=logging.ERROR)
+    catalog = Catalog.from_folder(BUILTIN_PACKS_DIR)[0]
+    print(
+        f"bench/discord.py: {args.players} players per game, {args.questions} questions of "
+        f"{SECONDS_PER_QUESTION} s, starts over {args.stagger} s; load average {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} cores"
+    )
+    levels: dict[int, LevelFigures] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for games in args.games:
+            levels[games] = await run_level(games, args, catalog, Path(folder))
+    top = levels[max(levels)]
+    figures = {
+        "games": top.games,
+        "ack_p50_ms": top.ack_p50_ms,
+        "ack_p99_ms": top.ack_p99_ms,
+        "result_p99_ms": top.result_p99_ms,
+        "refused": top.refused,
+        "rest_calls_per_question": top.rest_calls_per_question,
+        "max_rest_per_s": top.max_rest_per_s,
+        "rate_limited": top.rate_limited,
+        "interaction_calls_per_question": top.interaction_calls_per_question,
+        "cpu_s": top.cpu_s,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "load_average": round(os.getloadavg()[0], 1),
+        "scaling": {
+            str(games): {
+                "ack_p99_ms": level.ack_p99_ms,
+                "result_p99_ms": level.result_p99_ms,
+                "refused": level.refused,
+                "rest_calls_per_question": level.rest_calls_per_question,
+                "max_rest_per_s": level.max_rest_per_s,
+                "rate_limited": level.rate_limited,
+            }
+            for games, level in levels.items()
+        },
+    }
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--games", type=int, nargs="+", default=[50, 100, 200])
+    parser.add_argument("--players", type=int, default=3)
+    parser.add_argument("--questions", type=int, default=3)
+    parser.add_argument("--stagger", type=float, default=5.0, help="seconds over which the games start")
+    parser.add_argument("--seed", type=int, default=9)
+    asyncio.run(main(parser.parse_args()))
