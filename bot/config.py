@@ -3,18 +3,20 @@
 `.env.example` documents each variable read here.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: NamedTuple would compile each of Settings' string annotations
+# at every start (a few ms); evaluated, they cost nothing.
 import ipaddress
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
-from bot.sharding import MAX_SHARDS, ShardIdsError, ShardScope, parse_shard_ids
 from bot.storage.urls import POSTGRES_SCHEMES, is_postgres_url, redact_url
 from bot.trivia.limits import DEFAULT_PACK_LIMITS, PackLimits
 from bot.trivia.packfiles import BUILTIN_PACKS_DIR
+
+if TYPE_CHECKING:
+    from bot.sharding import ShardScope
 
 MAX_FACTS = DEFAULT_PACK_LIMITS.facts
 
@@ -47,8 +49,9 @@ SECRET_FIELDS: dict[str, Callable[[object], object]] = {
 }
 
 
-@dataclass(frozen=True)
-class Settings:
+# A NamedTuple, not a frozen dataclass: every command loads settings, and `dataclasses` (with the
+# `inspect` it imports) costs a quick command such as `fact` about a fifth of its start-up.
+class Settings(NamedTuple):
     discord_token: str | None
     database_path: Path
     # postgresql://... when set: scores and packs go to PostgreSQL instead of the SQLite file.
@@ -92,10 +95,9 @@ class Settings:
 
     def __repr__(self) -> str:
         shown = []
-        for field in fields(self):
-            value = getattr(self, field.name)
-            redact = SECRET_FIELDS.get(field.name)
-            shown.append(f"{field.name}={(redact(value) if redact else value)!r}")
+        for name, value in zip(self._fields, self, strict=True):
+            redact = SECRET_FIELDS.get(name)
+            shown.append(f"{name}={(redact(value) if redact else value)!r}")
         return f"{type(self).__name__}({', '.join(shown)})"
 
     __str__ = __repr__
@@ -112,7 +114,9 @@ class Settings:
         )
 
     @property
-    def shard_scope(self) -> ShardScope:
+    def shard_scope(self) -> "ShardScope":
+        from bot.sharding import ShardScope
+
         return ShardScope(self.shard_count, self.shard_ids)
 
     @property
@@ -183,6 +187,8 @@ def _shards(environ: Mapping[str, str]) -> tuple[int | None, tuple[int, ...] | N
                 "processes (or unset both to run every shard Discord recommends in this one process)"
             )
         return None, None
+    from bot.sharding import MAX_SHARDS, ShardIdsError, parse_shard_ids  # only when sharding is asked for
+
     count = _bounded_int(environ, "SHARD_COUNT", 1, 1, MAX_SHARDS)
     if not ids_text:
         return count, None

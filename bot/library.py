@@ -5,7 +5,9 @@ validated by exactly the same code as built-in packs. An upload may also be triv
 (a Red-DiscordBot list, Open Trivia DB JSON): it is recognised by its content, imported, and stored as
 the pack it became. All pack work (import, parsing, validation, question generation, the fact index)
 happens off the event loop: in a worker process (``bot.packwork``), the index in a thread. A
-per-server Catalog is cached and rebuilt only when that server's packs change.
+per-server Catalog is cached and rebuilt only when that server's packs change, which the store's
+pack revision tells with one cheap read: another process (another shard's, a restart's overlap) that
+uploads, replaces or removes a pack is seen at the next use, so what is played is what is stored.
 """
 
 from __future__ import annotations
@@ -25,6 +27,14 @@ from bot.trivia.model import Pack
 from bot.trivia.packs import PackError, PackIssue, decode_pack_bytes
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A server's catalog and the pack revision of the stored packs it was built from."""
+
+    revision: int
+    catalog: Catalog
 
 
 @dataclass(frozen=True)
@@ -53,7 +63,7 @@ class PackLibrary:
         self._worker = worker or PackWorker(processes=0)
         self._limits = limits or ServerLimits()
         self._cache_dir = cache_dir
-        self._catalogs: dict[int, Catalog] = {}
+        self._catalogs: dict[int, _Compiled] = {}
         self._building: dict[int, asyncio.Lock] = {}
         self._warming: set[asyncio.Task[None]] = set()
 
@@ -72,33 +82,36 @@ class PackLibrary:
         if guild_id is None:
             return self._builtin
         cached = self._catalogs.get(guild_id)
-        if cached is not None:
-            return cached
+        if cached is not None and cached.revision == await self._store.pack_revision(guild_id):
+            return cached.catalog
         # One build per server at a time: interactions arriving meanwhile wait for it, not redo it.
         async with self._building.setdefault(guild_id, asyncio.Lock()):
+            # Read before the packs: a change landing in between then only costs one more build.
+            revision = await self._store.pack_revision(guild_id)
             cached = self._catalogs.get(guild_id)
-            if cached is not None:
-                return cached
+            if cached is not None and cached.revision == revision:
+                return cached.catalog
             stored = await self._stored_texts(guild_id)
             if not stored:
                 # Most servers upload nothing: they play the built-in catalog, with no worker round trip.
-                self._catalogs[guild_id] = self._builtin
+                self._catalogs[guild_id] = _Compiled(revision, self._builtin)
                 return self._builtin
             compiled = await self._worker.run(self._job(stored))
             for pack_id, problem in compiled.skipped:
                 # Stored packs were valid when uploaded; a stricter validator since then must not
                 # take the whole server's packs down, only the one that no longer passes.
                 log.warning("guild %s: stored pack %s no longer validates: %s", guild_id, pack_id, problem)
-            return await self._install(guild_id, compiled.packs, compiled.questions)
+            return await self._install(guild_id, revision, compiled.packs, compiled.questions)
 
     def catalog_now(self, guild_id: int | None) -> Catalog:
-        """The server's catalog if it is built; else the built-in one, while the server's is built in
-        the background. For autocomplete, which must answer within Discord's 3 seconds."""
+        """The server's catalog if it is built (as of its last use: a change another process made
+        since shows at the next ``catalog_for``); else the built-in one, while the server's is built
+        in the background. For autocomplete, which must answer within Discord's 3 seconds."""
         if guild_id is None:
             return self._builtin
         cached = self._catalogs.get(guild_id)
         if cached is not None:
-            return cached
+            return cached.catalog
         lock = self._building.get(guild_id)
         if lock is None or not lock.locked():
             task = asyncio.get_running_loop().create_task(self._warm(guild_id))
@@ -112,11 +125,13 @@ class PackLibrary:
         except Exception as error:  # the next real interaction builds it again and reports the problem
             log.warning("guild %s: building its packs in the background failed: %s", guild_id, error)
 
-    async def _install(self, guild_id: int, packs, questions) -> Catalog:
+    async def _install(self, guild_id: int, revision: int | None, packs, questions) -> Catalog:
+        """Build the catalog and keep it for ``revision`` of the server's packs (None: not kept)."""
         catalog = Catalog(packs, base=self._builtin, questions=questions)
         # The fact index is built now, in a thread, so no interaction ever builds it on the loop.
         await asyncio.to_thread(lambda: catalog.index)
-        self._catalogs[guild_id] = catalog
+        if revision is not None:
+            self._catalogs[guild_id] = _Compiled(revision, catalog)
         return catalog
 
     async def _stored_texts(self, guild_id: int) -> list[PackText]:
@@ -141,6 +156,7 @@ class PackLibrary:
         """Validate first, then replace atomically: a bad upload leaves the old version in place."""
         upload = PackText(file_name, decode_pack_bytes(raw, file_name, self._limits.pack))
         async with self._building.setdefault(guild_id, asyncio.Lock()):
+            before = await self._store.pack_revision(guild_id)
             stored = await self._stored_texts(guild_id)
             compiled = await self._worker.run(self._job(stored, upload))
             if compiled.upload_error is not None:
@@ -165,7 +181,12 @@ class PackLibrary:
             # What is stored is the pack an import became, so it loads again after a restart like any pack.
             await self._store.save_pack(guild_id, pack.id, compiled.upload_text, uploaded_by, self._clock())
             self._catalogs.pop(guild_id, None)
-            catalog = await self._install(guild_id, compiled.packs, compiled.questions)
+            # Kept only if this save was the one change since ``stored`` was read; if another
+            # process changed the packs meanwhile, the next use builds from the store instead.
+            after = await self._store.pack_revision(guild_id)
+            catalog = await self._install(
+                guild_id, after if after == before + 1 else None, compiled.packs, compiled.questions
+            )
         return UploadResult(pack, replaced, len(catalog.questions(pack.id)), compiled.imported_from)
 
     async def remove(self, guild_id: int, pack_id: str) -> bool:

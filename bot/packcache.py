@@ -10,7 +10,6 @@ what it loads back needs only ``bot.trivia.model``.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -27,14 +26,18 @@ CACHE_FILES_KEPT = 2_000  # oldest files go first; a server's set is rebuilt fro
 
 
 def _code_version() -> str:
-    """A hash of the code that turns pack text into packs and questions: a change invalidates the cache."""
-    digest = hashlib.sha256()
+    """The code that turns pack text into packs, questions and fact sheets, as each source file's name,
+    size and modification time: a change invalidates the cache. Judged the way Python judges its own
+    bytecode cache, so a start reads no source file and needs no hash."""
     here = Path(__file__).resolve()
-    # This module too: the shape of what it stores (LoadedFolders, ...) is part of the format.
-    for source in [here, *sorted((here.parent / "trivia").glob("*.py"))]:
-        digest.update(source.name.encode())
-        digest.update(source.read_bytes())
-    return digest.hexdigest()[:16]
+    # This module and its neighbours too: the shape of what is stored (LoadedFolders, sheets) is part of it.
+    sources = [*sorted(here.parent.glob("*.py")), *sorted((here.parent / "trivia").glob("*.py"))]
+    return repr([_stamp(source) for source in sources])
+
+
+def _stamp(path: Path) -> tuple[str, int, int]:
+    status = path.stat()
+    return str(path), status.st_size, status.st_mtime_ns
 
 
 CODE_VERSION = _code_version()
@@ -42,6 +45,8 @@ CODE_VERSION = _code_version()
 
 def digest(*parts: str | bytes) -> str:
     """A cache key: the code version and every part, each length-prefixed so parts cannot run together."""
+    import hashlib  # not on a warm `fact`, which needs no key of this kind (OpenSSL takes ~4 ms to load)
+
     hashed = hashlib.sha256(CODE_VERSION.encode())
     for part in parts:
         data = part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass")
@@ -158,19 +163,46 @@ def load_derived(
 ) -> Any:
     """Plain data ``derive`` makes from the folders' packs, cached (marshal) under ``name``.
 
-    A warm call reads one marshal file: it never loads the packs, so it imports no pack model. Only
-    what derives from the packs alone belongs here; the value must be plain data."""
-    key = _FolderKey.of(folders, limits)
-    cache = PackCache(cache_dir) if cache_dir is not None and key.digest is not None else None
-    derived_key = digest(name, str(marshal.version), key.digest or "")
-    cached = cache.load(derived_key, plain=True) if cache is not None else None
-    if isinstance(cached, dict) and _unchanged(cached["articles"]):
+    A warm call checks the size and modification time of every pack file, article and source file
+    (as Python checks its bytecode cache) and reads one marshal file: it reads no pack, hashes
+    nothing and imports no pack model. Only what derives from the packs alone belongs here; the
+    value must be plain data. A set of packs with problems is derived every time, never kept."""
+    import zlib
+
+    existing = [folder for folder in folders if folder.exists()]
+    identity = repr((name, [str(folder) for folder in existing], tuple(limits), marshal.version, CODE_VERSION))
+    try:
+        files = [_stamp(path) for path in pack_files(existing)]
+    except OSError:  # a file vanished or is unreadable: loading the packs reports it properly
+        files = None
+    cache = PackCache(cache_dir) if cache_dir is not None and files is not None else None
+    # The file is named by a checksum of the identity, which it holds whole: a clash only costs a rebuild.
+    key = f"{name}-{zlib.crc32(identity.encode()):08x}"
+    cached = cache.load(key, plain=True) if cache is not None else None
+    if (
+        isinstance(cached, dict)
+        and cached.get("identity") == identity
+        and cached.get("files") == files
+        and _stamps_unchanged(cached.get("articles", ()))
+    ):
         return cached["value"]
-    loaded = _load_folders(key, cache_dir, limits)
+    loaded = load_folders(folders, cache_dir, limits)
     value = derive(loaded)
-    if cache is not None and key.usable(loaded):
-        cache.store(derived_key, {"articles": list(loaded.articles), "value": value}, plain=True)
+    if cache is not None and not loaded.problems:
+        try:
+            articles = [_stamp(Path(path)) for path, _ in loaded.articles]
+        except OSError:
+            return value
+        entry = {"identity": identity, "files": files, "articles": articles, "value": value}
+        cache.store(key, entry, plain=True)
     return value
+
+
+def _stamps_unchanged(stamps: Iterable[tuple[str, int, int]]) -> bool:
+    try:
+        return all(_stamp(Path(path)) == (path, size, mtime) for path, size, mtime in stamps)
+    except OSError:
+        return False
 
 
 class _FolderKey(NamedTuple):
@@ -228,6 +260,8 @@ def _article_path(pack: Pack) -> Path | None:
 
 
 def _file_hash(path: Path) -> str:
+    import hashlib
+
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 

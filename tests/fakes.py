@@ -96,6 +96,7 @@ class FakeStore:
     answers: list[tuple[int, int, ScoredAnswer]] = field(default_factory=list)
     totals: dict[tuple[int, int], _PlayerTotals] = field(default_factory=dict)
     packs: dict[tuple[int, str], StoredPack] = field(default_factory=dict)
+    pack_revisions: dict[int, int] = field(default_factory=dict)
     asked: dict[tuple[int, str], set[str]] = field(default_factory=dict)
     is_open: bool = False
 
@@ -226,10 +227,18 @@ class FakeStore:
     ) -> None:
         self._call("save_pack", guild_id, pack_id, uploaded_by, uploaded_at)
         self.packs[(guild_id, pack_id)] = StoredPack(guild_id, pack_id, yaml_text, uploaded_by, uploaded_at)
+        self.pack_revisions[guild_id] = self.pack_revisions.get(guild_id, 0) + 1
 
     async def remove_pack(self, guild_id: int, pack_id: str) -> bool:
         self._call("remove_pack", guild_id, pack_id)
-        return self.packs.pop((guild_id, pack_id), None) is not None
+        removed = self.packs.pop((guild_id, pack_id), None) is not None
+        if removed:
+            self.pack_revisions[guild_id] = self.pack_revisions.get(guild_id, 0) + 1
+        return removed
+
+    async def pack_revision(self, guild_id: int) -> int:
+        self._call("pack_revision", guild_id)
+        return self.pack_revisions.get(guild_id, 0)
 
     async def get_pack(self, guild_id: int, pack_id: str) -> StoredPack | None:
         self._call("get_pack", guild_id, pack_id)

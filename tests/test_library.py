@@ -227,3 +227,47 @@ async def test_autocomplete_answers_from_the_builtin_catalog_while_a_server_cata
     await asyncio.gather(*restarted._warming)
     assert restarted.catalog_now(GUILD).pack("one") is not None
     await store.close()
+
+
+async def test_a_pack_changed_by_another_process_is_what_this_one_plays(tmp_path):
+    """Two processes on one database (two shards' bots, or a restart overlapping the old process):
+    each plays what is stored, not what it compiled before the other changed it."""
+    builtin, _ = Catalog.from_folder(BUILTIN_PACKS_DIR)
+    path = tmp_path / "shared.sqlite3"
+    async with SqliteStore(path) as store_a, SqliteStore(path) as store_b:
+        here = PackLibrary(store_a, builtin, clock=lambda: 1_700_000_000.0)
+        there = PackLibrary(store_b, builtin, clock=lambda: 1_700_000_000.0)
+        assert (await there.catalog_for(GUILD)).pack("amen-break") is None  # built and cached, empty
+
+        await here.add(GUILD, uploaded_pack_yaml(title="First").encode(), "amen.yaml", uploaded_by=7)
+        assert (await there.catalog_for(GUILD)).pack("amen-break").title == "First"
+        unchanged = await there.catalog_for(GUILD)
+        assert await there.catalog_for(GUILD) is unchanged  # nothing changed: nothing rebuilt
+
+        await here.add(GUILD, uploaded_pack_yaml(title="Second").encode(), "amen.yaml", uploaded_by=7)
+        assert (await there.catalog_for(GUILD)).pack("amen-break").title == "Second"
+        # And the other way round: a removal there is seen here.
+        assert await there.remove(GUILD, "amen-break")
+        assert (await here.catalog_for(GUILD)).pack("amen-break") is None
+        assert (await here.catalog_for(OTHER_GUILD)).pack("amen-break") is None
+
+
+async def test_an_upload_racing_another_process_s_upload_is_not_cached_as_the_whole_story(tmp_path):
+    builtin, _ = Catalog.from_folder(BUILTIN_PACKS_DIR)
+    path = tmp_path / "shared.sqlite3"
+    async with SqliteStore(path) as store_a, SqliteStore(path) as store_b:
+        here = PackLibrary(store_a, builtin, clock=lambda: 1_700_000_000.0)
+        # The other process saves its pack while this one is compiling its own upload.
+        real_run = here._worker.run
+
+        async def run_while_another_process_saves(job):
+            result = await real_run(job)
+            if not (await store_b.list_packs(GUILD)):
+                await store_b.save_pack(GUILD, "theirs", uploaded_pack_yaml(pack_id="theirs"), 8, 1.0)
+            return result
+
+        here._worker.run = run_while_another_process_saves
+        await here.add(GUILD, uploaded_pack_yaml().encode(), "amen.yaml", uploaded_by=7)
+        here._worker.run = real_run
+        catalog = await here.catalog_for(GUILD)
+        assert catalog.pack("amen-break") is not None and catalog.pack("theirs") is not None

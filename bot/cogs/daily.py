@@ -312,7 +312,9 @@ class DailyCog(commands.Cog):
         """Post the daily question in every channel whose hour has come today; return how many."""
         now = self.bot.wall_clock()
         posted = 0
-        for setting in await self.bot.store.daily_channels():
+        # Only the servers of this process's shards: another process posts for the others (and only
+        # this process can see their channels anyway).
+        for setting in await self.bot.store.daily_channels(self.bot.shard_scope):
             day = post_due(now, setting.hour, setting.last_posted_day)
             if day is None:
                 continue

@@ -50,21 +50,31 @@ class Confirm(discord.ui.View):
     def __init__(
         self,
         *,
-        asker_id: int,
+        asking: discord.Interaction,
         label: str,
         action: Callable[[], Awaitable[str]],
         cancelled: str,
         still_allowed: Callable[[discord.Interaction], bool] = lambda interaction: True,
     ):
         super().__init__(timeout=CONFIRM_SECONDS)
-        self.asker_id = asker_id
+        self.asking = asking
         self.action = action
         self.cancelled = cancelled
         self.still_allowed = still_allowed
         self.confirm.label = label
 
+    async def ask(self, question: str) -> None:
+        await self.asking.response.send_message(question, view=self, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    async def on_timeout(self) -> None:
+        # Left unanswered: say so, rather than leave buttons that no longer do anything.
+        try:
+            await self.asking.edit_original_response(content="Not confirmed in time, so nothing changed.", view=None)
+        except discord.HTTPException as error:
+            log.info("could not expire a confirmation: %s", error)
+
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id != self.asker_id or not self.still_allowed(interaction):
+        if interaction.user.id != self.asking.user.id or not self.still_allowed(interaction):
             await send_private(interaction, "Only the member who asked can confirm this.")
             return False
         return True
@@ -120,8 +130,8 @@ class PrivacyCog(commands.Cog):
                 "If you play again, you start from zero."
             )
 
-        view = Confirm(asker_id=user_id, label="Forget me", action=forget, cancelled="Nothing changed.")
-        await interaction.response.send_message(FORGET_ME_TEXT, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        view = Confirm(asking=interaction, label="Forget me", action=forget, cancelled="Nothing changed.")
+        await view.ask(FORGET_ME_TEXT)
 
     async def reset(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
@@ -140,13 +150,13 @@ class PrivacyCog(commands.Cog):
             return f"The leaderboard is reset ({plural(erased.total, 'record')} deleted)."
 
         view = Confirm(
-            asker_id=interaction.user.id,
+            asking=interaction,
             label="Reset the leaderboard",
             action=reset,
             cancelled="Nothing changed: the leaderboard stays.",
             still_allowed=is_server_owner,
         )
-        await interaction.response.send_message(RESET_TEXT, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await view.ask(RESET_TEXT)
 
     async def cog_load(self) -> None:
         # These belong under /trivia, whose group the TriviaCog owns.

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from bot.sharding import ShardScope
+from bot.sharding import EVERY_SHARD, ShardScope
 from bot.trivia.daily import DailyStreak
 from bot.trivia.reports import Report, ReportReason
 
@@ -264,6 +264,12 @@ class Store(Protocol):
 
     async def list_packs(self, guild_id: int) -> list[StoredPack]: ...
 
+    async def pack_revision(self, guild_id: int) -> int:
+        """A number that grows with every change to the server's uploaded packs (a save, a removal),
+        committed with the change; 0 before the first. One cheap read tells a process whether the
+        packs it compiled are still the stored ones, whichever process changed them."""
+        ...
+
     # -- question reports ----------------------------------------------------------------------
 
     async def add_report(
@@ -336,7 +342,9 @@ class Store(Protocol):
 
     async def clear_daily_channel(self, guild_id: int) -> bool: ...
 
-    async def daily_channels(self) -> list[DailyChannel]: ...
+    async def daily_channels(self, shards: ShardScope = EVERY_SHARD) -> list[DailyChannel]:
+        """The servers that post a daily question, of the given shards only (by default, all)."""
+        ...
 
     async def claim_daily_post(self, guild_id: int, day: date) -> bool:
         """Mark ``day`` as posted for the server; True only for the one caller that marked it (not

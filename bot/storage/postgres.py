@@ -30,6 +30,7 @@ from typing import TypeVar
 
 import asyncpg
 
+from bot.sharding import EVERY_SHARD, ShardScope
 from bot.storage import erasure
 from bot.storage.base import (
     DailyAnswer,
@@ -241,6 +242,12 @@ _SAVE_PACK_SQL = """
         yaml_text = EXCLUDED.yaml_text,
         uploaded_by = EXCLUDED.uploaded_by,
         uploaded_at = EXCLUDED.uploaded_at
+"""
+
+# The row lock it takes also orders two processes changing one server's packs at once.
+_NEXT_PACK_REVISION_SQL = """
+    INSERT INTO pack_revisions (guild_id, revision) VALUES ($1, 1)
+    ON CONFLICT (guild_id) DO UPDATE SET revision = pack_revisions.revision + 1
 """
 
 _REPORT_SQL = """
@@ -525,11 +532,8 @@ class PostgresStore:
         async def close(conn: asyncpg.Connection) -> int:
             if isinstance(scope, OneChannel):
                 in_scope = (scope.guild_id, scope.channel_id, None)
-            elif scope.runs_every_shard:  # the count may not even be known yet: one shard of one
-                in_scope = (None, 1, [0])
             else:
-                assert scope.shard_count is not None and scope.shard_ids is not None
-                in_scope = (None, scope.shard_count, sorted(scope.shard_ids))
+                in_scope = (None, *_shard_params(scope))
             return int(await conn.fetchval(_CLOSE_INTERRUPTED_SQL, finished_at, started_before, *in_scope))
 
         closed = await self._write(close)
@@ -711,6 +715,7 @@ class PostgresStore:
     ) -> None:
         async def upsert(conn: asyncpg.Connection) -> None:
             await conn.execute(_SAVE_PACK_SQL, guild_id, pack_id, yaml_text, uploaded_by, uploaded_at)
+            await conn.execute(_NEXT_PACK_REVISION_SQL, guild_id)
 
         await self._write(upsert)
 
@@ -719,9 +724,16 @@ class PostgresStore:
             status = await conn.execute(
                 "DELETE FROM guild_packs WHERE guild_id = $1 AND pack_id = $2", guild_id, pack_id
             )
-            return _affected_rows(status) > 0
+            removed = _affected_rows(status) > 0
+            if removed:
+                await conn.execute(_NEXT_PACK_REVISION_SQL, guild_id)
+            return removed
 
         return await self._write(delete)
+
+    async def pack_revision(self, guild_id: int) -> int:
+        rows = await self._fetch("SELECT revision FROM pack_revisions WHERE guild_id = $1", guild_id)
+        return int(rows[0]["revision"]) if rows else 0
 
     async def get_pack(self, guild_id: int, pack_id: str) -> StoredPack | None:
         rows = await self._fetch(_PACK_SQL + " AND pack_id = $2", guild_id, pack_id)
@@ -944,8 +956,12 @@ class PostgresStore:
 
         return await self._write(delete)
 
-    async def daily_channels(self) -> list[DailyChannel]:
-        rows = await self._fetch("SELECT * FROM daily_channels ORDER BY guild_id")
+    async def daily_channels(self, shards: ShardScope = EVERY_SHARD) -> list[DailyChannel]:
+        rows = await self._fetch(
+            "SELECT * FROM daily_channels WHERE guild_id > 0 AND ((guild_id >> 22) % $1::bigint) = ANY($2::bigint[])"
+            " ORDER BY guild_id",
+            *_shard_params(shards),
+        )
         return [
             DailyChannel(
                 guild_id=row["guild_id"],
@@ -1020,6 +1036,15 @@ class PostgresStore:
 _DAILY_STREAK_SQL = (
     "SELECT current_streak, best_streak, last_right_day FROM daily_streaks WHERE guild_id = $1 AND user_id = $2"
 )
+
+
+def _shard_params(shards: ShardScope) -> tuple[int, list[int]]:
+    """The shard count and ids for Discord's formula in SQL; every shard is one shard of one, as the
+    count may not even be known yet."""
+    if shards.runs_every_shard:
+        return 1, [0]
+    assert shards.shard_count is not None and shards.shard_ids is not None
+    return shards.shard_count, sorted(shards.shard_ids)
 
 
 def _daily_streak(row: asyncpg.Record | None) -> DailyStreak | None:

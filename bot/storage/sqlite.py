@@ -46,6 +46,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import aiosqlite
 
+from bot.sharding import EVERY_SHARD, ShardScope
 from bot.storage import erasure
 from bot.storage.base import (
     DailyAnswer,
@@ -772,6 +773,7 @@ class SqliteStore:
                 """,
                 (guild_id, pack_id, yaml_text, uploaded_by, uploaded_at),
             )
+            await conn.execute(_NEXT_PACK_REVISION_SQL, (guild_id,))
 
     async def remove_pack(self, guild_id: int, pack_id: str) -> bool:
         async with self._write() as conn:
@@ -780,7 +782,16 @@ class SqliteStore:
             )
             removed = cursor.rowcount > 0
             await cursor.close()
+            if removed:
+                await conn.execute(_NEXT_PACK_REVISION_SQL, (guild_id,))
         return removed
+
+    async def pack_revision(self, guild_id: int) -> int:
+        async with self._read() as conn:
+            rows = list(
+                await conn.execute_fetchall("SELECT revision FROM pack_revisions WHERE guild_id = ?", (guild_id,))
+            )
+        return rows[0][0] if rows else 0
 
     async def get_pack(self, guild_id: int, pack_id: str) -> StoredPack | None:
         async with self._read() as conn:
@@ -1013,9 +1024,12 @@ class SqliteStore:
             await cursor.close()
         return removed
 
-    async def daily_channels(self) -> list[DailyChannel]:
+    async def daily_channels(self, shards: ShardScope = EVERY_SHARD) -> list[DailyChannel]:
+        on_shards, params = _on_shards(shards)
         async with self._read() as conn:
-            rows = await conn.execute_fetchall("SELECT * FROM daily_channels ORDER BY guild_id")
+            rows = await conn.execute_fetchall(
+                f"SELECT * FROM daily_channels WHERE {on_shards} ORDER BY guild_id", params
+            )
         return [
             DailyChannel(
                 guild_id=row["guild_id"],
@@ -1072,6 +1086,10 @@ class SqliteStore:
         return Erased({table: count for table, count in deleted.items() if count})
 
 
+_NEXT_PACK_REVISION_SQL = """
+    INSERT INTO pack_revisions (guild_id, revision) VALUES (?, 1)
+    ON CONFLICT (guild_id) DO UPDATE SET revision = revision + 1
+"""
 _RUNNING_GAME_SQL = "SELECT id FROM games WHERE guild_id = ? AND channel_id = ? AND finished_at IS NULL"
 
 
@@ -1079,12 +1097,17 @@ def _games_in(scope: GameScope) -> tuple[str, tuple[int, ...]]:
     """A condition on ``games`` for ``scope``, and its parameters."""
     if isinstance(scope, OneChannel):
         return "guild_id = ? AND channel_id = ?", (scope.guild_id, scope.channel_id)
-    if scope.runs_every_shard:
+    return _on_shards(scope)
+
+
+def _on_shards(shards: ShardScope) -> tuple[str, tuple[int, ...]]:
+    """A condition on a table's ``guild_id``: the Discord servers of ``shards`` (never the terminal's 0)."""
+    if shards.runs_every_shard:
         return "guild_id > 0", ()
-    assert scope.shard_count is not None and scope.shard_ids is not None
+    assert shards.shard_count is not None and shards.shard_ids is not None
     # Discord's shard formula; snowflakes are positive 64-bit integers, which SQLite shifts as such.
-    shards = ", ".join("?" * len(scope.shard_ids))
-    return f"guild_id > 0 AND (guild_id >> 22) % ? IN ({shards})", (scope.shard_count, *sorted(scope.shard_ids))
+    ids = ", ".join("?" * len(shards.shard_ids))
+    return f"guild_id > 0 AND (guild_id >> 22) % ? IN ({ids})", (shards.shard_count, *sorted(shards.shard_ids))
 
 
 _MISS_SQL = "UPDATE players SET current_streak = 0 WHERE guild_id = ? AND user_id = ?"

@@ -12,7 +12,6 @@ check`` can tell.
 from __future__ import annotations
 
 import json
-from dataclasses import fields
 from typing import Any
 
 from bot.trivia import packs
@@ -235,9 +234,9 @@ LIMIT_SETTINGS = {
 def limits_table() -> str:
     """The size caps with their defaults (``PackLimits``) and the settings that change them."""
     rows = ["| cap | default | setting |", "|---|---|---|"]
-    for field in fields(DEFAULT_PACK_LIMITS):
-        setting, what = LIMIT_SETTINGS[field.name]
-        rows.append(f"| {what} | {getattr(DEFAULT_PACK_LIMITS, field.name):,} | `{setting}` |")
+    for name, default in DEFAULT_PACK_LIMITS._asdict().items():
+        setting, what = LIMIT_SETTINGS[name]
+        rows.append(f"| {what} | {default:,} | `{setting}` |")
     return "\n".join(rows)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.cogs import privacy
 from bot.storage.base import ScoredAnswer
 from tests.discord_double import DiscordDouble, User, connected_bot
 from tests.e2e.test_bot import (
@@ -89,3 +90,24 @@ async def test_only_the_server_owner_resets_the_leaderboard_after_confirming(
         board = await double.slash(double.guild, channel, ann, "trivia", subcommand="leaderboard")
         assert "Nobody has scored here yet" in board.text
     assert_nothing_pings(double)
+
+
+async def test_an_unanswered_confirmation_expires_and_changes_nothing(
+    discord_double: DiscordDouble,
+    store_path,  # noqa: F811
+    builtin_catalog,  # noqa: F811
+    monkeypatch,
+):
+    monkeypatch.setattr(privacy, "CONFIRM_SECONDS", 0.3)
+    double = discord_double
+    channel = double.channel("trivia")
+    ann = User.member("ann")
+    async with connected_bot(make_bot(store_path, builtin_catalog), double) as bot:
+        await sync(bot, double)
+        await seed(bot.store, double.guild.id, ann, 30)
+        asking = await double.slash(double.guild, channel, ann, "trivia", subcommand="forget-me")
+        expired = await double.wait_for(
+            lambda: "Not confirmed in time" in asking.message.content and asking.message, what="expiry"
+        )
+        assert expired.content == "Not confirmed in time, so nothing changed." and expired.components == []
+        assert await bot.store.player_stats(double.guild.id, ann.id) is not None

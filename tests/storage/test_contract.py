@@ -675,6 +675,21 @@ async def test_packs_are_per_guild(store: Store) -> None:
     assert await store.list_packs(OTHER_GUILD) == []
 
 
+async def test_every_change_to_a_servers_packs_moves_its_pack_revision_on(store: Store) -> None:
+    assert await store.pack_revision(GUILD) == 0
+    await store.save_pack(GUILD, "beats", "one\n", uploaded_by=7, uploaded_at=1.0)
+    first = await store.pack_revision(GUILD)
+    # A replacement with the very same time and text still counts: the revision is no clock.
+    await store.save_pack(GUILD, "beats", "one\n", uploaded_by=7, uploaded_at=1.0)
+    replaced = await store.pack_revision(GUILD)
+    assert await store.remove_pack(GUILD, "nothing-by-that-id") is False
+    assert await store.pack_revision(GUILD) == replaced  # nothing changed
+    assert await store.remove_pack(GUILD, "beats") is True
+    removed = await store.pack_revision(GUILD)
+    assert 0 < first < replaced < removed
+    assert await store.pack_revision(OTHER_GUILD) == 0  # per server
+
+
 async def test_pack_text_round_trips_exactly(store: Store) -> None:
     text = "title: \"Ça plane pour moi\"\nquote: 'It''s a loop; 🎛️'\n" + "x" * 50_000
     await store.save_pack(GUILD, "unicode", text, uploaded_by=1, uploaded_at=1.0)
@@ -874,6 +889,16 @@ async def test_daily_channel_settings_and_one_post_per_day(store: Store) -> None
     assert await store.clear_daily_channel(GUILD) is True
     assert await store.clear_daily_channel(GUILD) is False
     assert await store.daily_channels() == []
+
+
+async def test_daily_channels_of_some_shards(store: Store) -> None:
+    on_0, on_1 = on_shard(0, 2), on_shard(1, 2)
+    for guild_id in (on_1, on_0):
+        await store.set_daily_channel(guild_id, 77, 9)
+    assert [s.guild_id for s in await store.daily_channels(ShardScope(2, (0,)))] == [on_0]
+    assert [s.guild_id for s in await store.daily_channels(ShardScope(2, (1,)))] == [on_1]
+    assert [s.guild_id for s in await store.daily_channels(ShardScope(2, (0, 1)))] == [on_0, on_1]
+    assert [s.guild_id for s in await store.daily_channels()] == [on_0, on_1]
 
 
 async def test_daily_channel_hour_must_be_an_hour(store: Store) -> None:
