@@ -14,7 +14,9 @@ and sleep are arguments so it is tested without waiting.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
@@ -23,7 +25,9 @@ from bot.config import DEFAULT_REST_PER_SECOND
 P = ParamSpec("P")
 R = TypeVar("R")
 
-DEFAULT_REST_BURST = 5
+# Two back to back at most: any one second then holds at most REST_PER_SECOND + 2 calls, a margin under
+# Discord's 50 for the jitter between here and Discord.
+DEFAULT_REST_BURST = 2
 
 
 class RestBudget:
@@ -50,7 +54,15 @@ class RestBudget:
         self._sleep = sleep
         # When the next call would go if calls were spaced evenly ("theoretical arrival time").
         self._next_at = float("-inf")
+        # When the calls of the last second really went: a loop too busy to wake sleepers on time lets
+        # turns bunch up, and this log keeps even those to the cap in any one second.
+        self._cap = max(1, math.floor(per_second + burst))
+        self._sent: deque[float] = deque()
         self.waited = 0  # calls that had to wait for their turn, for logs and benchmarks
+
+    def backlog(self) -> float:
+        """How many seconds a call asked for now would wait for its turn (without taking it)."""
+        return max(self._next_at - self._tolerance - self._clock(), 0.0)
 
     def reserve(self) -> float:
         """Take the next turn; returns how many seconds from now it starts (0: at once)."""
@@ -59,11 +71,21 @@ class RestBudget:
         self._next_at = due + self._interval
         return max(due - self._tolerance - now, 0.0)
 
+    def window_wait(self) -> float:
+        """How long a call would have to wait now so that no second holds more than the cap of calls."""
+        now = self._clock()
+        while self._sent and self._sent[0] <= now - 1.0:
+            self._sent.popleft()
+        return 0.0 if len(self._sent) < self._cap else self._sent[0] + 1.0 - now
+
     async def acquire(self) -> None:
         delay = self.reserve()
         if delay > 0:
             self.waited += 1
             await self._sleep(delay)
+        while (late := self.window_wait()) > 0:
+            await self._sleep(late)
+        self._sent.append(self._clock())
 
     def wrap(self, call: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
         """``call``, each time after its turn."""

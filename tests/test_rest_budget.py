@@ -25,6 +25,8 @@ def test_a_burst_goes_at_once_and_the_rest_are_spaced_evenly():
     budget = RestBudget(10, burst=3, clock=time.clock, sleep=time.sleep)
     delays = [round(budget.reserve(), 3) for _ in range(6)]
     assert delays == [0.0, 0.0, 0.0, 0.1, 0.2, 0.3]
+    assert round(budget.backlog(), 3) == 0.4  # what the next call would wait, not taken
+    assert round(budget.reserve(), 3) == 0.4
 
 
 def test_turns_come_back_as_time_passes_but_never_more_than_the_burst():
@@ -69,3 +71,16 @@ async def test_calls_wait_their_turn_in_order():
 def test_a_budget_that_allows_nothing_is_refused(per_second, burst):
     with pytest.raises(ValueError):
         RestBudget(per_second, burst=burst)
+
+
+async def test_turns_that_bunch_up_behind_a_busy_loop_still_keep_to_the_cap_in_any_second():
+    time = FakeTime()
+    budget = RestBudget(4, burst=1, clock=time.clock, sleep=time.sleep)
+    for _ in range(5):  # the cap: 4 a second + a burst of 1
+        await budget.acquire()
+        time.now += 0.01
+    # Woken late, the next call finds five sends in the last second: it waits for the first to age out.
+    time.now = 100.5
+    assert round(budget.window_wait(), 3) == 0.5
+    time.now = 101.0
+    assert budget.window_wait() == 0.0

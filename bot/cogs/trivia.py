@@ -93,6 +93,8 @@ def player_of(user: discord.abc.User) -> Player:
 # Said to a press on a button whose game this process never ran: the bot restarted since it was sent.
 GAME_ENDED_BY_RESTART = "This game ended when the bot restarted; your earlier answers are kept."
 GAME_OVER = "This game is over."
+# A 50:50 hint that would wait longer than this for its turn to be sent is not sent.
+HINT_SHED_AFTER_SECONDS = 1.0
 ALREADY_RUNNING = "A game is already running here; `/trivia stop` ends it."
 
 
@@ -317,6 +319,11 @@ class ChannelRenderer:
             await self.send(content=text)  # typed answers: the hint goes below the chat, where players look
             return
         if self._has_moved_on(event.number):
+            return
+        if self.bot.rest_budget.backlog() > HINT_SHED_AFTER_SECONDS:
+            # Hundreds of games are sending more than Discord takes: a hint shown seconds late is worth
+            # little, and skipping it keeps the questions and answers of every game on time.
+            log.debug("skipping a hint in channel %s: the REST budget is backlogged", getattr(self.channel, "id", "?"))
             return
         # Buttons: the question message is the last thing in the channel, so the hint goes into it and
         # the ruled-out options are greyed in the same edit (one call instead of two).

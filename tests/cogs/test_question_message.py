@@ -11,6 +11,7 @@ import discord
 import pytest
 
 from bot.cogs.trivia import ChannelRenderer
+from bot.rest_budget import RestBudget
 from bot.trivia.game import AnswerMode, HintGiven, Player, QuestionAsked, QuestionClosed, Score
 from bot.trivia.model import Question
 
@@ -76,7 +77,7 @@ class FakeGame:
 def renderer() -> tuple[ChannelRenderer, FakeChannel, FakeGame]:
     channel = FakeChannel()
     game = FakeGame()
-    bot = SimpleNamespace(wall_clock=lambda: 1_700_000_000.0)
+    bot = SimpleNamespace(wall_clock=lambda: 1_700_000_000.0, rest_budget=RestBudget(40, clock=lambda: 0.0))
     shown = ChannelRenderer(bot, channel, "A pack", "An article")  # type: ignore[arg-type]
     shown.session = SimpleNamespace(game_id=7, game=game, pack_id="kanye-stronger-akira")  # type: ignore[assignment]
     shown.announced.set()
@@ -162,3 +163,15 @@ async def test_an_answer_that_cannot_go_into_its_question_is_sent_on_its_own(cod
     sent = channel.calls[1][1]
     assert sent["embed"].title == "✅ Answered! The answer: Akira"
     assert custom_ids(sent)[0].startswith("cd-report:")
+
+
+async def test_a_hint_is_skipped_while_the_bot_is_sending_more_than_discord_takes():
+    shown, channel, game = renderer()
+    await shown.render(asked())
+    for _ in range(80):  # two seconds of sends queued ahead of it
+        shown.bot.rest_budget.reserve()
+    await shown.render(hint())
+    game.current = None
+    await shown.render(closed())
+    assert [kind for kind, _ in channel.calls] == ["send", "edit"]
+    assert "The answer: Akira" in channel.calls[1][1]["embed"].title
