@@ -3,13 +3,14 @@ from pathlib import Path
 
 import pytest
 
+from bench.synthetic import build_packs, pack_yaml
 from bot import packwork
 from bot.authoring.imports import OPENTDB_ATTRIBUTION
 from bot.library import PackLibrary
 from bot.packwork import PackText, PackWorker, PackWorkTimeout, ServerLimits, job_for
 from bot.storage.sqlite import SqliteStore
 from bot.trivia.catalog import Catalog
-from bot.trivia.packs import BUILTIN_PACKS_DIR, PackError, parse_pack
+from bot.trivia.packs import BUILTIN_PACKS_DIR, MAX_ENTITIES, MAX_FACTS, PackError, parse_pack
 from tests.packs_for_tests import uploaded_pack_yaml
 
 GUILD = 111
@@ -165,9 +166,13 @@ async def test_the_process_pool_compiles_and_a_slow_job_times_out_with_a_clear_m
         compiled = await worker.run(job)
         assert compiled.upload is not None and compiled.upload.id == "amen-break"
         assert len(compiled.questions["amen-break"]) >= 3
+        # The largest pack allowed takes far longer than a millisecond to compile, so the time limit
+        # is what ends the wait; the tiny pack alone can finish inside it on a quiet machine.
+        (largest,) = build_packs(MAX_ENTITIES, MAX_FACTS, per_pack=MAX_ENTITIES, with_source=True, seed=7)
+        slow_job = job_for([], builtin.packs(), ServerLimits(), None, PackText("big.yaml", pack_yaml(largest)))
         worker.timeout = 0.001
         with pytest.raises(PackWorkTimeout, match="longer than 0.001 seconds"):
-            await worker.run(job)
+            await worker.run(slow_job)
         worker.timeout = 30
         assert (await worker.run(job)).upload is not None  # a fresh pool serves the next job
     finally:
