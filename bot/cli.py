@@ -627,7 +627,7 @@ def _print_sheet(sheet: Sheet, as_json: bool) -> int:
     if as_json:
         import json
 
-        print(json.dumps(sheet[0], indent=2, ensure_ascii=False))
+        print(json.dumps(sheet, indent=2, ensure_ascii=False))
     else:
         from bot.factsheets import format_sheet
 
