@@ -113,11 +113,6 @@ _PLAYER_STATS_SQL = f"""
     WHERE me.guild_id = $1 AND me.user_id = $2
 """
 
-_INSERT_ANSWER_SQL = """
-    INSERT INTO answers (game_id, guild_id, user_id, question_id, correct, points, answered_at, season)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-"""
-
 # A per-server lock (namespace, hash of the guild id) for seasons: recording answers takes it shared,
 # ending a season alone. So an answer is stamped with the season that is current when it commits, and
 # a season's archive is taken when no answer of it is still in flight. A hash collision between two
@@ -125,9 +120,6 @@ _INSERT_ANSWER_SQL = """
 SEASON_LOCK_NAMESPACE = 0x4344  # "CD"
 _SEASON_LOCK_SHARED_SQL = "SELECT pg_advisory_xact_lock_shared($1, hashint8($2))"
 _SEASON_LOCK_SQL = "SELECT pg_advisory_xact_lock($1, hashint8($2))"
-
-# The season a guild is in: the one after its last ended season.
-_CURRENT_SEASON_SQL = "SELECT COALESCE(MAX(number), 0) + 1 FROM seasons WHERE guild_id = $1"
 
 _STANDING_COLUMNS = "rank, user_id, display_name, points, correct, answered, games"
 
@@ -201,9 +193,27 @@ _ADD_GAME_TO_PLAYER_SQL = """
         wins = p.wins + EXCLUDED.wins
 """
 
-# ORDER BY before FOR UPDATE: rows are locked as they come out of the sort, i.e. in user_id order.
-_LOCK_PLAYERS_SQL = """
-    SELECT 1 FROM players WHERE guild_id = $1 AND user_id = ANY($2::bigint[]) ORDER BY user_id FOR UPDATE
+# One statement for a question's answers and misses: lock the rows of every player involved ($3),
+# store the answers ($4..$8), end the streaks of the players in $9. The players' totals are a second
+# statement, so all their rows are locked up front to keep the one lock order across both; ORDER BY
+# before FOR UPDATE locks rows as they come out of the sort, i.e. in user_id order. The condition on
+# the count has no column of players in it, so PostgreSQL checks it once, before scanning players:
+# every lock is taken, in order, before the UPDATE touches a row. No row means no streak to end, so a
+# miss never creates a player. Answers are stamped with the guild's current season (the one after its
+# last ended season); this statement runs after the season lock is held, so its snapshot sees a season
+# that ended before (in the lock's own statement it would be a snapshot taken before the wait).
+_RECORD_ANSWERS_SQL = """
+    WITH locked AS MATERIALIZED (
+        SELECT user_id FROM players WHERE guild_id = $2 AND user_id = ANY($3::bigint[]) ORDER BY user_id FOR UPDATE
+    ), stored AS (
+        INSERT INTO answers (game_id, guild_id, user_id, question_id, correct, points, answered_at, season)
+        SELECT $1, $2, given.user_id, given.question_id, given.correct, given.points, given.answered_at,
+               (SELECT COALESCE(MAX(number), 0) + 1 FROM seasons WHERE guild_id = $2)
+        FROM unnest($4::bigint[], $5::text[], $6::boolean[], $7::integer[], $8::double precision[])
+            AS given (user_id, question_id, correct, points, answered_at)
+    )
+    UPDATE players SET current_streak = 0
+    WHERE guild_id = $2 AND user_id = ANY($9::bigint[]) AND (SELECT COUNT(*) FROM locked) >= 0
 """
 
 # Everyone who answered in a closed game is counted one game per such game; nobody gets a win.
@@ -427,7 +437,8 @@ class PostgresStore:
 
         Misses end streaks first; then each player's answers are applied in the order given
         (streaks depend on it). Players are visited in ``user_id`` order, which a stable sort gives
-        without reordering any one player's answers.
+        without reordering any one player's answers. Each round trip costs client and server CPU
+        under load, so it takes five: BEGIN, the season lock, the answers and misses, the totals, COMMIT.
         """
         if not answers and not missed:
             return
@@ -438,35 +449,20 @@ class PostgresStore:
             if answers:
                 # First, before any row lock: a waiter for this lock must hold nothing others wait for.
                 await conn.execute(_SEASON_LOCK_SHARED_SQL, SEASON_LOCK_NAMESPACE, guild_id)
-            if missed:
-                # Misses and answers are two statements; locking every row they touch first, in
-                # user_id order, keeps the one lock order across both.
-                await conn.execute(_LOCK_PLAYERS_SQL, guild_id, involved)
-                # No row means no streak to end, so a miss never creates a player.
-                await conn.execute(
-                    "UPDATE players SET current_streak = 0 WHERE guild_id = $1 AND user_id = ANY($2::bigint[])",
-                    guild_id,
-                    sorted(set(missed)),
-                )
+            await conn.execute(
+                _RECORD_ANSWERS_SQL,
+                game_id,
+                guild_id,
+                involved,
+                [answer.user_id for answer in answers],
+                [answer.question_id for answer in answers],
+                [bool(answer.correct) for answer in answers],
+                [answer.points for answer in answers],
+                [answer.answered_at for answer in answers],
+                sorted(set(missed)),
+            )
             if not answers:
                 return
-            season = await conn.fetchval(_CURRENT_SEASON_SQL, guild_id)
-            await conn.executemany(
-                _INSERT_ANSWER_SQL,
-                [
-                    (
-                        game_id,
-                        guild_id,
-                        answer.user_id,
-                        answer.question_id,
-                        bool(answer.correct),
-                        answer.points,
-                        answer.answered_at,
-                        season,
-                    )
-                    for answer in answers
-                ],
-            )
             await conn.executemany(
                 _ADD_ANSWER_TO_PLAYER_SQL,
                 [
