@@ -304,6 +304,29 @@ async def test_a_season_ended_while_answers_are_being_recorded_archives_every_an
     assert archived == {user: 20 for user in PLAYERS} and next_season == []
 
 
+async def test_answers_waiting_for_a_season_to_end_count_in_the_next_one(empty_database: str) -> None:
+    # The answers wait on the season lock while another process ends the season: the season they are
+    # stamped with must be read after the wait (a snapshot taken before it would still say season 1).
+    async with PostgresStore(empty_database) as recorder, PostgresStore(empty_database) as moderator:
+        game = await recorder.start_game(GUILD, 5, "pack", "classic", 1.0)
+        await recorder.record_answers(game, GUILD, [answer(1, question="q0")])
+        conn = await asyncpg.connect(empty_database)
+        try:
+            await conn.execute(
+                "CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS"
+                " $$ BEGIN PERFORM pg_sleep(0.3); RETURN NEW; END $$;"
+                " CREATE TRIGGER slow_down BEFORE INSERT ON seasons FOR EACH ROW EXECUTE FUNCTION slow_down()"
+            )
+            ending = asyncio.create_task(moderator.end_season(GUILD, 1, ended_at=5.0))
+            await asyncio.sleep(0.1)  # the season's end now holds the lock, sleeping in the trigger
+            await recorder.record_answers(game, GUILD, [answer(2, question="q1")], missed=[1])
+            assert await ending is not None
+            seasons = await conn.fetch("SELECT user_id, season FROM answers ORDER BY user_id")
+        finally:
+            await conn.close()
+    assert [(row["user_id"], row["season"]) for row in seasons] == [(1, 1), (2, 2)]
+
+
 async def test_snowflakes_up_to_64_bits_round_trip(postgres_server: PostgresServer) -> None:
     url = await postgres_server.empty_shared_database()
     async with PostgresStore(url) as store:
