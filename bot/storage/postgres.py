@@ -193,25 +193,27 @@ _ADD_GAME_TO_PLAYER_SQL = """
         wins = p.wins + EXCLUDED.wins
 """
 
-# One statement for a question's answers and misses: lock the rows of every player involved ($3),
-# store the answers ($4..$8), end the streaks of the players in $9. The players' totals are a second
-# statement, so all their rows are locked up front to keep the one lock order across both; ORDER BY
-# before FOR UPDATE locks rows as they come out of the sort, i.e. in user_id order. The condition on
-# the count has no column of players in it, so PostgreSQL checks it once, before scanning players:
-# every lock is taken, in order, before the UPDATE touches a row. No row means no streak to end, so a
-# miss never creates a player. Answers are stamped with the guild's current season (the one after its
-# last ended season); this statement runs after the season lock is held, so its snapshot sees a season
-# that ended before (in the lock's own statement it would be a snapshot taken before the wait).
-_RECORD_ANSWERS_SQL = """
+# All the answers in one statement, stamped with the guild's current season (the one after its last
+# ended season). It runs after the season lock is held, so its snapshot sees a season that ended
+# before (in the lock's own statement it would be a snapshot taken before the wait).
+_INSERT_ANSWERS_SQL = """
+    INSERT INTO answers (game_id, guild_id, user_id, question_id, correct, points, answered_at, season)
+    SELECT $1, $2, given.user_id, given.question_id, given.correct, given.points, given.answered_at,
+           (SELECT COALESCE(MAX(number), 0) + 1 FROM seasons WHERE guild_id = $2)
+    FROM unnest($3::bigint[], $4::text[], $5::boolean[], $6::integer[], $7::double precision[])
+        AS given (user_id, question_id, correct, points, answered_at)
+"""
+
+# The same, with the misses in the same statement: lock the rows of every player involved ($8), end
+# the streaks of the players in $9. The totals are a second statement, so all their rows are locked up
+# front to keep the one lock order across both; ORDER BY before FOR UPDATE locks rows as they come
+# out of the sort, i.e. in user_id order. The condition on the count has no column of players in it,
+# so PostgreSQL checks it once, before scanning players: every lock is taken, in order, before the
+# UPDATE touches a row. No row means no streak to end, so a miss never creates a player.
+_INSERT_ANSWERS_AND_END_STREAKS_SQL = f"""
     WITH locked AS MATERIALIZED (
-        SELECT user_id FROM players WHERE guild_id = $2 AND user_id = ANY($3::bigint[]) ORDER BY user_id FOR UPDATE
-    ), stored AS (
-        INSERT INTO answers (game_id, guild_id, user_id, question_id, correct, points, answered_at, season)
-        SELECT $1, $2, given.user_id, given.question_id, given.correct, given.points, given.answered_at,
-               (SELECT COALESCE(MAX(number), 0) + 1 FROM seasons WHERE guild_id = $2)
-        FROM unnest($4::bigint[], $5::text[], $6::boolean[], $7::integer[], $8::double precision[])
-            AS given (user_id, question_id, correct, points, answered_at)
-    )
+        SELECT user_id FROM players WHERE guild_id = $2 AND user_id = ANY($8::bigint[]) ORDER BY user_id FOR UPDATE
+    ), stored AS ({_INSERT_ANSWERS_SQL})
     UPDATE players SET current_streak = 0
     WHERE guild_id = $2 AND user_id = ANY($9::bigint[]) AND (SELECT COUNT(*) FROM locked) >= 0
 """
@@ -438,7 +440,7 @@ class PostgresStore:
         Misses end streaks first; then each player's answers are applied in the order given
         (streaks depend on it). Players are visited in ``user_id`` order, which a stable sort gives
         without reordering any one player's answers. Each round trip costs client and server CPU
-        under load, so it takes five: BEGIN, the season lock, the answers and misses, the totals, COMMIT.
+        under load, so it takes five: BEGIN, the season lock, the answers (and misses), the totals, COMMIT.
         """
         if not answers and not missed:
             return
@@ -449,18 +451,19 @@ class PostgresStore:
             if answers:
                 # First, before any row lock: a waiter for this lock must hold nothing others wait for.
                 await conn.execute(_SEASON_LOCK_SHARED_SQL, SEASON_LOCK_NAMESPACE, guild_id)
-            await conn.execute(
-                _RECORD_ANSWERS_SQL,
+            stored = (
                 game_id,
                 guild_id,
-                involved,
                 [answer.user_id for answer in answers],
                 [answer.question_id for answer in answers],
                 [bool(answer.correct) for answer in answers],
                 [answer.points for answer in answers],
                 [answer.answered_at for answer in answers],
-                sorted(set(missed)),
             )
+            if missed:
+                await conn.execute(_INSERT_ANSWERS_AND_END_STREAKS_SQL, *stored, involved, sorted(set(missed)))
+            else:
+                await conn.execute(_INSERT_ANSWERS_SQL, *stored)
             if not answers:
                 return
             await conn.executemany(
