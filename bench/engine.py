@@ -1,10 +1,10 @@
-"""Durable scores under load: many concurrent text games on one SQLite store.
+"""Durable scores under load: many concurrent text games on one store (SQLite, or PostgreSQL in 1+ processes).
 
-Run with ``python bench/engine.py`` (under a minute). Every game is the real ``Game`` driven by a real
-``GameSession`` over one ``SqliteStore`` in a temporary folder, on real time (300 s questions, no
-hints, no pause), so every right answer closes its question and is committed before the session
-returns it and before the close is rendered: the commit latency measured here is what a player
-waits for.
+Run with ``python bench/engine.py`` (under a minute; on PostgreSQL about two). Every game is the
+real ``Game`` driven by a real ``GameSession`` over one ``SqliteStore`` in a temporary folder, on
+real time (300 s questions, no hints, no pause), so every right answer closes its question and
+is committed before the session returns it and before the close is rendered: the commit latency
+measured here is what a player waits for.
 
 Two phases:
 
@@ -20,16 +20,29 @@ wall-clock rates it prints answers per CPU second of the whole process (all thre
 event loop's thread alone (the one that runs out first when each thread has a core), which a
 machine shared with other jobs inflates less, and the load average. Prints readable lines and,
 last, one JSON line.
+
+The same workload on PostgreSQL: ``--postgres`` starts a throwaway server from Debian's binaries with
+fsync on, as a real server runs (``tests/postgres_server.py``), and gives each phase a new database;
+``--database-url URL`` uses yours instead. ``--processes N`` splits each phase's games over N OS
+processes sharing the one database (game ``n`` in process ``n % N``, so each process has its own
+servers, as shards do), which pass a barrier together before the timed part; the offered rate is
+split between them. For PostgreSQL, written bytes are the WAL the server generated during the phase
+(``pg_current_wal_lsn``), and the server's CPU time (postmaster and backends, from ``/proc``) is
+printed beside the bench's. Runs: ``python bench/engine.py``, ``python bench/engine.py --postgres``,
+``python bench/engine.py --postgres --processes 2``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import multiprocessing
 import os
 import random
 import resource
+import signal
 import sys
 import tempfile
 import time
@@ -39,6 +52,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.storage.base import Store  # noqa: E402
 from bot.storage.sqlite import SqliteStore  # noqa: E402
 from bot.trivia.game import (  # noqa: E402
     AnswerMode,
@@ -51,12 +65,50 @@ from bot.trivia.game import (  # noqa: E402
     RoundSettings,  # noqa: E402
 )
 from bot.trivia.model import Question  # noqa: E402
-from bot.trivia.session import GameSession  # noqa: E402
+from bot.trivia.session import GameSession, StorageFailed  # noqa: E402
 
 GUILDS = 50
 PLAYERS_PER_GAME = 4
 SETTINGS_FLAT_OUT = RoundSettings(questions=20, seconds=300, mode=AnswerMode.TEXT, hints=False, pause_seconds=0)
 SETTINGS_OFFERED = RoundSettings(questions=50, seconds=300, mode=AnswerMode.TEXT, hints=False, pause_seconds=0)
+
+
+# A database for one phase: a SQLite file, or a PostgreSQL URL that every process of the phase shares.
+Target = Path | str
+
+
+def open_store(target: Target) -> Store:
+    if isinstance(target, Path):
+        return SqliteStore(target)
+    from bot.storage.postgres import PostgresStore
+
+    return PostgresStore(target)
+
+
+@dataclass(frozen=True)
+class Share:
+    """Which games of a phase this process plays (every ``processes``-th, from ``process``), and the
+    barrier that all of the phase's processes pass together once their games are set up, so that the
+    timed part runs in all of them at once. Game ``n`` is in server ``1 + n % GUILDS``, so with two
+    processes each has its own servers, as two shards would."""
+
+    process: int = 0
+    processes: int = 1
+    barrier: object | None = None  # a multiprocessing Barrier when processes > 1
+
+    def indices(self, games: int) -> range:
+        return range(self.process, games, self.processes)
+
+    async def all_set(self) -> None:
+        if self.barrier is not None:
+            await asyncio.to_thread(self.barrier.wait)  # type: ignore[attr-defined]
+
+
+ALONE = Share()
+
+
+# What the store failed to save in this process (StorageFailed.operation), each a game stopped.
+STORAGE_FAILURES: list[str] = []
 
 
 def questions(count: int) -> list[Question]:
@@ -75,8 +127,11 @@ class Table:
     asked: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def render(self, event: Event) -> None:
-        if isinstance(event, QuestionAsked | GameOver):
+        # A game whose start could not be stored ends with StorageFailed alone, no GameOver.
+        if isinstance(event, QuestionAsked | GameOver | StorageFailed):
             self.asked.set()
+        if isinstance(event, StorageFailed):
+            STORAGE_FAILURES.append(event.operation)
 
 
 @dataclass
@@ -88,6 +143,7 @@ class PhaseResult:
     written_bytes: int
     cpu_seconds: float
     loop_cpu_seconds: float
+    storage_failures: int = 0  # games stopped because the store failed (a timeout, an error)
 
     @property
     def answers_per_cpu_s(self) -> float:
@@ -124,10 +180,10 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def open_tables(store: SqliteStore, count: int, settings: RoundSettings, rng: random.Random) -> list[Table]:
+async def open_tables(store: Store, indices: range, settings: RoundSettings, rng: random.Random) -> list[Table]:
     pool = questions(settings.questions)
     tables = []
-    for index in range(count):
+    for index in indices:
         players = tuple(Player(10_000 + index * PLAYERS_PER_GAME + n, f"p{index}-{n}") for n in range(PLAYERS_PER_GAME))
         game = Game(pool, settings, time.monotonic, rng=random.Random(rng.random()))
         table = Table(session=None, players=players)  # type: ignore[arg-type]
@@ -143,11 +199,12 @@ async def open_tables(store: SqliteStore, count: int, settings: RoundSettings, r
     return tables
 
 
-async def flat_out(path: Path, games: int, rng: random.Random) -> PhaseResult:
+async def flat_out(target: Target, games: int, rng: random.Random, share: Share = ALONE) -> PhaseResult:
     """Every game answers each question as soon as it is asked, until all games are over."""
     latencies: list[float] = []
-    async with SqliteStore(path) as store:
-        tables = await open_tables(store, games, SETTINGS_FLAT_OUT, rng)
+    failed = len(STORAGE_FAILURES)
+    async with open_store(target) as store:
+        tables = await open_tables(store, share.indices(games), SETTINGS_FLAT_OUT, rng)
 
         async def play(table: Table) -> None:
             session = table.session
@@ -164,6 +221,7 @@ async def flat_out(path: Path, games: int, rng: random.Random) -> PhaseResult:
                 if any(isinstance(event, QuestionClosed) for event in events):
                     latencies.append(time.perf_counter() - started)
 
+        await share.all_set()
         written = written_bytes()
         cpu, loop_cpu = time.process_time(), time.thread_time()
         started = time.perf_counter()
@@ -172,15 +230,20 @@ async def flat_out(path: Path, games: int, rng: random.Random) -> PhaseResult:
         seconds = time.perf_counter() - started
         cpu, loop_cpu = time.process_time() - cpu, time.thread_time() - loop_cpu
         written = written_bytes() - written
-    return PhaseResult(games, len(latencies), seconds, latencies, written, cpu, loop_cpu)
+    return PhaseResult(
+        len(tables), len(latencies), seconds, latencies, written, cpu, loop_cpu, len(STORAGE_FAILURES) - failed
+    )
 
 
-async def offered(path: Path, games: int, rate: float, seconds: float, rng: random.Random) -> PhaseResult:
+async def offered(
+    target: Target, games: int, rate: float, seconds: float, rng: random.Random, share: Share = ALONE
+) -> PhaseResult:
     """Answers arrive at ``rate`` per second, each to a game with a question open and no answer
     pending; the load is open loop, so a slow store shows as latency, not as a lower rate."""
     latencies: list[float] = []
-    async with SqliteStore(path) as store:
-        tables = await open_tables(store, games, SETTINGS_OFFERED, rng)
+    failed = len(STORAGE_FAILURES)
+    async with open_store(target) as store:
+        tables = await open_tables(store, share.indices(games), SETTINGS_OFFERED, rng)
         ready: list[Table] = []
         pending: set[asyncio.Task[None]] = set()
 
@@ -188,6 +251,8 @@ async def offered(path: Path, games: int, rate: float, seconds: float, rng: rand
             async def render(event: Event) -> None:
                 if isinstance(event, QuestionAsked):
                     ready.append(table)
+                elif isinstance(event, StorageFailed):
+                    STORAGE_FAILURES.append(event.operation)
 
             return render
 
@@ -204,7 +269,11 @@ async def offered(path: Path, games: int, rate: float, seconds: float, rng: rand
                 latencies.append(time.perf_counter() - started)
 
         runners = [asyncio.create_task(table.session.run()) for table in tables]
-        await asyncio.sleep(0.2)  # every game asks its first question
+        # Every game stores its start and asks its first question before the clock starts: on a
+        # slower store that takes seconds, and answers offered meanwhile would queue behind it.
+        while not all(table.session.is_over or table.session.game.current is not None for table in tables):
+            await asyncio.sleep(0.05)
+        await share.all_set()
         written = written_bytes()
         cpu, loop_cpu = time.process_time(), time.thread_time()
         started = time.perf_counter()
@@ -232,7 +301,9 @@ async def offered(path: Path, games: int, rate: float, seconds: float, rng: rand
         await asyncio.gather(*runners)
     if starved:
         print(f"  {starved} offered answers found no game with a question open")
-    return PhaseResult(games, len(latencies), elapsed, latencies, written, cpu, loop_cpu)
+    return PhaseResult(
+        len(tables), len(latencies), elapsed, latencies, written, cpu, loop_cpu, len(STORAGE_FAILURES) - failed
+    )
 
 
 def describe(label: str, result: PhaseResult) -> None:
@@ -244,30 +315,171 @@ def describe(label: str, result: PhaseResult) -> None:
         f"commit p50 {result.percentile_ms(0.5):.2f} ms, "
         f"p99 {result.percentile_ms(0.99):.2f} ms, max {max(result.latencies, default=0) * 1000:.1f} ms; "
         f"written {result.written_bytes / 1e6:.1f} MB ({per_commit / 1024:.1f} KiB/answer)"
+        + (f"; {result.storage_failures} games stopped by a storage failure" if result.storage_failures else "")
     )
 
 
-async def main(rate: float, seconds: float, seed: int) -> None:
+# -- several processes, PostgreSQL ----------------------------------------------------------------
+
+
+def _play_share(
+    phase: str, target: Target, games: int, rate: float, seconds: float, seed: int, share: Share, results: object
+) -> None:
+    """One process's part of a phase (run in a spawned process); its PhaseResult goes to ``results``."""
     rng = random.Random(seed)
-    with tempfile.TemporaryDirectory(prefix="crate-digger-engine-") as folder:
-        scaling = {}
-        for games in (50, 200, 1_000):
-            result = await flat_out(Path(folder) / f"flat-{games}.sqlite3", games, rng)
-            describe("flat out", result)
-            scaling[games] = result
-        load = await offered(Path(folder) / "offered.sqlite3", 1_000, rate, seconds, rng)
-        describe(f"offered {rate:,.0f}/s", load)
+    if phase == "flat out":
+        result = asyncio.run(flat_out(target, games, rng, share))
+    else:
+        result = asyncio.run(offered(target, games, rate / share.processes, seconds, rng, share))
+    results.put(result)  # type: ignore[attr-defined]
+
+
+def combine(results: list[PhaseResult]) -> PhaseResult:
+    """The processes of one phase as one: they ran at once, so the phase took as long as the slowest."""
+    return PhaseResult(
+        games=sum(result.games for result in results),
+        answers=sum(result.answers for result in results),
+        seconds=max(result.seconds for result in results),
+        latencies=[latency for result in results for latency in result.latencies],
+        written_bytes=sum(result.written_bytes for result in results),
+        cpu_seconds=sum(result.cpu_seconds for result in results),
+        loop_cpu_seconds=sum(result.loop_cpu_seconds for result in results),
+        storage_failures=sum(result.storage_failures for result in results),
+    )
+
+
+def fan_out(phase: str, target: Target, games: int, rate: float, seconds: float, seed: int, processes: int):
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(processes)
+    results = context.Queue()
+    workers = [
+        context.Process(
+            target=_play_share,
+            args=(phase, target, games, rate, seconds, seed + number, Share(number, processes, barrier), results),
+            daemon=True,  # ended with the bench, however it ends
+        )
+        for number in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    collected = [results.get(timeout=600) for _ in workers]
+    for worker in workers:
+        worker.join()
+    return combine(collected)
+
+
+class PostgresMeter:
+    """What the throwaway PostgreSQL server did during a phase: its CPU time (the postmaster, its
+    backends, and backends that have exited, which the postmaster has reaped) and the WAL it wrote."""
+
+    def __init__(self, server) -> None:
+        self.server = server
+
+    def cpu_seconds(self) -> float:
+        postmaster = int((self.server.data_dir / "postmaster.pid").read_text().split()[0])
+        ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                pid, parent = int(stat.parent.name), int(fields[1])
+                if pid == postmaster:
+                    ticks += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+                elif parent == postmaster:
+                    ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def wal_position(self) -> int:
+        """Bytes of WAL the server has generated since it was created."""
+        import asyncpg
+
+        async def read() -> int:
+            connection = await asyncpg.connect(self.server.url())
+            try:
+                return int(await connection.fetchval("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint"))
+            finally:
+                await connection.close()
+
+        return asyncio.run(read())
+
+
+@dataclass
+class Bench:
+    """Runs each phase on a fresh database (a SQLite file, or a new PostgreSQL database on the
+    throwaway server; a ``--database-url`` is reused as it is) in one or several processes."""
+
+    folder: Path
+    seed: int
+    processes: int = 1
+    server: object | None = None  # tests.postgres_server.PostgresServer
+    database_url: str | None = None
+    server_cpu: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def store(self) -> str:
+        return "sqlite" if self.server is None and self.database_url is None else "postgresql"
+
+    def target(self, name: str) -> Target:
+        if self.server is not None:
+            return asyncio.run(self.server.create_database())  # type: ignore[attr-defined]
+        return self.database_url or self.folder / f"{name}.sqlite3"
+
+    def phase(self, phase: str, games: int, rate: float = 0.0, seconds: float = 0.0) -> PhaseResult:
+        target = self.target(f"{phase}-{games}".replace(" ", "-"))
+        meter = PostgresMeter(self.server) if self.server is not None else None
+        if meter is not None:
+            cpu, wal = meter.cpu_seconds(), meter.wal_position()
+        self.seed += 1
+        if self.processes == 1:
+            rng = random.Random(self.seed)
+            if phase == "flat out":
+                result = asyncio.run(flat_out(target, games, rng))
+            else:
+                result = asyncio.run(offered(target, games, rate, seconds, rng))
+        else:
+            result = fan_out(phase, target, games, rate, seconds, self.seed * 100, self.processes)
+        if meter is not None:
+            # The server wrote the WAL; the bench's own writes were only the requests it sent.
+            result.written_bytes = meter.wal_position() - wal
+            self.server_cpu[f"{phase} {games}"] = meter.cpu_seconds() - cpu
+        return result
+
+
+def main(rate: float, seconds: float, seed: int, bench: Bench) -> None:
+    print(f"store {bench.store}, {bench.processes} process{'es' if bench.processes > 1 else ''}")
+    scaling = {}
+    for games in (50, 200, 1_000):
+        result = bench.phase("flat out", games)
+        describe("flat out", result)
+        scaling[games] = result
+    flat_load_average = os.getloadavg()[0]
+    load = bench.phase("offered", 1_000, rate, seconds)
+    describe(f"offered {rate:,.0f}/s", load)
+    load_average = os.getloadavg()[0]
     print(
         "scaling (answers/s): "
         + ", ".join(f"{games} games {result.answers_per_s:,.0f}" for games, result in scaling.items())
     )
     top = scaling[1_000]
-    load_average = os.getloadavg()[0]
-    print(f"peak RSS {peak_rss_mb():.0f} MB; load average {load_average:.1f} on {os.cpu_count()} cores")
+    print(f"peak RSS {peak_rss_mb():.0f} MB (this process); load average {load_average:.1f} on {os.cpu_count()} cores")
+    server_cpu = bench.server_cpu.get("flat out 1000")
+    if server_cpu is not None:
+        print(
+            f"PostgreSQL server CPU: {server_cpu:.1f} s for the 1,000 flat-out games "
+            f"({top.answers / server_cpu:,.0f} answers per server CPU second), "
+            f"{bench.server_cpu['offered 1000']:.1f} s for the offered load"
+        )
+    print(
+        f"CPU vs wall, 1,000 flat-out games: bench {top.cpu_seconds:.1f} s CPU"
+        + (f" + server {server_cpu:.1f} s" if server_cpu is not None else "")
+        + f" in {top.seconds:.1f} s wall; load average {flat_load_average:.1f} (1 min) then {load_average:.1f}"
+    )
     figures = {
+        "store": bench.store,
+        "processes": bench.processes,
         "answers_per_s": round(top.answers_per_s),
         "answers_per_cpu_s": round(top.answers_per_cpu_s),
         "answers_per_loop_cpu_s": round(top.answers_per_loop_cpu_s),
+        "flat_out_commit_p50_ms": round(top.percentile_ms(0.5), 2),
         "flat_out_commit_p99_ms": round(top.percentile_ms(0.99), 2),
         "offered_per_s": rate,
         "offered_kept_up_per_s": round(load.answers_per_s),
@@ -276,9 +488,14 @@ async def main(rate: float, seconds: float, seed: int) -> None:
         "written_mb": round((top.written_bytes + load.written_bytes) / 1e6, 1),
         "written_kib_per_answer": round(top.written_bytes / top.answers / 1024, 2) if top.answers else 0,
         "commits_counted": top.answers + load.answers,
+        "storage_failures": top.storage_failures + load.storage_failures,
         "peak_rss_mb": round(peak_rss_mb()),
-        "scaling_answers_per_s": {str(games): round(result.answers_per_s) for games, result in scaling.items()},
+        "wall_s": round(top.seconds, 2),
+        "cpu_s": round(top.cpu_seconds, 2),
+        "server_cpu_s": round(server_cpu, 2) if server_cpu is not None else None,
         "load_average": round(load_average, 1),
+        "flat_out_load_average": round(flat_load_average, 1),
+        "scaling_answers_per_s": {str(games): round(result.answers_per_s) for games, result in scaling.items()},
     }
     print(json.dumps(figures))
 
@@ -288,5 +505,35 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=5_000, help="offered answers per second in phase two")
     parser.add_argument("--seconds", type=float, default=5, help="length of phase two")
     parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="use a throwaway PostgreSQL server (Debian's binaries, fsync on) instead of SQLite",
+    )
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="use this PostgreSQL database instead (Crate Digger's tables in it are written to)",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="split the games over this many OS processes sharing the one database (PostgreSQL only)",
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.rate, arguments.seconds, arguments.seed))
+    postgres = arguments.postgres or arguments.database_url is not None
+    if arguments.processes < 1 or (arguments.processes > 1 and not postgres):
+        parser.error("--processes N needs N >= 1, and more than one needs PostgreSQL (--postgres or --database-url)")
+    # SIGTERM unwinds like Ctrl-C, so a throwaway PostgreSQL server is stopped either way.
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
+    with contextlib.ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="crate-digger-engine-")))
+        server = None
+        if arguments.postgres and arguments.database_url is None:
+            from tests.postgres_server import PostgresServer
+
+            server = PostgresServer.start(durable=True)
+            stack.callback(server.stop)
+        bench = Bench(folder, arguments.seed, arguments.processes, server, arguments.database_url)
+        main(arguments.rate, arguments.seconds, arguments.seed, bench)

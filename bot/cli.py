@@ -290,14 +290,13 @@ def check_health(settings: Settings) -> int:
 
 
 def _catalog(settings: Settings) -> Catalog:
-    from bot.packcache import compile_folders
-    from bot.trivia.catalog import Catalog
+    from bot.packcache import cached_catalog
 
     # Cached: unchanged packs load without the YAML loader, validation or question generation.
-    compiled = compile_folders(settings.pack_folders, settings.pack_cache_dir, settings.pack_limits)
-    for problem in compiled.problems:
+    catalog, problems = cached_catalog(settings.pack_folders, settings.pack_cache_dir, settings.pack_limits)
+    for problem in problems:
         print(f"warning: skipped a pack: {problem}", file=sys.stderr)
-    return Catalog(compiled.packs, questions=compiled.questions)
+    return catalog
 
 
 def _chosen_pack(catalog: Catalog, pack_ref: str, settings: Settings) -> tuple[Pack, Catalog] | None:
@@ -627,7 +626,7 @@ def _print_sheet(sheet: Sheet, as_json: bool) -> int:
     if as_json:
         import json
 
-        print(json.dumps(sheet[0], indent=2, ensure_ascii=False))
+        print(json.dumps(sheet, indent=2, ensure_ascii=False))
     else:
         from bot.factsheets import format_sheet
 

@@ -1,7 +1,7 @@
 """`crate-digger fact`'s answers as plain data: one sheet per entity, cached for the whole pack set.
 
 A sheet is what `fact NAME --json` prints (the entity, its relations both ways, what it reaches
-through its own works, its packs) plus the names of those works, which the text form shows. The
+through its own works with the work each goes through, its packs); the text form is made from it. The
 table of every sheet and every exact name is built once per set of pack files (with the fact index)
 and cached with ``marshal`` (``bot.packcache.load_derived``), so a warm look-up of a known name reads
 one file and imports no dataclass, no pack model and no relation table. Anything else (a typo, a
@@ -18,8 +18,7 @@ if TYPE_CHECKING:
     from bot.trivia.facts import EntityFacts, FactIndex, Link
     from bot.trivia.model import Entity, Pack
 
-# (the --json document, the names of the works each "through" entry goes through)
-Sheet = tuple[dict[str, Any], list[str]]
+Sheet = dict[str, Any]
 TABLE_NAME = "fact-table"
 
 
@@ -49,32 +48,31 @@ def fact_sheet(facts: EntityFacts) -> Sheet:
             "pack": link.pack_id,
         }
 
-    document = {
+    return {
         "query_match": entity.name,
         "entity": entity_document(entity),
         "relations": [link_document(link) for link in facts.links],
-        "through": [{"via": work.name, **link_document(link)} for work, link in facts.through],
+        # "via" stays the fact's own, as in "relations"; "work" is the entity's work it goes through.
+        "through": [{**link_document(link), "work": work.name} for work, link in facts.through],
         "packs": list(facts.pack_ids),
     }
-    return document, [work.name for work, _ in facts.through]
 
 
 def format_sheet(sheet: Sheet) -> str:
     """The text form of a sheet."""
-    document, works = sheet
-    entity = document["entity"]
+    entity = sheet["entity"]
     details = ", ".join(str(part) for part in (entity["kind"], entity["year"]) if part)
     lines = [f"{entity['name']} ({details})" + (f": {entity['description']}" if entity["description"] else "")]
     if entity["aliases"]:
         lines.append(f"  also known as: {', '.join(entity['aliases'])}")
-    for link in document["relations"]:
+    for link in sheet["relations"]:
         via = f" (via {link['via']})" if link["via"] else ""
         lines.append(f"  {link['relation']}: {link['other']}{via}")
         lines.extend(_quote_lines(link))
-    for work, link in zip(works, document["through"], strict=True):
-        lines.append(f"  through {work}, {link['relation']}: {link['other']}")
+    for link in sheet["through"]:
+        lines.append(f"  through {link['work']}, {link['relation']}: {link['other']}")
         lines.extend(_quote_lines(link))
-    sources = sorted({link["source"] for link in document["relations"]})
+    sources = sorted({link["source"] for link in sheet["relations"]})
     if sources:
         lines.append(f"  source: {'; '.join(sources)}")
     return "\n".join(lines)

@@ -20,10 +20,10 @@ from bot.authoring.fetch import FetchLimits
 from bot.client import CrateDigger
 from bot.config import ConfigError, Settings, log_level_number
 from bot.metrics import NO_METRICS, Metrics, metrics_for
+from bot.packcache import cached_catalog
 from bot.packwork import PackWorker, ServerLimits
 from bot.rest_budget import RestBudget
 from bot.storage import store_for
-from bot.trivia.catalog import Catalog
 
 EXIT_CONFIG = 2
 log = logging.getLogger(__name__)
@@ -43,9 +43,10 @@ def _setup_logging(settings: Settings) -> None:
 
 
 def build_bot(settings: Settings, *, sync_on_start: bool = True, metrics: Metrics = NO_METRICS) -> CrateDigger:
-    catalog, result = Catalog.from_folders(settings.pack_folders, settings.pack_limits)
-    for issue in result.issues:
-        log.warning("skipped a pack: %s", issue)
+    # Cached like the CLI's: a restart with unchanged packs skips parsing, validation and generation.
+    catalog, problems = cached_catalog(settings.pack_folders, settings.pack_cache_dir, settings.pack_limits)
+    for problem in problems:
+        log.warning("skipped a pack: %s", problem)
     return CrateDigger(
         store=store_for(settings),
         catalog=catalog,

@@ -20,6 +20,7 @@ from bot.trivia.limits import DEFAULT_PACK_LIMITS, PackLimits
 from bot.trivia.packfiles import pack_files
 
 if TYPE_CHECKING:
+    from bot.trivia.catalog import Catalog
     from bot.trivia.model import Pack, Question
 
 CACHE_FILES_KEPT = 2_000  # oldest files go first; a server's set is rebuilt from the store when missing
@@ -152,6 +153,16 @@ def compile_folders(
         if cache is not None:
             cache.store(questions_key, questions)
     return CompiledFolders(loaded.packs, loaded.problems, questions)
+
+
+def cached_catalog(
+    folders: Sequence[Path], cache_dir: Path | None, limits: PackLimits = DEFAULT_PACK_LIMITS
+) -> tuple[Catalog, tuple[str, ...]]:
+    """A catalog of these folders' packs, from the cache when no file has changed, and the packs' problems."""
+    from bot.trivia.catalog import Catalog
+
+    compiled = compile_folders(folders, cache_dir, limits)
+    return Catalog(compiled.packs, questions=compiled.questions), compiled.problems
 
 
 def load_derived(

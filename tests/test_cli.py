@@ -377,6 +377,15 @@ def test_fact_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert document["packs"] == [SEED_ID]
 
 
+def test_fact_json_names_the_work_each_through_entry_goes_through(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "fact", "--json", "kanye west")
+    assert code == 0
+    through = {(entry["work"], entry["relation"], entry["other"]) for entry in json.loads(out)["through"]}
+    assert ("Stronger", "samples", "Harder, Better, Faster, Stronger") in through
+    code, text, _ = run(capsys, "fact", "kanye west")
+    assert "through Stronger, samples: Harder, Better, Faster, Stronger" in text
+
+
 def test_fact_json_unknown(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "fact", "--json", "nonsense-zzz")
     assert code == 1

@@ -82,6 +82,9 @@ class _InFlightRequests:
 def _track_requests(bot: discord.Client, double: DiscordDouble) -> Iterator[None]:
     tracker = _InFlightRequests()
     adapter = async_context.get()  # process-wide default adapter used by interactions
+    # Another bot connected in this process (several shards' bots) may have wrapped it already.
+    outer_adapter_request = adapter.__dict__.get("request")
+    outer_settle_hook = double.settle_hook
     bot.http.request = tracker.wrap(bot.http.request)  # type: ignore[method-assign]
     bot.http.get_from_cdn = tracker.wrap(bot.http.get_from_cdn)  # type: ignore[method-assign]
     adapter.request = tracker.wrap(adapter.request)  # type: ignore[method-assign]
@@ -89,9 +92,12 @@ def _track_requests(bot: discord.Client, double: DiscordDouble) -> Iterator[None
     try:
         yield
     finally:
-        double.settle_hook = None
-        # Drop the instance attributes so the class methods show through again.
-        del adapter.request
+        double.settle_hook = outer_settle_hook
+        # Drop the instance attributes so the class methods (or the other bot's wrap) show through again.
+        if outer_adapter_request is None:
+            del adapter.request
+        else:
+            adapter.request = outer_adapter_request  # type: ignore[method-assign]
         del bot.http.request
         del bot.http.get_from_cdn
 

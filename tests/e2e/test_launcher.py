@@ -210,3 +210,22 @@ def test_an_invalid_shard_or_another_refusal_is_explained_in_one_line():
     assert launcher._gateway_refused(other) == (
         "Discord closed shard 0 and will not take it back (code 4013: no reason given)"
     )
+
+
+def test_a_restart_with_unchanged_packs_takes_the_questions_from_the_cache(tmp_path, monkeypatch):
+    from bot.trivia import generate
+
+    generations: list[int] = []
+    real = generate.generate_catalog
+
+    def counting(packs, lent):
+        generations.append(1)
+        return real(packs, lent)
+
+    monkeypatch.setattr(generate, "generate_catalog", counting)
+    first = launcher.build_bot(settings_for(tmp_path), sync_on_start=False)
+    restarted = launcher.build_bot(settings_for(tmp_path), sync_on_start=False)
+    assert len(generations) == 1
+    pack_ids = [pack.id for pack in first.library.builtin.packs()]
+    assert pack_ids and pack_ids == [pack.id for pack in restarted.library.builtin.packs()]
+    assert all(first.library.builtin.questions(pack) == restarted.library.builtin.questions(pack) for pack in pack_ids)
