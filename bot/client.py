@@ -142,9 +142,10 @@ class CrateDigger(commands.AutoShardedBot):
     def add_persistent_buttons(self) -> None:
         """Buttons answered from their ``custom_id`` alone, so a press still gets a reply after a restart."""
         from bot.cogs.reports import PERSISTENT_ITEMS
+        from bot.cogs.seasons import EndSeasonButton
         from bot.cogs.trivia import AnswerButton
 
-        self.add_dynamic_items(AnswerButton, *PERSISTENT_ITEMS)
+        self.add_dynamic_items(AnswerButton, EndSeasonButton, *PERSISTENT_ITEMS)
 
     async def close(self) -> None:
         try:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import io
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-from bot.console import local_player, play_round
+from bot.console import LOCAL_CHANNEL_ID, LOCAL_GUILD_ID, local_player, play_round
+from bot.storage.base import ScoredAnswer
 from bot.storage.errors import StoreError
 from bot.storage.sqlite import SqliteStore
 from bot.trivia.catalog import Catalog
@@ -233,3 +236,24 @@ def test_a_message_is_printed_above_the_line_being_typed() -> None:
     editor.feed(b"Taka")
     screen.say("Hint: T______")
     assert out.getvalue() == "\r\x1b[KHint: T______\n\r\x1b[K[13s left] > Taka"
+
+
+async def test_a_terminal_game_a_crash_left_open_is_closed_at_the_next_play(catalog, tmp_path):
+    tester = local_player("tester")
+    discord_guild = 1234
+    async with SqliteStore(tmp_path / "scores.sqlite3") as before_the_crash:
+        left_open = await before_the_crash.start_game(LOCAL_GUILD_ID, LOCAL_CHANNEL_ID, PACK, "choices", 1_000.0)
+        answer = ScoredAnswer(tester.id, tester.name, "q1", True, 40, 1_001.0)
+        await before_the_crash.record_answers(left_open, LOCAL_GUILD_ID, [answer])
+        # A Discord server's game sharing the database is another process's to close, not the terminal's.
+        await before_the_crash.start_game(discord_guild, 1, PACK, "choices", 1_000.0)
+        # ...and the terminal dies here: no finish_game.
+
+    output, stats = await play(catalog, tmp_path, right_answers(catalog, 7, 1, AnswerMode.CHOICES), questions=1)
+
+    assert "Right! +" in output
+    new_points = int(re.search(r"Right! \+(\d+)", output)[1])
+    assert (stats.points, stats.games, stats.wins) == (40 + new_points, 2, 1)
+    with closing(sqlite3.connect(tmp_path / "scores.sqlite3")) as db:
+        rows = db.execute("SELECT guild_id, finished_at IS NOT NULL, interrupted FROM games ORDER BY id").fetchall()
+    assert rows == [(LOCAL_GUILD_ID, 1, 1), (discord_guild, 0, 0), (LOCAL_GUILD_ID, 1, 0)]

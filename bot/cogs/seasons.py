@@ -7,6 +7,7 @@ The rules (UTC weeks from Monday, months, which options name which board) are in
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING
 
 import discord
@@ -31,7 +32,6 @@ PERIOD_CHOICES = [
     app_commands.Choice(name="This month (UTC)", value=Period.MONTH.value),
     app_commands.Choice(name="This season", value=Period.SEASON.value),
 ]
-CONFIRM_SECONDS = 120
 
 
 async def resolve_board(
@@ -104,34 +104,60 @@ def season_line(season: Season) -> str:
     )
 
 
-class EndSeasonConfirm(discord.ui.View):
-    """The moderator's "are you sure": only the season shown can end, and only once."""
+class EndSeasonButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"cd-season:(?P<action>end|keep):(?P<guild>[0-9]+):(?P<season>[0-9]+)",
+):
+    """The moderator's "are you sure" for ending a season, or its Cancel.
 
-    def __init__(self, bot: CrateDigger, guild_id: int, number: int, moderator_id: int):
-        super().__init__(timeout=CONFIRM_SECONDS)
-        self.bot = bot
+    A persistent ``DynamicItem`` (registered in ``setup_hook``): the ``custom_id`` names the server and
+    the season the confirmation was shown for, so a press after a restart still gets its answer, and a
+    press for a season someone already ended says so instead of ending the next one. The message is
+    ephemeral (only the moderator who asked sees it); the press still re-checks the permission, which
+    may have been taken away since.
+    """
+
+    def __init__(self, action: str, guild_id: int, number: int) -> None:
+        end = action == "end"
+        super().__init__(
+            discord.ui.Button(
+                label="End the season" if end else "Cancel",
+                style=discord.ButtonStyle.danger if end else discord.ButtonStyle.secondary,
+                custom_id=f"cd-season:{action}:{guild_id}:{number}",
+            )
+        )
+        self.action = action
         self.guild_id = guild_id
         self.number = number
-        self.moderator_id = moderator_id
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id != self.moderator_id or not is_moderator(interaction):
-            await send_private(interaction, "Only the moderator who asked can confirm this.")
-            return False
-        return True
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /
+    ) -> EndSeasonButton:
+        return cls(match["action"], int(match["guild"]), int(match["season"]))
 
-    @discord.ui.button(label="End the season", style=discord.ButtonStyle.danger)
-    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        self.stop()
-        ended = await self.bot.store.end_season(self.guild_id, self.number, self.bot.wall_clock())
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        bot: CrateDigger = interaction.client  # type: ignore[assignment]
+        if interaction.guild_id != self.guild_id:
+            await send_private(interaction, "That confirmation belongs to another server; nothing changed.")
+            return
+        if not is_moderator(interaction):
+            await send_private(interaction, f"Only moderators ({MODERATOR_PERMISSION} permission) can end a season.")
+            return
+        if self.action == "keep":
+            await interaction.response.edit_message(content="Nothing changed: the season goes on.", view=None)
+            return
+        ended = await bot.store.end_season(self.guild_id, self.number, bot.wall_clock())
         if ended is None:
-            await interaction.response.edit_message(content=f"Season {self.number} had already ended.", view=None)
+            await interaction.response.edit_message(
+                content=f"Season {self.number} had already ended; nothing changed.", view=None
+            )
             return
         await interaction.response.edit_message(
             content=f"Season {ended.number} ended; its standings are archived. Season {ended.number + 1} starts now.",
             view=None,
         )
-        rows = await self.bot.store.standings(self.guild_id, Scope(season=ended.number), 10)
+        rows = await bot.store.standings(self.guild_id, Scope(season=ended.number), 10)
         lines = [f"**{row.rank}.** {clip(row.display_name, 80)} · {plural(row.points, 'point')}" for row in rows]
         embed = discord.Embed(
             title=f"🏁 Season {ended.number} is over",
@@ -143,10 +169,12 @@ class EndSeasonConfirm(discord.ui.View):
         )
         await interaction.followup.send(embed=embed, allowed_mentions=NO_MENTIONS)
 
-    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        self.stop()
-        await interaction.response.edit_message(content="Nothing changed: the season goes on.", view=None)
+
+def end_season_confirmation(guild_id: int, number: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(EndSeasonButton("end", guild_id, number))
+    view.add_item(EndSeasonButton("keep", guild_id, number))
+    return view
 
 
 class SeasonCommands(app_commands.Group, name="season", description="This server's seasons"):
@@ -176,7 +204,7 @@ class SeasonCommands(app_commands.Group, name="season", description="This server
         if not top:
             await send_private(interaction, f"Nobody has answered in season {current.number} yet: nothing to archive.")
             return
-        view = EndSeasonConfirm(self.bot, interaction.guild_id, current.number, interaction.user.id)
+        view = end_season_confirmation(interaction.guild_id, current.number)
         await interaction.response.send_message(
             clip(
                 f"End season {current.number}? Its final standings (led by {top[0].display_name}, "

@@ -9,6 +9,8 @@ from bot.cogs.trivia import GAME_ENDED_BY_RESTART, GAME_OVER
 from tests.discord_double import User, connected_bot
 from tests.e2e.test_bot import assert_nothing_pings, button_for, private_reply, question_message, sync
 from tests.e2e.test_reliability import builtin_catalog, make_bot, store_path  # noqa: F401  (fixtures)
+from tests.e2e.test_seasons import NOW, seed
+from tests.e2e.test_seasons import make_bot as seasons_bot
 
 pytestmark = pytest.mark.reliability
 
@@ -78,4 +80,41 @@ async def test_a_late_press_on_a_game_that_ended_in_this_process_is_told_it_is_o
 
         late = await double.click(asked, asked.buttons[0]["custom_id"], bob)
         assert late.ephemeral and late.content == GAME_OVER
+    assert_nothing_pings(double)
+
+
+async def test_a_season_end_confirmed_after_a_restart_ends_that_season_once(
+    discord_double,
+    store_path,  # noqa: F811
+    builtin_catalog,  # noqa: F811
+):
+    double = discord_double
+    channel = double.channel("trivia")
+    ann, mo = User.member("ann"), User.moderator("mo")
+    guild = double.guild.id
+    async with connected_bot(seasons_bot(store_path, builtin_catalog), double) as bot:
+        await sync(bot, double)
+        await seed(bot.store, guild, ann, "amen-break", 30, NOW - 3_600)
+        asking = await double.slash(double.guild, channel, mo, "trivia", subcommand="season end")
+        asked_again = await double.slash(double.guild, channel, mo, "trivia", subcommand="season end")
+        assert "End season 1?" in asking.content and "End season 1?" in asked_again.content
+
+    async with connected_bot(seasons_bot(store_path, builtin_catalog), double) as bot:
+        # The permission is checked at the press, not only when the confirmation was shown.
+        demoted = await double.click_button(asking.message, "End the season", User.member("mo", id=mo.id))
+        assert demoted.ephemeral and "Only moderators" in demoted.content
+        assert (await bot.store.current_season(guild)).number == 1
+
+        confirmed = await double.click_button(asking.message, "End the season", mo)
+        assert confirmed.latency is not None and confirmed.latency < 3
+        assert double.message(asking.message.id).content.startswith("Season 1 ended")
+        await double.wait_for(lambda: any("Season 1 is over" in m.text for m in double.messages), what="announcement")
+        assert (await bot.store.current_season(guild)).number == 2
+
+        # The other confirmation was for season 1 too: it must not end season 2.
+        stale = await double.click_button(asked_again.message, "End the season", mo)
+        assert stale.latency is not None and stale.latency < 3
+        assert double.message(asked_again.message.id).content == "Season 1 had already ended; nothing changed."
+        assert (await bot.store.current_season(guild)).number == 2
+        assert [season.number for season in await bot.store.seasons(guild)] == [1]
     assert_nothing_pings(double)
