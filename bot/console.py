@@ -30,10 +30,9 @@ from bot.brief import brief
 from bot.config import Settings
 from bot.storage import store_for
 from bot.storage.base import OneChannel, Store
-from bot.storage.errors import StoreError
 from bot.text import plural
 from bot.trivia.answers import option_labels
-from bot.trivia.catalog import Catalog, pick_questions, starts_over
+from bot.trivia.catalog import Catalog, pick_questions
 from bot.trivia.game import (
     AnswerLocked,
     AnswerMode,
@@ -368,6 +367,7 @@ async def play_round(
         channel_id=LOCAL_CHANNEL_ID,
         pack_id=pack_id,
         render=renderer.render,
+        asked_before=asked,
     )
     count = plural(len(questions), "question")
     title = opening_title(pack.title, questions)
@@ -388,12 +388,6 @@ async def play_round(
             ticker.cancel()
         if isinstance(feed, _Keyboard):
             feed.close()
-    asked_now = game.questions[: game.number]
-    try:
-        ids = [question.id for question in asked_now]
-        await store.record_asked(LOCAL_GUILD_ID, pack_id, ids, time.time(), starts_over=starts_over(asked_now, asked))
-    except StoreError as error:
-        renderer.say(f"Could not remember which questions were asked ({error}); the next round may repeat some.")
     stats = await store.player_stats(LOCAL_GUILD_ID, player.id)
     if stats is not None:
         renderer.say(

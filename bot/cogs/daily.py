@@ -20,6 +20,7 @@ from discord.ext import commands
 from bot.client import send_private
 from bot.cogs.permissions import MODERATOR_PERMISSION, is_moderator
 from bot.cogs.render import BUTTON_LABEL, COLOUR, EMBED_DESCRIPTION, NO_MENTIONS, clip, quote_with_note
+from bot.cogs.trivia import missing_game_permissions
 from bot.storage.errors import StoreError
 from bot.trivia.daily import day_starts_at, post_due, utc_day
 from bot.trivia.daily_session import (
@@ -278,6 +279,17 @@ class DailyCog(commands.Cog):
             else:
                 text = f"The daily question is posted in <#{current.channel_id}> at {current.hour:02d}:00 UTC."
             await send_private(interaction, text)
+            return
+        # The post goes out later with nobody watching: a refusal then would only be logged and the
+        # day's question lost, so the bot's own permissions there are checked now (the moderator's
+        # interaction.app_permissions are for the channel the command was typed in, not this one).
+        missing = missing_game_permissions(channel.permissions_for(channel.guild.me))
+        if missing:
+            await send_private(
+                interaction,
+                f"I can't post the daily question in {channel.mention}: I'm missing {', '.join(missing)} there. "
+                "Ask a moderator to allow that for me in that channel, or pick another one.",
+            )
             return
         await store.set_daily_channel(interaction.guild_id, channel.id, hour)
         await send_private(

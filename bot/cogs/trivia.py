@@ -35,7 +35,7 @@ from bot.cogs.seasons import PERIOD_CHOICES, resolve_board, scoped_leaderboard, 
 from bot.storage.base import OneChannel, Scope
 from bot.storage.errors import GameAlreadyRunning, StoreError
 from bot.text import plural
-from bot.trivia.catalog import pick_questions, starts_over
+from bot.trivia.catalog import pick_questions
 from bot.trivia.daily import utc_day
 from bot.trivia.daily_session import daily_streak_today
 from bot.trivia.game import (
@@ -207,7 +207,6 @@ class ChannelRenderer:
         # (giveaways.opening_title). The title and the sources are credited at the end instead.
         self.round_title = round_title or pack_title
         self.sources: dict[str, None] = {}
-        self.asked: frozenset[str] = frozenset()  # the server's history of the pack when the round was picked
         self.session: GameSession | None = None
         self.question_message: discord.Message | None = None
         self.question_embed: discord.Embed | None = None
@@ -404,24 +403,7 @@ class ChannelRenderer:
     def _names_an_answer(self, text: str) -> bool:
         return self.session is None or names_any_answer(text, self.session.game.questions)
 
-    async def _record_asked(self, event: GameOver) -> None:
-        """Remember the questions this game asked, so the server gets the rest of the pack first."""
-        if self.session is None:
-            return
-        asked_now = self.session.game.questions[: event.questions_asked]
-        try:
-            await self.bot.store.record_asked(
-                self.session.guild_id,
-                self.session.pack_id,
-                [question.id for question in asked_now],
-                self.bot.wall_clock(),
-                starts_over=starts_over(asked_now, self.asked),
-            )
-        except Exception:  # the game's scores are safe; only the order of later rounds suffers
-            log.exception("could not record the questions asked in channel %s", self.session.channel_id)
-
     async def _over(self, event: GameOver) -> None:
-        await self._record_asked(event)
         reason = {
             EndReason.STOPPED: "The game was stopped.",
             EndReason.IDLE: "Nobody answered for a while, so the game ended.",
@@ -744,7 +726,6 @@ class TriviaCog(commands.Cog):
             started_by=interaction,
             round_title=opening_title(pack.title, questions),
         )
-        renderer.asked = asked
         session = GameSession(
             game,
             self.bot.store,
@@ -755,6 +736,7 @@ class TriviaCog(commands.Cog):
             sleep=self.bot.sleep,
             wall_clock=self.bot.wall_clock,
             game_id=game_id,
+            asked_before=asked,
         )
         renderer.session = session
         # The channel is ours in the store and nobody else here got past ``starting``: free in memory.

@@ -9,7 +9,8 @@ A score is committed before it is announced: a question's answers are stored bef
 so players are never shown points that a crash a moment later would lose. If saving a question's
 answers fails, that question is not shown as scored: the players are told (``StorageFailed``
 carrying the question), the game stops, and the final standings are the stored ones, saying which
-question did not count.
+question did not count. Given the server's no-repeat history (``asked_before``), each question
+joins it before it is shown, so a game that dies midway still counts what it asked.
 
 Everything that touches the game (and storage) happens under one lock, so a tick and an answer
 never interleave. Rendering does not: events go to an outbox that one courier task renders in
@@ -23,11 +24,12 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.storage.base import PlayerResult, ScoredAnswer, Store
 from bot.storage.errors import StoreError
+from bot.trivia.catalog import starts_over
 from bot.trivia.game import (
     AnswerRejected,
     Clock,
@@ -36,6 +38,7 @@ from bot.trivia.game import (
     Game,
     GameOver,
     Player,
+    QuestionAsked,
     QuestionClosed,
     RejectReason,
     Standing,
@@ -87,6 +90,7 @@ class GameSession:
         clock: Clock | None = None,
         wall_clock: Clock = time.time,
         game_id: int | None = None,
+        asked_before: Collection[str] | None = None,
     ) -> None:
         self.game = game
         self.guild_id = guild_id
@@ -103,6 +107,11 @@ class GameSession:
         # Given when the front end recorded the start itself (the store's word that the channel is
         # free, before it tells anyone a game started); otherwise ``run`` records it.
         self._game_id: int | None = game_id
+        # The server's no-repeat history of the pack when the round was picked (``Store.asked_questions``).
+        # Given, each question joins it as it is asked, so a game that dies midway (a crash, a lost
+        # channel) still counts the questions it showed; None keeps no history.
+        self._asked_before = asked_before
+        self._history_started_over = False
         self._wall_offset = 0.0
         self._storage_broken = False
         self._storage_error = ""
@@ -253,6 +262,8 @@ class GameSession:
                 # way to a stop.
                 leftovers = [*pending, *self.game.stop()]
                 pending = deque(e for e in leftovers if isinstance(e, GameOver))
+            elif isinstance(event, QuestionAsked):
+                await self._remember_asked(event)
             elif isinstance(event, GameOver):
                 if self._not_counted is not None:
                     event = _without_unsaved(event, self._not_counted)
@@ -311,6 +322,24 @@ class GameSession:
             self._storage_error = _describe(error)
             return False
         return True
+
+    async def _remember_asked(self, asked: QuestionAsked) -> None:
+        if self._asked_before is None:
+            return
+        question_ids = [asked.question.id]
+        # A question from the history means the pack is used up (``pick_questions`` puts those last):
+        # the history starts over with this round, the questions already asked in it included.
+        restart = not self._history_started_over and starts_over([asked.question], self._asked_before)
+        if restart:
+            question_ids = [question.id for question in self.game.questions[: asked.number]]
+        try:
+            await self._store.record_asked(
+                self.guild_id, self.pack_id, question_ids, self._wall_clock(), starts_over=restart
+            )
+        except Exception as error:  # the scores are safe; only the order of later rounds suffers
+            _log_storage_failure(error, "could not record the question asked in channel %s", self.channel_id)
+            return
+        self._history_started_over |= restart
 
     async def _finish(self, over: GameOver) -> None:
         if self._game_id is None:

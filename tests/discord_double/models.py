@@ -197,8 +197,10 @@ class Channel:
     position: int = 0
     topic: str | None = None
     recipient: User | None = None
-    # Permissions the bot is denied in this channel, as a channel overwrite would (see deny_bot).
+    # Permissions the bot is denied in this channel, as a channel overwrite would (see deny_bot);
+    # sent as a member overwrite for ``bot_id`` so the bot's cache computes the same permissions.
     bot_denied: int = 0
+    bot_id: int = 0
 
     @property
     def mention(self) -> str:
@@ -218,7 +220,11 @@ class Channel:
             "guild_id": str(self.guild_id),
             "name": self.name,
             "position": self.position,
-            "permission_overwrites": [],
+            "permission_overwrites": (
+                [{"id": str(self.bot_id), "type": 1, "allow": "0", "deny": str(self.bot_denied)}]
+                if self.bot_denied
+                else []
+            ),
             "topic": self.topic,
             "nsfw": False,
             "rate_limit_per_user": 0,

@@ -392,9 +392,12 @@ class DiscordDouble:
 
     def deny_bot(self, channel: Channel | int, permissions: int) -> None:
         """Take ``permissions`` from the bot in one channel, as a moderator's channel overwrite does:
-        interactions there carry the reduced ``app_permissions``, and sending (Send Messages) or
-        touching messages at all (View Channel) is refused with 403."""
-        self._channel_or_404(_id(channel)).bot_denied |= permissions
+        interactions there carry the reduced ``app_permissions``, sending (Send Messages) or touching
+        messages at all (View Channel) is refused with 403, and the channel's payload carries the
+        overwrite (seen by a bot that connects afterwards: no CHANNEL_UPDATE is sent)."""
+        target = self._channel_or_404(_id(channel))
+        target.bot_denied |= permissions
+        target.bot_id = self.bot_user.id
 
     async def delete_channel(self, channel: Channel | int) -> None:
         """Delete a channel; a connected bot receives CHANNEL_DELETE and any later call to it is a 404."""

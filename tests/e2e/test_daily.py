@@ -19,6 +19,7 @@ from bot.trivia.daily import utc_day
 from bot.trivia.daily_session import all_questions, question_for_day
 from bot.trivia.packs import BUILTIN_PACKS_DIR
 from tests.discord_double import DiscordDouble, User, connected_bot
+from tests.discord_double.models import EMBED_LINKS, SEND_MESSAGES
 
 MORNING = datetime(2026, 11, 25, 8, tzinfo=UTC).timestamp()
 DAY = 86_400
@@ -193,3 +194,35 @@ async def test_moderator_sets_a_daily_channel_and_it_posts_once_at_the_hour(
             double.guild, channel, User.moderator("mo"), "trivia daily-channel", options={"off": True}
         )
         assert "won't be posted" in off.text
+
+
+async def test_a_daily_channel_the_bot_cannot_post_in_is_refused_and_nothing_is_saved(
+    discord_double: DiscordDouble, tmp_path, builtin_catalog
+):
+    double = discord_double
+    general, trivia = double.channel("general"), double.channel("trivia")
+    double.deny_bot(trivia, SEND_MESSAGES | EMBED_LINKS)  # a moderator's overwrite on the chosen channel only
+    store_path = tmp_path / "scores.sqlite3"
+    async with connected_bot(make_bot(store_path, builtin_catalog, WallClock(MORNING)), double) as bot:
+        await bot.tree.sync()
+        # Asked from #general, where the bot may post: the check is about the channel chosen.
+        refused = await double.slash(
+            double.guild,
+            general,
+            User.moderator("mo"),
+            "trivia daily-channel",
+            options={"channel": trivia.id, "hour": 9},
+        )
+        assert refused.ephemeral
+        assert "missing Send Messages, Embed Links" in refused.text
+        assert trivia.mention in refused.text
+        assert await bot.store.daily_channels() == []
+        allowed = await double.slash(
+            double.guild,
+            general,
+            User.moderator("mo"),
+            "trivia daily-channel",
+            options={"channel": general.id, "hour": 9},
+        )
+        assert "every day at 09:00 UTC" in allowed.text
+        assert [s.channel_id for s in await bot.store.daily_channels()] == [general.id]

@@ -220,3 +220,26 @@ async def test_a_channel_deleted_mid_game_stops_it_and_tells_the_starter_directl
         assert [record.levelname for record in bot_log_lines(caplog, logging.INFO)] == ["WARNING"]
         assert all(record.exc_info is None for record in caplog.records)
     assert game_rows(store_path) == [(1, 1)]
+
+
+async def test_a_game_that_loses_its_channel_still_remembers_the_question_it_asked(
+    discord_double, store_path, builtin_catalog
+):
+    double = discord_double
+    channel = double.channel("trivia")
+    async with connected_bot(make_bot(store_path, builtin_catalog), double) as bot:
+        await sync(bot, double)
+        await double.slash(
+            double.guild, channel, User.member("ann"), "trivia", subcommand="start", options=start_options()
+        )
+        shown = await question_message(double, channel, 1)
+        double.deny_bot(channel, SEND_MESSAGES)  # the game dies before any final standings are sent
+        cog = bot.get_cog("TriviaCog")
+        await double.wait_for(lambda: cog.sessions.running() == 0, timeout=10, what="the game to stop")
+        with closing(sqlite3.connect(store_path)) as db:
+            (pack_id,) = db.execute("SELECT pack_id FROM games").fetchone()
+        asked = await bot.store.asked_questions(double.guild.id, pack_id)
+    prompts = {question.id: question.prompt for question in builtin_catalog.questions(pack_id)}
+    # The question on screen is remembered (the next one may be too: it is recorded as the game asks
+    # it, before the send that found the channel gone).
+    assert [question_id for question_id in asked if prompts[question_id][:50] in shown.text]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
 
@@ -75,16 +75,24 @@ class Table:
         )
         self.session = self.make_session(self.game)
 
-    def make_session(self, game: Game, channel_id: int = CHANNEL, sleep: Sleep | None = None) -> GameSession:
+    def make_session(
+        self,
+        game: Game,
+        channel_id: int = CHANNEL,
+        sleep: Sleep | None = None,
+        asked_before: frozenset[str] | None = None,
+        render: Callable[[Event], Awaitable[None]] | None = None,
+    ) -> GameSession:
         return GameSession(
             game,
             self.store,
             guild_id=GUILD,
             channel_id=channel_id,
             pack_id="pack",
-            render=self.render,
+            render=render or self.render,
             sleep=sleep or self.time.sleep,
             wall_clock=lambda: WALL_START + self.time.clock.now,
+            asked_before=asked_before,
         )
 
     def answers(self, number: int, *moves: tuple[float, Player, str]) -> None:
@@ -639,3 +647,71 @@ async def test_a_press_while_the_final_standings_are_being_sent_does_not_keep_th
     await asyncio.wait_for(table.session.run(), timeout=5)
     await pressing
     assert any(isinstance(event, GameOver) for event in table.rendered)
+
+
+def keeping_history(
+    table: Table, history: frozenset[str], render: Callable[[Event], Awaitable[None]] | None = None
+) -> Table:
+    """The table's game as a front end plays it: with the server's no-repeat history of the pack."""
+    table.store.asked[(GUILD, "pack")] = set(history)
+    table.session = table.make_session(table.game, asked_before=history, render=render)
+    return table
+
+
+async def test_each_question_joins_the_history_as_it_is_asked_so_a_stopped_game_keeps_them() -> None:
+    table = keeping_history(Table(AnswerMode.TEXT, questions=3), frozenset({"old"}))
+    table.time.at(table.time.clock.now + 20 + 4 + 2, table.session.stop)  # two seconds into question 2
+    await table.session.run()
+
+    assert table.store.asked[(GUILD, "pack")] == {"old", "q1", "q2"}
+    records = table.calls("record_asked")
+    assert [(call[3], call[5]) for call in records] == [(("q1",), False), (("q2",), False)]
+    # Remembered before it is shown: a crash in between cannot show a question the history lacks.
+    asked_renders = [i for i, entry in enumerate(table.log) if entry == ("render", "QuestionAsked")]
+    recorded_at = [table.log.index(call) for call in records]
+    assert all(stored < shown for stored, shown in zip(recorded_at, asked_renders, strict=True))
+
+
+async def test_a_game_that_dies_midway_has_still_recorded_the_questions_it_asked() -> None:
+    table = Table(AnswerMode.TEXT, questions=3)
+
+    async def render_then_die(event: Event) -> None:
+        await table.render(event)
+        if isinstance(event, QuestionAsked) and event.number == 2:
+            runner.cancel()  # the process dies while question 2 is up: no GameOver, no standings
+
+    keeping_history(table, frozenset(), render=render_then_die)
+    runner = asyncio.ensure_future(table.session.run())
+    with pytest.raises(asyncio.CancelledError):
+        await runner
+
+    assert table.store.asked[(GUILD, "pack")] == {"q1", "q2"}
+    assert table.calls("finish_game") == []
+
+
+async def test_a_round_that_repeats_questions_starts_the_history_over_with_the_whole_round() -> None:
+    # The pack is used up: q2 and q3 were asked before, so they come last and the history starts over.
+    table = keeping_history(Table(AnswerMode.TEXT, questions=3), frozenset({"q2", "q3", "gone"}))
+    await table.session.run()
+
+    assert table.store.asked[(GUILD, "pack")] == {"q1", "q2", "q3"}
+    records = [(call[3], call[5]) for call in table.calls("record_asked")]
+    assert records == [(("q1",), False), (("q1", "q2"), True), (("q3",), False)]
+
+
+async def test_a_history_that_cannot_be_saved_does_not_stop_the_game() -> None:
+    table = keeping_history(Table(AnswerMode.TEXT, questions=2, pause_seconds=0), frozenset())
+    table.store.fail.add("record_asked")
+    table.answers(1, (1, ALICE, "Right 1"))
+    await table.session.run()
+
+    assert len(table.of(QuestionAsked)) == 2
+    over = table.rendered[-1]
+    assert isinstance(over, GameOver) and over.reason is EndReason.FINISHED
+    assert table.of(StorageFailed) == []
+
+
+async def test_a_session_given_no_history_records_none() -> None:
+    table = Table(AnswerMode.TEXT, questions=2, pause_seconds=0)
+    await table.session.run()
+    assert table.calls("record_asked") == []
