@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -14,16 +15,21 @@ from bot.trivia.limits import DEFAULT_PACK_LIMITS
 from tests.packs_for_tests import TINY_PACK, TINY_SOURCE
 
 
-def _count_loads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def count_calls(monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str) -> list[int]:
+    """Wrap ``module.name`` so each call appends to the returned list (the cache's misses, counted)."""
     calls: list[int] = []
-    real = pack_format.load_packs
+    real = getattr(module, name)
 
-    def counting(paths, limits):
+    def counting(*args, **kwargs):
         calls.append(1)
-        return real(paths, limits)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(pack_format, "load_packs", counting)
+    monkeypatch.setattr(module, name, counting)
     return calls
+
+
+def _count_loads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    return count_calls(monkeypatch, pack_format, "load_packs")
 
 
 def _tiny_folder(tmp_path: Path) -> Path:
@@ -74,23 +80,15 @@ def test_a_new_code_version_is_a_new_key(monkeypatch: pytest.MonkeyPatch):
     assert packcache.digest("folders", b"same") != key
 
 
-def _count_generations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def count_generations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     from bot.trivia import generate
 
-    calls: list[int] = []
-    real = generate.generate_catalog
-
-    def counting(packs, lent):
-        calls.append(1)
-        return real(packs, lent)
-
-    monkeypatch.setattr(generate, "generate_catalog", counting)
-    return calls
+    return count_calls(monkeypatch, generate, "generate_catalog")
 
 
 def test_unchanged_packs_keep_their_questions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     folder, cache = _tiny_folder(tmp_path), tmp_path / "cache"
-    generations = _count_generations(monkeypatch)
+    generations = count_generations(monkeypatch)
     first = compile_folders([folder], cache)
     second = compile_folders([folder], cache)
     assert second == first and len(generations) == 1
@@ -104,7 +102,7 @@ def test_unchanged_packs_keep_their_questions(tmp_path: Path, monkeypatch: pytes
 def test_questions_of_a_folder_with_problems_are_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     folder, cache = _tiny_folder(tmp_path), tmp_path / "cache"
     (folder / "broken.yaml").write_text("id: [broken\n", encoding="utf-8")
-    generations = _count_generations(monkeypatch)
+    generations = count_generations(monkeypatch)
     assert compile_folders([folder], cache).problems
     assert compile_folders([folder], cache).problems
     assert len(generations) == 2

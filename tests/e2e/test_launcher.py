@@ -25,6 +25,7 @@ from bot.trivia.catalog import Catalog
 from bot.trivia.packs import BUILTIN_PACKS_DIR
 from tests.discord_double import DiscordDouble, User, connected_bot
 from tests.discord_double.fixtures import patch_discord_urls
+from tests.test_packcache import count_generations
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret-part.of-the-token"
 
@@ -213,16 +214,7 @@ def test_an_invalid_shard_or_another_refusal_is_explained_in_one_line():
 
 
 def test_a_restart_with_unchanged_packs_takes_the_questions_from_the_cache(tmp_path, monkeypatch):
-    from bot.trivia import generate
-
-    generations: list[int] = []
-    real = generate.generate_catalog
-
-    def counting(packs, lent):
-        generations.append(1)
-        return real(packs, lent)
-
-    monkeypatch.setattr(generate, "generate_catalog", counting)
+    generations = count_generations(monkeypatch)
     first = launcher.build_bot(settings_for(tmp_path), sync_on_start=False)
     restarted = launcher.build_bot(settings_for(tmp_path), sync_on_start=False)
     assert len(generations) == 1
