@@ -69,6 +69,13 @@ async def sync(bot: CrateDigger, double: DiscordDouble) -> None:
     await double.wait_for_request("PUT", rf"/applications/{double.application_id}/commands")
 
 
+async def start_trivia(double: DiscordDouble, channel, user, options: dict | None = None, *, guild=None):
+    """`/trivia start` typed by ``user`` in ``channel`` (of the double's own server unless ``guild``)."""
+    return await double.slash(
+        double.guild if guild is None else guild, channel, user, "trivia", subcommand="start", options=options
+    )
+
+
 def question_message(double: DiscordDouble, channel, number: int):
     return double.wait_for_message(
         lambda m: bool(m.embeds) and m.embeds[0].get("title") == f"Question {number} of {m.embeds[0]['title'][-1]}",
@@ -137,14 +144,7 @@ async def test_button_game_scores_the_right_player_and_shows_the_leaderboard(
     ann, bob = User.member("ann"), User.member("bob")
     async with connected_bot(make_bot(store_path, builtin_catalog), double) as bot:
         await sync(bot, double)
-        started = await double.slash(
-            double.guild,
-            channel,
-            ann,
-            "trivia",
-            subcommand="start",
-            options={"questions": 2, "seconds": 10, "hints": False},
-        )
+        started = await start_trivia(double, channel, ann, {"questions": 2, "seconds": 10, "hints": False})
         assert "started a game: 2 questions" in started.content
 
         asked = await question_message(double, channel, 1)
@@ -202,9 +202,7 @@ async def test_text_game_first_right_message_wins(discord_double: DiscordDouble,
     ann, bob = User.member("ann"), User.member("bob")
     async with connected_bot(make_bot(store_path, builtin_catalog, message_content=True), double) as bot:
         await sync(bot, double)
-        await double.slash(
-            double.guild, channel, ann, "trivia", subcommand="start", options={"questions": 1, "mode": "text"}
-        )
+        await start_trivia(double, channel, ann, {"questions": 1, "mode": "text"})
         asked = await question_message(double, channel, 1)
         assert asked.buttons == []
         question = bot.get_cog("TriviaCog").sessions.get(channel.id).game.current
@@ -227,9 +225,7 @@ async def test_text_mode_needs_the_message_content_intent(discord_double, store_
     double = discord_double
     async with connected_bot(make_bot(store_path, builtin_catalog), double) as bot:
         await sync(bot, double)
-        refused = await double.slash(
-            double.guild, None, User.member("ann"), "trivia", subcommand="start", options={"mode": "text"}
-        )
+        refused = await start_trivia(double, None, User.member("ann"), {"mode": "text"})
         assert refused.ephemeral and "Message Content intent" in refused.content
         assert bot.get_cog("TriviaCog").sessions.running() == 0
 
@@ -242,10 +238,10 @@ async def test_one_game_per_channel_and_only_the_starter_or_a_moderator_stops_it
     ann, bob, mo = User.member("ann"), User.member("bob"), User.moderator("mo")
     async with connected_bot(make_bot(store_path, builtin_catalog), double) as bot:
         await sync(bot, double)
-        await double.slash(double.guild, channel, ann, "trivia", subcommand="start", options={"questions": 5})
-        second = await double.slash(double.guild, channel, bob, "trivia", subcommand="start")
+        await start_trivia(double, channel, ann, {"questions": 5})
+        second = await start_trivia(double, channel, bob)
         assert second.ephemeral and "already running" in second.content
-        elsewhere = await double.slash(double.guild, double.channel("general"), bob, "trivia", subcommand="start")
+        elsewhere = await start_trivia(double, double.channel("general"), bob)
         assert "started a game" in elsewhere.content
         assert bot.get_cog("TriviaCog").sessions.running() == 2
 
@@ -315,21 +311,14 @@ async def test_moderator_uploads_a_pack_and_plays_it_in_that_server_only(discord
         listed = await double.slash(double.guild, channel, mo, "pack", subcommand="list")
         assert "amen-break" in listed.text and "uploaded" in listed.text
 
-        started = await double.slash(
-            double.guild, channel, ann, "trivia", subcommand="start", options={"pack": "amen-break", "questions": 1}
-        )
+        started = await start_trivia(double, channel, ann, {"pack": "amen-break", "questions": 1})
         assert "The Amen break" in started.content
         asked = await question_message(double, channel, 1)
         assert asked.embeds[0]["footer"]["text"] == "The Amen break"
         await bot.get_cog("TriviaCog").sessions.get(channel.id).stop()
 
-        elsewhere = await double.slash(
-            other,
-            other.text_channels[0],
-            User.member("zed"),
-            "trivia",
-            subcommand="start",
-            options={"pack": "amen-break"},
+        elsewhere = await start_trivia(
+            double, other.text_channels[0], User.member("zed"), {"pack": "amen-break"}, guild=other
         )
         assert elsewhere.ephemeral and "no pack `amen-break`" in elsewhere.content
         fact_elsewhere = await double.slash(other, None, User.member("zed"), "fact", options={"name": "The Winstons"})

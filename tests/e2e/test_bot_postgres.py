@@ -8,7 +8,7 @@ from bot.storage.postgres import PostgresStore
 from bot.trivia.catalog import Catalog
 from bot.trivia.packs import BUILTIN_PACKS_DIR
 from tests.discord_double import DiscordDouble, User, connected_bot
-from tests.e2e.test_bot import FastTime, button_for, final_standings, question_message, sync
+from tests.e2e.test_bot import FastTime, button_for, final_standings, question_message, start_trivia, sync
 from tests.postgres_server import PostgresServer
 
 
@@ -33,14 +33,7 @@ async def test_a_button_game_on_postgres_is_seen_by_another_process(
 
     async with connected_bot(factory, double) as bot:
         await sync(bot, double)
-        await double.slash(
-            double.guild,
-            channel,
-            ann,
-            "trivia",
-            subcommand="start",
-            options={"questions": 1, "seconds": 10, "hints": False},
-        )
+        await start_trivia(double, channel, ann, {"questions": 1, "seconds": 10, "hints": False})
         asked = await question_message(double, channel, 1)
         question = bot.get_cog("TriviaCog").sessions.get(channel.id).game.current
         wrong = next(choice for choice in question.choices if choice != question.answer)

@@ -8,7 +8,7 @@ from bot.authoring.imports import OPENTDB_ATTRIBUTION
 from bot.trivia.catalog import Catalog
 from bot.trivia.packs import BUILTIN_PACKS_DIR
 from tests.discord_double import User, connected_bot
-from tests.e2e.test_bot import assert_nothing_pings, make_bot, question_message, result_message, sync
+from tests.e2e.test_bot import assert_nothing_pings, make_bot, question_message, result_message, start_trivia, sync
 
 FIXTURES = Path(__file__).parents[1] / "authoring" / "fixtures"
 
@@ -26,9 +26,7 @@ async def test_an_opentdb_upload_is_imported_and_its_reveal_credits_the_source(d
         assert "Added" in added.message.content and "from Open Trivia DB JSON" in added.message.content
         assert "`opentdb-music`" in added.message.content and "7 questions" in added.message.content
 
-        await double.slash(
-            double.guild, channel, mo, "trivia", subcommand="start", options={"pack": "opentdb-music", "questions": 1}
-        )
+        await start_trivia(double, channel, mo, {"pack": "opentdb-music", "questions": 1})
         await question_message(double, channel, 1)
         skipped = await double.slash(double.guild, channel, mo, "trivia", subcommand="skip")
         assert skipped.content == "Skipping."

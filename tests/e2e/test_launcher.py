@@ -25,6 +25,7 @@ from bot.trivia.catalog import Catalog
 from bot.trivia.packs import BUILTIN_PACKS_DIR
 from tests.discord_double import DiscordDouble, User, connected_bot
 from tests.discord_double.fixtures import patch_discord_urls
+from tests.e2e.test_bot import start_trivia
 from tests.test_packcache import count_generations
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret-part.of-the-token"
@@ -151,14 +152,7 @@ def test_sigterm_stops_as_gracefully_as_ctrl_c(tmp_path, restore_logging):
                 on_double(double.wait_for(lambda: double.commands.get(double.guild.id), timeout=20, what="sync"))
                 on_double(double.wait_until_ready(timeout=20))
                 on_double(
-                    double.slash(
-                        double.guild,
-                        channel,
-                        User.member("ann"),
-                        "trivia",
-                        subcommand="start",
-                        options={"questions": 3, "seconds": 60, "hints": False},
-                    )
+                    start_trivia(double, channel, User.member("ann"), {"questions": 3, "seconds": 60, "hints": False})
                 )
                 done["asked"] = on_double(
                     double.wait_for_message(

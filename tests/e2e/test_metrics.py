@@ -20,6 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot import launcher
 from tests.discord_double import DiscordDouble, User
 from tests.discord_double.fixtures import patch_discord_urls
+from tests.e2e.test_bot import start_trivia
 from tests.e2e.test_launcher import restore_logging, settings_for  # noqa: F401  (a fixture, re-used)
 
 
@@ -80,13 +81,11 @@ def test_a_game_moves_the_metrics(tmp_path, restore_logging, monkeypatch):  # no
                 on_double(double.wait_until_ready(timeout=20))
                 done["before"] = scrape(port)
                 on_double(
-                    double.slash(
-                        double.guild,
+                    start_trivia(
+                        double,
                         channel,
                         User.member("ann"),
-                        "trivia",
-                        subcommand="start",
-                        options={"questions": 1, "seconds": 60, "mode": "text", "hints": False},
+                        {"questions": 1, "seconds": 60, "mode": "text", "hints": False},
                     )
                 )
                 on_double(

@@ -9,7 +9,7 @@ import pytest
 from bot.cogs import packs as packs_cog
 from bot.trivia.packs import parse_pack
 from tests.discord_double import User, connected_bot
-from tests.e2e.test_bot import assert_nothing_pings, make_bot, question_message, result_message, sync
+from tests.e2e.test_bot import assert_nothing_pings, make_bot, question_message, result_message, start_trivia, sync
 
 ARTICLE = Path(__file__).parents[1] / "authoring" / "articles" / "review.txt"
 NO_PINGS = {"parse": []}
@@ -94,14 +94,7 @@ async def test_draft_review_keep_drop_correct_save_and_play(discord_double, stor
         assert ("last-man-standing", "by", "gianfranco-reverberi") not in triples
         assert any(entity.name == 'the "Crazy" video' for entity in pack.entities)
 
-        started = await double.slash(
-            double.guild,
-            channel,
-            ann,
-            "trivia",
-            subcommand="start",
-            options={"pack": "crazy-review", "questions": 1, "hints": False},
-        )
+        started = await start_trivia(double, channel, ann, {"pack": "crazy-review", "questions": 1, "hints": False})
         assert "started a game" in started.content
         asked = await question_message(double, channel, 1)
         await double.click(asked, asked.buttons[0]["custom_id"], ann)

@@ -8,7 +8,7 @@ from bot.trivia.catalog import Catalog
 from bot.trivia.packs import BUILTIN_PACKS_DIR
 from tests.discord_double import User, connected_bot
 from tests.discord_double.models import MANAGE_GUILD, MANAGE_MESSAGES, MEMBER_PERMISSIONS, next_snowflake
-from tests.e2e.test_bot import assert_nothing_pings, final_standings, make_bot, sync
+from tests.e2e.test_bot import assert_nothing_pings, final_standings, make_bot, start_trivia, sync
 from tests.packs_for_tests import uploaded_pack_yaml
 
 pytestmark = pytest.mark.reliability
@@ -38,7 +38,7 @@ async def test_manage_messages_alone_cannot_stop_or_skip_someone_elses_game(
     owner = User(id=next_snowflake(), name="owner", permissions=MEMBER_PERMISSIONS | MANAGE_GUILD)
     async with connected_bot(make_bot(store_path, builtin_catalog), double) as bot:
         await sync(bot, double)
-        await double.slash(double.guild, channel, ann, "trivia", subcommand="start", options={"questions": 5})
+        await start_trivia(double, channel, ann, {"questions": 5})
         for action in ("skip", "stop"):
             refused = await double.slash(double.guild, channel, helper, "trivia", subcommand=action)
             assert refused.ephemeral and "started this game or a moderator" in refused.content

@@ -7,7 +7,7 @@ import pytest
 
 from bot.cogs.trivia import GAME_ENDED_BY_RESTART, GAME_OVER
 from tests.discord_double import User, connected_bot
-from tests.e2e.test_bot import assert_nothing_pings, button_for, private_reply, question_message, sync
+from tests.e2e.test_bot import assert_nothing_pings, button_for, private_reply, question_message, start_trivia, sync
 from tests.e2e.test_reliability import builtin_catalog, make_bot, store_path  # noqa: F401  (fixtures)
 from tests.e2e.test_seasons import NOW, seed
 from tests.e2e.test_seasons import make_bot as seasons_bot
@@ -25,14 +25,7 @@ async def test_a_press_after_a_restart_is_told_the_game_ended_and_keeps_the_answ
     ann, bob = User.member("ann"), User.member("bob")
     async with connected_bot(make_bot(store_path, builtin_catalog), double) as bot:
         await sync(bot, double)
-        await double.slash(
-            double.guild,
-            channel,
-            ann,
-            "trivia",
-            subcommand="start",
-            options={"questions": 3, "seconds": 10, "hints": False},
-        )
+        await start_trivia(double, channel, ann, {"questions": 3, "seconds": 10, "hints": False})
         first = await question_message(double, channel, 1)
         question = bot.get_cog("TriviaCog").sessions.get(channel.id).game.current
         press = await double.click(first, button_for(first, question.answer), ann)
@@ -64,14 +57,7 @@ async def test_a_late_press_on_a_game_that_ended_in_this_process_is_told_it_is_o
     ann, bob = User.member("ann"), User.member("bob")
     async with connected_bot(make_bot(store_path, builtin_catalog), double) as bot:
         await sync(bot, double)
-        await double.slash(
-            double.guild,
-            channel,
-            ann,
-            "trivia",
-            subcommand="start",
-            options={"questions": 1, "seconds": 10, "hints": False},
-        )
+        await start_trivia(double, channel, ann, {"questions": 1, "seconds": 10, "hints": False})
         asked = await question_message(double, channel, 1)
         # Discord refuses the edit that would disable the buttons, so they stay pressable after the end.
         double.fail_next("PATCH", rf"/channels/{channel.id}/messages/{asked.id}$", status=400, code=50035)

@@ -23,6 +23,7 @@ from tests.e2e.test_bot import (
     final_standings,
     private_reply,
     question_message,
+    start_trivia,
     sync,
 )
 
@@ -61,14 +62,7 @@ async def test_presses_are_acknowledged_in_time_while_discord_is_slow_on_an_edit
     players = [User.member(name) for name in ("ann", "bob", "cy")]
     async with connected_bot(make_bot(store_path, builtin_catalog), double) as bot:
         await sync(bot, double)
-        await double.slash(
-            double.guild,
-            channel,
-            players[0],
-            "trivia",
-            subcommand="start",
-            options={"questions": 1, "seconds": 40, "hints": True},
-        )
+        await start_trivia(double, channel, players[0], {"questions": 1, "seconds": 40, "hints": True})
         asked = await question_message(double, channel, 1)
         question = bot.get_cog("TriviaCog").sessions.get(channel.id).game.current
         # The 50:50 hint edits the question's buttons; Discord sits on that edit for 4 seconds.
@@ -99,14 +93,7 @@ async def test_a_save_that_fails_shows_no_score_and_the_stored_standings(discord
     ann = User.member("ann")
     async with connected_bot(make_bot(store_path, builtin_catalog, busy_timeout_ms=300), double) as bot:
         await sync(bot, double)
-        await double.slash(
-            double.guild,
-            channel,
-            ann,
-            "trivia",
-            subcommand="start",
-            options={"questions": 2, "seconds": 10, "hints": False},
-        )
+        await start_trivia(double, channel, ann, {"questions": 2, "seconds": 10, "hints": False})
         asked = await question_message(double, channel, 1)
         question = bot.get_cog("TriviaCog").sessions.get(channel.id).game.current
         press = await double.click(asked, button_for(asked, question.answer), ann)
@@ -164,7 +151,7 @@ async def test_a_channel_the_bot_cannot_post_in_is_refused_before_the_game_start
     double.deny_bot(channel, SEND_MESSAGES | EMBED_LINKS)
     async with connected_bot(make_bot(store_path, builtin_catalog), double) as bot:
         await sync(bot, double)
-        refused = await double.slash(double.guild, channel, User.member("ann"), "trivia", subcommand="start")
+        refused = await start_trivia(double, channel, User.member("ann"))
         assert refused.ephemeral
         assert "missing Send Messages, Embed Links here" in refused.content
         assert bot.get_cog("TriviaCog").sessions.running() == 0

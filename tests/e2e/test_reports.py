@@ -15,6 +15,7 @@ from tests.e2e.test_bot import (
     make_bot,
     private_reply,
     result_message,
+    start_trivia,
     sync,
 )
 from tests.e2e.test_reliability import builtin_catalog  # noqa: F401  (a fixture)
@@ -60,13 +61,8 @@ def titled(title: str):
 
 async def play_whole_pack(double, bot, channel, player) -> tuple[list[str], list]:
     """Start a game of every question of PACK and answer each right: the ids asked and their results."""
-    started = await double.slash(
-        double.guild,
-        channel,
-        player,
-        "trivia",
-        subcommand="start",
-        options={"pack": PACK, "questions": 50, "seconds": 10, "hints": False},
+    started = await start_trivia(
+        double, channel, player, {"pack": PACK, "questions": 50, "seconds": 10, "hints": False}
     )
     game = bot.get_cog("TriviaCog").sessions.get(channel.id).game
     ids = [question.id for question in game.questions]
@@ -178,14 +174,7 @@ async def test_reports_are_rate_limited_per_player(
                 comment="",
                 reported_at=now - 60 * (REPORT_LIMIT.reports - number),
             )
-        await double.slash(
-            double.guild,
-            channel,
-            ann,
-            "trivia",
-            subcommand="start",
-            options={"questions": 1, "seconds": 10, "hints": False},
-        )
+        await start_trivia(double, channel, ann, {"questions": 1, "seconds": 10, "hints": False})
         result = await result_message(double, channel, 1)
 
         limited = await double.click(result, report_button(result), ann)

@@ -15,6 +15,7 @@ from tests.e2e.test_bot import (
     button_for,
     final_standings,
     question_message,
+    start_trivia,
     store_path,  # noqa: F401  (pytest fixture)
     sync,
 )
@@ -70,9 +71,7 @@ async def test_boards_by_period_and_pack_then_a_moderator_ends_the_season(
         await seed(bot.store, guild, cy, "amen-break", 50, at("2026-10-20T09:00:00"))  # last month
 
         # ann plays a one-question game now and answers right.
-        await double.slash(
-            double.guild, channel, ann, "trivia", subcommand="start", options={"questions": 1, "hints": False}
-        )
+        await start_trivia(double, channel, ann, {"questions": 1, "hints": False})
         asked = await question_message(double, channel, 1)
         question = bot.get_cog("TriviaCog").sessions.get(channel.id).game.current
         await double.click(asked, button_for(asked, question.answer), ann)

@@ -25,6 +25,7 @@ from bot.trivia.catalog import Catalog
 from bot.trivia.model import Question
 from bot.trivia.packs import BUILTIN_PACKS_DIR
 from tests.discord_double import DiscordDouble, Guild, Message, User
+from tests.e2e.test_bot import start_trivia
 from tests.e2e.test_double_shards import double_with_guilds
 from tests.packs_for_tests import uploaded_pack_yaml
 from tests.postgres_server import PostgresServer
@@ -300,9 +301,7 @@ async def test_two_processes_on_shards_0_and_1_share_one_postgresql(postgres_ser
             breaks, breaks.channel("general"), eve, "trivia", subcommand="start", focused="pack", value="amen"
         )
         assert "amen-break" not in [choice["value"] for choice in offered]
-        refused = await double.slash(
-            breaks, breaks.channel("general"), eve, "trivia", subcommand="start", options={"pack": "amen-break"}
-        )
+        refused = await start_trivia(double, breaks.channel("general"), eve, {"pack": "amen-break"}, guild=breaks)
         assert refused.ephemeral and "no pack `amen-break`" in refused.content
 
     assert len(fleet.every) == 3

@@ -11,7 +11,7 @@ from contextlib import closing
 from bot.storage.errors import StoreError
 from bot.storage.sqlite import SqliteStore
 from tests.discord_double import DiscordDouble, User, connected_bot
-from tests.e2e.test_bot import builtin_catalog, final_standings, make_bot, store_path, sync  # noqa: F401
+from tests.e2e.test_bot import builtin_catalog, final_standings, make_bot, start_trivia, store_path, sync  # noqa: F401
 
 
 async def test_a_game_another_process_runs_in_the_channel_is_not_doubled(
@@ -27,13 +27,13 @@ async def test_a_game_another_process_runs_in_the_channel_is_not_doubled(
         async with SqliteStore(store_path) as other_process:
             theirs = await other_process.start_game(double.guild.id, channel.id, "amen-break", "choices", 1.0)
 
-            refused = await double.slash(double.guild, channel, ann, "trivia", subcommand="start")
+            refused = await start_trivia(double, channel, ann)
             assert refused.ephemeral and "A game is already running here" in refused.content
             assert bot.get_cog("TriviaCog").sessions.running() == 0
             assert not [m for m in double.messages if m.channel_id == channel.id and m.source == "channel"]
 
             await other_process.finish_game(theirs, double.guild.id, 2.0, [], stopped=True)
-        started = await double.slash(double.guild, channel, ann, "trivia", subcommand="start")
+        started = await start_trivia(double, channel, ann)
         assert "started a game" in started.content
         await double.slash(double.guild, channel, ann, "trivia", subcommand="stop")
         await final_standings(double, channel)
@@ -64,14 +64,14 @@ async def test_a_game_whose_end_could_not_be_saved_does_not_hold_the_channel(
     monkeypatch.setattr("tests.e2e.test_bot.SqliteStore", FinishFailsOnce)
     async with connected_bot(make_bot(store_path, builtin_catalog), double) as bot:
         await sync(bot, double)
-        await double.slash(double.guild, channel, ann, "trivia", subcommand="start")
+        await start_trivia(double, channel, ann)
         await double.slash(double.guild, channel, ann, "trivia", subcommand="stop")
         await final_standings(double, channel)
         trivia = bot.get_cog("TriviaCog")
         await double.wait_for(lambda: trivia.sessions.running() == 0, what="the game ended")
         assert FinishFailsOnce.failed
 
-        again = await double.slash(double.guild, channel, ann, "trivia", subcommand="start")
+        again = await start_trivia(double, channel, ann)
         assert "started a game" in again.content
         await double.slash(double.guild, channel, ann, "trivia", subcommand="stop")
         await double.wait_for(lambda: trivia.sessions.running() == 0, what="the second game ended")

@@ -12,7 +12,7 @@ from bot.client import CrateDigger
 from bot.sharding import ShardScope
 from bot.storage.sqlite import SqliteStore
 from tests.discord_double import User, connected_bot
-from tests.e2e.test_bot import FastTime, builtin_catalog, sync  # noqa: F401
+from tests.e2e.test_bot import FastTime, builtin_catalog, start_trivia, sync  # noqa: F401
 from tests.e2e.test_double_shards import double_with_guilds, guild_named
 
 
@@ -39,9 +39,9 @@ async def test_a_restarting_shard_leaves_the_other_shards_game_running(tmp_path,
     async with double, connected_bot(shard_bot(path, builtin_catalog, 0), double) as first:
         async with connected_bot(shard_bot(path, builtin_catalog, 1), double) as second:
             await sync(first, double)
-            started = await double.slash(zero, zero.channel("trivia"), ann, "trivia", subcommand="start")
+            started = await start_trivia(double, zero.channel("trivia"), ann, guild=zero)
             assert "started a game" in started.content
-            theirs = await double.slash(one, one.channel("trivia"), ann, "trivia", subcommand="start")
+            theirs = await start_trivia(double, one.channel("trivia"), ann, guild=one)
             assert "started a game" in theirs.content
             assert second.get_cog("TriviaCog").sessions.running() == 1
         # Shard 1's process went away mid-game (its game stopped cleanly); a new one starts.
@@ -49,7 +49,7 @@ async def test_a_restarting_shard_leaves_the_other_shards_game_running(tmp_path,
             # Shard 0's game was not closed by that start: it still holds its channel, in the store too.
             trivia = first.get_cog("TriviaCog")
             assert trivia.sessions.running() == 1
-            again = await double.slash(zero, zero.channel("trivia"), ann, "trivia", subcommand="start")
+            again = await start_trivia(double, zero.channel("trivia"), ann, guild=zero)
             assert again.ephemeral and "already running" in again.content
             game = trivia.sessions.get(zero.channel("trivia").id)
             assert game is not None and game.game_id is not None
