@@ -23,7 +23,9 @@ Figures (percentiles over every press of the level):
 * ``result``: from the press that closes a question (the last of its players) to the answer being shown
   in the channel (a message or an edit whose embed says "The answer:").
 * ``rest_calls_per_question``: calls counted against the global limit (everything but interaction
-  endpoints) while the games ran, per question asked; ``interaction_calls_per_question`` the others.
+  endpoints) while the games ran, per question asked; ``game_webhook_calls_per_question``: the game's
+  messages and edits sent through its ``/trivia start`` webhook (exempt from the global limit);
+  ``interaction_calls_per_question``: every interaction call (those, plus each press's ack and reply).
 * ``max_rest_per_s``: the most of those in any one second (Discord allows 50); ``rate_limited``: 429s.
 
 CPU seconds (the bot's process, and this one's) and the load average are printed beside the figures.
@@ -268,6 +270,7 @@ class LevelFigures:
     refused: int
     questions: int
     rest_calls_per_question: float
+    game_webhook_calls_per_question: float
     interaction_calls_per_question: float
     max_rest_per_s: int
     rate_limited: int
@@ -294,6 +297,7 @@ async def run_level(games: int, args: argparse.Namespace, catalog: Catalog | Non
         # The bench's presses don't wait for the bot to go quiet, as users don't; and under load it never does.
         double.settle_hook = None
         double.rate_limiter.reset_counts()
+        requests_before = len(double.requests)
         double.message_listeners.append(players.on_message)
         for index, (guild, channel) in enumerate(channels):
             game_players = [User.member(f"p{index}-{n}") for n in range(args.players)]
@@ -339,6 +343,12 @@ async def run_level(games: int, args: argparse.Namespace, catalog: Catalog | Non
         questions = sum(g.asked for g in players.games.values())
         global_calls = limiter.total_calls(global_only=True)
         interaction_calls = limiter.total_calls() - global_calls
+        start_tokens = {r.token for r in double.interaction_responses.values() if r.command_name == "trivia start"}
+        game_webhook_calls = sum(
+            1
+            for request in double.requests[requests_before:]
+            if request.path.startswith("/webhooks/") and request.path.split("/")[3] in start_tokens
+        )
         by_route = limiter.calls_by_route().most_common(8)
         hits = Counter((hit.bucket, hit.scope) for hit in limiter.hits)
         figures = LevelFigures(
@@ -352,6 +362,7 @@ async def run_level(games: int, args: argparse.Namespace, catalog: Catalog | Non
             refused=refused,
             questions=questions,
             rest_calls_per_question=round(global_calls / max(questions, 1), 2),
+            game_webhook_calls_per_question=round(game_webhook_calls / max(questions, 1), 2),
             interaction_calls_per_question=round(interaction_calls / max(questions, 1), 2),
             max_rest_per_s=limiter.max_global_per_second(),
             rate_limited=len(limiter.hits),
@@ -369,7 +380,8 @@ async def run_level(games: int, args: argparse.Namespace, catalog: Catalog | Non
     )
     print(
         f"      {figures.questions} questions, {figures.rest_calls_per_question} REST calls per question "
-        f"(+{figures.interaction_calls_per_question} interaction calls), peak {figures.max_rest_per_s}/s, "
+        f"and {figures.game_webhook_calls_per_question} through the games' webhooks "
+        f"({figures.interaction_calls_per_question} interaction calls in all), peak {figures.max_rest_per_s}/s, "
         f"{figures.rate_limited} answered 429; {figures.unfinished_games} games unfinished; "
         f"{figures.wall_s} s wall, {figures.cpu_s} s CPU in the bot"
         + (f", {figures.discord_cpu_s} s in the double and players" if args.mode == "process" else " (all in one)")
@@ -405,6 +417,7 @@ async def main(args: argparse.Namespace) -> None:
         "rest_calls_per_question": top.rest_calls_per_question,
         "max_rest_per_s": top.max_rest_per_s,
         "rate_limited": top.rate_limited,
+        "game_webhook_calls_per_question": top.game_webhook_calls_per_question,
         "interaction_calls_per_question": top.interaction_calls_per_question,
         "cpu_s": top.cpu_s,
         "discord_cpu_s": top.discord_cpu_s,
@@ -417,6 +430,7 @@ async def main(args: argparse.Namespace) -> None:
                 "result_p99_ms": level.result_p99_ms,
                 "refused": level.refused,
                 "rest_calls_per_question": level.rest_calls_per_question,
+                "game_webhook_calls_per_question": level.game_webhook_calls_per_question,
                 "max_rest_per_s": level.max_rest_per_s,
                 "rate_limited": level.rate_limited,
             }
