@@ -65,11 +65,9 @@ def this_terminal() -> Terminal:
 
 
 def machine_hash() -> int:
-    """This machine, as 31 bits: its host name and, where there is one, its systemd machine id.
-
-    The host name tells containers apart (each has its own, and its own process ids); the machine id
-    tells apart hosts that share a name.
-    """
+    """Where process ids mean the same, as 31 bits: the host name, the systemd machine id where there
+    is one (hosts that share a name), and on Linux the process id namespace (containers sharing the
+    host's name and network each number their processes afresh)."""
     identity = socket.gethostname()
     for path in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
         try:
@@ -77,6 +75,10 @@ def machine_hash() -> int:
             break
         except (OSError, UnicodeDecodeError):
             continue
+    try:
+        identity += "/" + os.readlink("/proc/self/ns/pid")
+    except OSError:
+        pass
     return zlib.crc32(identity.encode()) & ((1 << MACHINE_BITS) - 1) or 1
 
 
@@ -100,9 +102,9 @@ def left_over(games: Iterable[UnfinishedGame], me: Terminal, runs: ProcessCheck)
 def process_runs_since(pid: int, since: float) -> bool:
     """Whether process ``pid`` runs on this machine and started no later than ``since`` (Unix time).
 
-    Where a process's start time cannot be read (not Linux), only whether it exists; where not even
-    that (Windows, where signal 0 is Ctrl-C), it is taken to run: a leftover left open is harmless, a
-    running game closed is not.
+    Where a process's start time cannot be read (not Linux, or another user's process hidden in
+    /proc), only whether it exists; where not even that (Windows, where signal 0 is Ctrl-C), it is
+    taken to run: a leftover left open is harmless, a running game closed is not.
     """
     started = _linux_start_time(pid)
     if started is not None:
@@ -119,17 +121,16 @@ def process_runs_since(pid: int, since: float) -> bool:
 
 
 def _linux_start_time(pid: int) -> float | None:
-    """When the process started (Unix time); +inf when it is gone or a zombie; None where /proc cannot tell."""
+    """When the process started (Unix time); +inf when it has ended (a zombie); None where /proc cannot tell."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
         boot_line = next(line for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime "))
-    except FileNotFoundError:
-        return float("inf") if Path("/proc/self/stat").exists() else None
-    except (OSError, StopIteration):
+        # The command name (field 2) is in parentheses and may hold anything, spaces and ")" included.
+        fields: Sequence[str] = stat[stat.rindex(")") + 2 :].split()
+        state, ticks_after_boot = fields[0], int(fields[19])  # fields 3 and 22 of proc(5)
+        boot_time = int(boot_line.split()[1])
+    except (OSError, StopIteration, ValueError, IndexError):
         return None
-    # The command name (field 2) is in parentheses and may hold anything, spaces and ")" included.
-    fields: Sequence[str] = stat[stat.rindex(")") + 2 :].split()
-    state, ticks_after_boot = fields[0], int(fields[19])  # fields 3 and 22 of proc(5)
     if state in ("Z", "X"):  # exited, waiting for its parent to collect it
         return float("inf")
-    return int(boot_line.split()[1]) + ticks_after_boot / os.sysconf("SC_CLK_TCK")
+    return boot_time + ticks_after_boot / os.sysconf("SC_CLK_TCK")

@@ -267,7 +267,7 @@ def test_a_second_terminal_on_the_database_leaves_the_first_ones_game_running(ca
     env = {**os.environ, "DATABASE_PATH": str(tmp_path / "db.sqlite3")}
     command = [sys.executable, "-m", "bot", "play", "--pack", PACK, "--seed", "7", "--name"]
     first = subprocess.Popen(
-        [*command, "first", "--questions", "2"],
+        [*command, "first", "--questions", "2", "--seconds", "300"],  # its question waits out a slow machine
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

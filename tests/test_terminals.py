@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from bot import terminals
 from bot.storage.base import UnfinishedGame
 from bot.terminals import Terminal, left_over, machine_hash, process_runs_since, this_terminal
 
@@ -69,6 +70,18 @@ def test_a_process_runs_since_it_started_until_it_ends():
         if sys.platform.startswith("linux"):
             os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # ended, not yet collected: a zombie
             assert not process_runs_since(child.pid, time.time())
+    finally:
+        child.kill()
+        child.wait()
+    assert not process_runs_since(child.pid, time.time())
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no signal 0 on Windows: every process is taken to run there")
+def test_where_proc_cannot_tell_a_process_that_exists_runs(monkeypatch):
+    monkeypatch.setattr(terminals, "_linux_start_time", lambda pid: None)  # not Linux, or hidden by hidepid
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert process_runs_since(child.pid, time.time() - 3_600)  # its start time is unknown
     finally:
         child.kill()
         child.wait()
