@@ -6,6 +6,12 @@ real time (300 s questions, no hints, no pause), so every right answer closes it
 is committed before the session returns it and before the close is rendered: the commit latency
 measured here is what a player waits for.
 
+First a calibration, in this process: the 1,000 flat-out games as bare ``Game`` objects (the same
+questions, players and settings, no session, no store, no event loop), then as real sessions on a
+store that does nothing (``NullStore``). They are this machine's ceilings at its current load: the
+figures on a real store are printed as a share of the bare ``Game``'s rate, and the store that does
+nothing shows what the event loop costs per answer with storage taken away.
+
 Two phases:
 
 * **flat out**: each game answers its question the moment it is asked, as fast as the store lets
@@ -73,11 +79,39 @@ SETTINGS_FLAT_OUT = RoundSettings(questions=20, seconds=300, mode=AnswerMode.TEX
 SETTINGS_OFFERED = RoundSettings(questions=50, seconds=300, mode=AnswerMode.TEXT, hints=False, pause_seconds=0)
 
 
-# A database for one phase: a SQLite file, or a PostgreSQL URL that every process of the phase shares.
-Target = Path | str
+class NullStore:
+    """A store that keeps nothing and never waits: the calibration phase's, so that what is left is
+    the event loop's own cost (the games, their sessions and this driver), with no storage at all."""
+
+    async def __aenter__(self) -> NullStore:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+    async def start_game(self, guild_id: int, channel_id: int, pack_id: str, mode: str, started_at: float) -> int:
+        return channel_id
+
+    async def record_answers(self, game_id: int, guild_id: int, answers: object, missed: object = ()) -> None:
+        return None
+
+    async def finish_game(
+        self, game_id: int, guild_id: int, finished_at: float, results: object, stopped: bool
+    ) -> None:
+        return None
+
+    async def record_asked(self, *arguments: object, **options: object) -> None:
+        return None
+
+
+# A database for one phase: a SQLite file, a PostgreSQL URL that every process of the phase shares,
+# or no database at all (the calibration).
+Target = Path | str | NullStore
 
 
 def open_store(target: Target) -> Store:
+    if isinstance(target, NullStore):
+        return target  # type: ignore[return-value]
     if isinstance(target, Path):
         return SqliteStore(target)
     from bot.storage.postgres import PostgresStore
@@ -180,11 +214,53 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def players_of(index: int) -> tuple[Player, ...]:
+    return tuple(Player(10_000 + index * PLAYERS_PER_GAME + n, f"p{index}-{n}") for n in range(PLAYERS_PER_GAME))
+
+
+@dataclass(frozen=True)
+class BareResult:
+    answers: int
+    seconds: float
+    cpu_seconds: float
+
+    @property
+    def answers_per_s(self) -> float:
+        return self.answers / self.seconds if self.seconds else 0.0
+
+    @property
+    def answers_per_cpu_s(self) -> float:
+        return self.answers / self.cpu_seconds if self.cpu_seconds else 0.0
+
+
+def bare_games(games: int, rng: random.Random) -> BareResult:
+    """The flat-out phase's games alone: the same questions, players and settings, each ``Game``
+    played to the end in turn, with no session, no store and no event loop. What this machine can
+    do at best, so the engine's rate can be read as a share of it."""
+    pool = questions(SETTINGS_FLAT_OUT.questions)
+    tables = [
+        (Game(pool, SETTINGS_FLAT_OUT, time.monotonic, rng=random.Random(rng.random())), players_of(index))
+        for index in range(games)
+    ]
+    answers = 0
+    cpu, started = time.thread_time(), time.perf_counter()
+    for game, players in tables:
+        game.start()
+        while not game.is_over:
+            question = game.current
+            if question is None:
+                game.tick()
+                continue
+            game.answer(rng.choice(players), question.answer)
+            answers += 1
+    return BareResult(answers, time.perf_counter() - started, time.thread_time() - cpu)
+
+
 async def open_tables(store: Store, indices: range, settings: RoundSettings, rng: random.Random) -> list[Table]:
     pool = questions(settings.questions)
     tables = []
     for index in indices:
-        players = tuple(Player(10_000 + index * PLAYERS_PER_GAME + n, f"p{index}-{n}") for n in range(PLAYERS_PER_GAME))
+        players = players_of(index)
         game = Game(pool, settings, time.monotonic, rng=random.Random(rng.random()))
         table = Table(session=None, players=players)  # type: ignore[arg-type]
         table.session = GameSession(
@@ -444,8 +520,23 @@ class Bench:
         return result
 
 
+def calibrate(seed: int) -> tuple[BareResult, PhaseResult]:
+    """The 1,000 flat-out games as bare ``Game``s, then with their sessions on a store that does
+    nothing, in this process: the ceilings of this machine (at its current load) that the store's
+    figures are read against."""
+    bare = bare_games(1_000, random.Random(seed))
+    print(
+        f"calibration, bare Game: {bare.answers} answers in {bare.seconds:.2f} s = {bare.answers_per_s:,.0f}/s "
+        f"({bare.answers_per_cpu_s:,.0f} per CPU second)"
+    )
+    null = asyncio.run(flat_out(NullStore(), 1_000, random.Random(seed)))
+    describe("calibration, Game + GameSession on a store that does nothing", null)
+    return bare, null
+
+
 def main(rate: float, seconds: float, seed: int, bench: Bench) -> None:
     print(f"store {bench.store}, {bench.processes} process{'es' if bench.processes > 1 else ''}")
+    bare, null = calibrate(seed)
     scaling = {}
     for games in (50, 200, 1_000):
         result = bench.phase("flat out", games)
@@ -461,6 +552,13 @@ def main(rate: float, seconds: float, seed: int, bench: Bench) -> None:
     )
     top = scaling[1_000]
     print(f"peak RSS {peak_rss_mb():.0f} MB (this process); load average {load_average:.1f} on {os.cpu_count()} cores")
+    print(
+        f"share of the bare Game's rate, 1,000 flat-out games: {top.answers_per_s / bare.answers_per_s:.0%} wall "
+        f"({top.answers_per_loop_cpu_s / bare.answers_per_cpu_s:.0%} per event-loop CPU second); "
+        f"on the store that does nothing {null.answers_per_s / bare.answers_per_s:.0%} "
+        f"({null.answers_per_loop_cpu_s / bare.answers_per_cpu_s:.0%}), "
+        f"{1e6 * null.loop_cpu_seconds / null.answers:.0f} us of event-loop CPU per answer"
+    )
     server_cpu = bench.server_cpu.get("flat out 1000")
     if server_cpu is not None:
         print(
@@ -479,6 +577,12 @@ def main(rate: float, seconds: float, seed: int, bench: Bench) -> None:
         "answers_per_s": round(top.answers_per_s),
         "answers_per_cpu_s": round(top.answers_per_cpu_s),
         "answers_per_loop_cpu_s": round(top.answers_per_loop_cpu_s),
+        "bare_game_answers_per_s": round(bare.answers_per_s),
+        "bare_game_answers_per_cpu_s": round(bare.answers_per_cpu_s),
+        "null_store_answers_per_s": round(null.answers_per_s),
+        "null_store_answers_per_loop_cpu_s": round(null.answers_per_loop_cpu_s),
+        "loop_cpu_us_per_answer": round(1e6 * top.loop_cpu_seconds / top.answers, 1) if top.answers else None,
+        "null_store_loop_cpu_us_per_answer": round(1e6 * null.loop_cpu_seconds / null.answers, 1),
         "flat_out_commit_p50_ms": round(top.percentile_ms(0.5), 2),
         "flat_out_commit_p99_ms": round(top.percentile_ms(0.99), 2),
         "offered_per_s": rate,

@@ -30,6 +30,7 @@ from bot.brief import brief
 from bot.config import Settings
 from bot.storage import store_for
 from bot.storage.base import OneChannel, Store
+from bot.terminals import ProcessCheck, Terminal, left_over, process_runs_since, this_terminal
 from bot.text import plural
 from bot.trivia.answers import option_labels
 from bot.trivia.catalog import Catalog, pick_questions
@@ -53,8 +54,7 @@ from bot.trivia.giveaways import opening_title
 from bot.trivia.model import Pack
 from bot.trivia.session import GameSession, StorageFailed
 
-LOCAL_GUILD_ID = 0  # the terminal's own "server" in the scores table
-LOCAL_CHANNEL_ID = 0
+LOCAL_GUILD_ID = 0  # the terminal's own "server" in the scores table; each terminal has a channel there
 LETTERS = "ABCDE"
 
 
@@ -337,7 +337,11 @@ async def play_round(
     stdin: TextIO,
     stdout: TextIO,
     seed: int | None,
+    terminal: Terminal | None = None,
+    process_runs: ProcessCheck = process_runs_since,
 ) -> int:
+    """Play one round; ``terminal`` (by default this process) is whose channel the game is stored in."""
+    terminal = terminal or this_terminal()
     pack = catalog.pack(pack_id)
     assert pack is not None
     rng = random.Random(seed)
@@ -356,15 +360,16 @@ async def play_round(
     screen = Screen(stdout, game.clock, LineEditor() if typed and _is_terminal(stdout) else None)
     credit = f"Questions from {pack.title} (source: {pack.source.title})."
     renderer = TerminalRenderer(player, stdout, credit, screen)
-    # The terminal plays one game at a time, so an unfinished game of its own is one a crash or a
-    # closed window left behind; closed as interrupted, it no longer holds the terminal's channel.
+    # A terminal game whose process is gone was left behind by a crash or a closed window: closed
+    # as interrupted, its players are counted a game. Other terminals' games run on.
     now = time.time()
-    await store.close_interrupted_games(now, now, OneChannel(LOCAL_GUILD_ID, LOCAL_CHANNEL_ID))
+    for leftover in left_over(await store.unfinished_games(LOCAL_GUILD_ID), terminal, process_runs):
+        await store.close_interrupted_games(now, now, OneChannel(LOCAL_GUILD_ID, leftover.channel_id))
     session = GameSession(
         game,
         store,
         guild_id=LOCAL_GUILD_ID,
-        channel_id=LOCAL_CHANNEL_ID,
+        channel_id=terminal.channel_id,
         pack_id=pack_id,
         render=renderer.render,
         asked_before=asked,

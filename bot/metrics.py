@@ -5,8 +5,8 @@ The bot talks to one ``Metrics`` object. ``NO_METRICS`` does nothing and imports
 logic knows nothing of either: what the store does (games started and finished, answers and the time
 their commit took, packs uploaded) is measured by wrapping the store (``MeasuredStore``); what Discord
 does (acknowledgement latency, rate limits) by a trace on discord.py's HTTP session; games running and
-gateway latency are read from the bot whenever Prometheus scrapes. prometheus_client serves
-``/metrics`` from a thread of its own, so a scrape never waits for the event loop.
+gateway latency, both per shard, are read from the bot whenever Prometheus scrapes. prometheus_client
+serves ``/metrics`` from a thread of its own, so a scrape never waits for the event loop.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
+
+from bot.sharding import shard_of
 
 if TYPE_CHECKING:
     import aiohttp
@@ -232,10 +234,14 @@ class _BotCollector:
         bot = self.bot
         if bot is not None:
             try:
-                running.add_metric([], games_running(bot))
+                for shard, games in sorted(games_running(bot).items()):
+                    running.add_metric([str(shard)], games)
+            except RuntimeError:  # "changed size during iteration": the next scrape will have it
+                pass
+            try:
                 for shard, seconds in gateway_latencies(bot):
                     latency.add_metric([str(shard)], seconds)
-            except RuntimeError:  # "changed size during iteration": the next scrape will have it
+            except RuntimeError:
                 pass
         yield running
         yield latency
@@ -245,7 +251,11 @@ class _BotCollector:
         from prometheus_client.core import GaugeMetricFamily
 
         return (
-            GaugeMetricFamily(f"{PREFIX}_games_running", "Games running in this process"),
+            GaugeMetricFamily(
+                f"{PREFIX}_games_running",
+                "Games running in this process, per shard (the shard of the game's server)",
+                labels=["shard"],
+            ),
             GaugeMetricFamily(
                 f"{PREFIX}_gateway_latency_seconds",
                 "Time between a gateway heartbeat and Discord's acknowledgement of it, per shard",
@@ -254,10 +264,21 @@ class _BotCollector:
         )
 
 
-def games_running(bot: discord.Client) -> int:
+def games_running(bot: discord.Client) -> dict[int, int]:
+    """Shard id -> games running in its servers, for every shard this process runs (0 where none
+    runs, so a dashboard shows 0 rather than nothing); one shard (0) when not sharded."""
+    shard_count = bot.shard_count or 1  # None until an auto-sharded bot has asked Discord, and unsharded
+    shard_ids = getattr(bot, "shard_ids", None)  # AutoShardedClient only; None there means all of them
+    games = dict.fromkeys(shard_ids if shard_ids is not None else range(shard_count), 0)
     trivia = bot.get_cog("TriviaCog")  # type: ignore[attr-defined]
     sessions = getattr(trivia, "sessions", None)
-    return sessions.running() if sessions is not None else 0
+    if sessions is not None:
+        for channel_id in sessions.channels():
+            session = sessions.get(channel_id)
+            if session is not None:  # else it ended since the channels were listed
+                shard = shard_of(session.guild_id, shard_count)
+                games[shard] = games.get(shard, 0) + 1
+    return games
 
 
 def gateway_latencies(bot: discord.Client) -> list[tuple[int, float]]:

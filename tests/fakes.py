@@ -22,6 +22,7 @@ from bot.storage.base import (
     PlayerStats,
     ScoredAnswer,
     StoredPack,
+    UnfinishedGame,
 )
 from bot.storage.errors import GameAlreadyRunning
 
@@ -177,6 +178,17 @@ class FakeStore:
                 for guild_id, user_id in {(g, a.user_id) for gid, g, a in self.answers if gid == game_id}:
                     self.totals[(guild_id, user_id)].games += 1
         return closed
+
+    async def unfinished_games(self, guild_id: int) -> list[UnfinishedGame]:
+        self._call("unfinished_games", guild_id)
+        return sorted(
+            (
+                UnfinishedGame(game_id, game["channel_id"], game["started_at"])
+                for game_id, game in self.games.items()
+                if game["guild_id"] == guild_id and game["finished_at"] is None
+            ),
+            key=lambda game: (game.started_at, game.game_id),
+        )
 
     async def asked_questions(self, guild_id: int, pack_id: str) -> frozenset[str]:
         self._call("asked_questions", guild_id, pack_id)

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.console import LOCAL_CHANNEL_ID, LOCAL_GUILD_ID, local_player, play_round
+from bot.console import LOCAL_GUILD_ID, local_player, play_round
 from bot.storage.base import ScoredAnswer
 from bot.storage.errors import StoreError
 from bot.storage.sqlite import SqliteStore
+from bot.terminals import Terminal
 from bot.trivia.catalog import Catalog
 from bot.trivia.game import AnswerMode, RoundSettings
 from bot.trivia.packs import BUILTIN_PACKS_DIR
@@ -242,7 +243,8 @@ async def test_a_terminal_game_a_crash_left_open_is_closed_at_the_next_play(cata
     tester = local_player("tester")
     discord_guild = 1234
     async with SqliteStore(tmp_path / "scores.sqlite3") as before_the_crash:
-        left_open = await before_the_crash.start_game(LOCAL_GUILD_ID, LOCAL_CHANNEL_ID, PACK, "choices", 1_000.0)
+        # Channel 0: where every terminal kept its games before each had a channel of its own.
+        left_open = await before_the_crash.start_game(LOCAL_GUILD_ID, 0, PACK, "choices", 1_000.0)
         answer = ScoredAnswer(tester.id, tester.name, "q1", True, 40, 1_001.0)
         await before_the_crash.record_answers(left_open, LOCAL_GUILD_ID, [answer])
         # A Discord server's game sharing the database is another process's to close, not the terminal's.
@@ -257,3 +259,79 @@ async def test_a_terminal_game_a_crash_left_open_is_closed_at_the_next_play(cata
     with closing(sqlite3.connect(tmp_path / "scores.sqlite3")) as db:
         rows = db.execute("SELECT guild_id, finished_at IS NOT NULL, interrupted FROM games ORDER BY id").fetchall()
     assert rows == [(LOCAL_GUILD_ID, 1, 1), (discord_guild, 0, 0), (LOCAL_GUILD_ID, 1, 0)]
+
+
+def test_a_second_terminal_on_the_database_leaves_the_first_ones_game_running(catalog, tmp_path):
+    """Two `crate-digger play` processes on one database: the second starts (and plays) while the
+    first's game runs, and the first's game goes on counting and finishes as a normal game."""
+    env = {**os.environ, "DATABASE_PATH": str(tmp_path / "db.sqlite3")}
+    command = [sys.executable, "-m", "bot", "play", "--pack", PACK, "--seed", "7", "--name"]
+    first = subprocess.Popen(
+        [*command, "first", "--questions", "2", "--seconds", "300"],  # its question waits out a slow machine
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env=env,
+    )
+    try:
+        seen = []
+        while not any(line.startswith("Question 1/2") for line in seen):  # the first game is running
+            line = first.stdout.readline()
+            assert line, f"the first terminal ended early: {''.join(seen)}{first.stderr.read()}"
+            seen.append(line)
+        second = subprocess.run(
+            [*command, "second", "--questions", "1"],
+            input="A\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=REPO,
+            env=env,
+        )
+        assert second.returncode == 0, second.stderr
+        assert "Question 1/1" in second.stdout and "Final score:" in second.stdout
+        answers = "".join(answer + "\n" for answer in right_answers(catalog, 7, 2, AnswerMode.CHOICES))
+        rest, errors = first.communicate(answers, timeout=60)
+    finally:
+        first.kill()
+        first.wait()
+    assert first.returncode == 0, errors
+    assert "Traceback" not in errors
+    assert rest.count("Right! +") == 2 and "2 of 2 right" in rest
+    with closing(sqlite3.connect(tmp_path / "db.sqlite3")) as db:
+        games = db.execute("SELECT finished_at IS NOT NULL, interrupted, channel_id FROM games ORDER BY id").fetchall()
+        totals = db.execute(
+            "SELECT games, wins, correct FROM players WHERE guild_id = ? AND user_id = ?",
+            (LOCAL_GUILD_ID, local_player("first").id),
+        ).fetchone()
+    assert [(finished, interrupted) for finished, interrupted, _ in games] == [(1, 0), (1, 0)]
+    assert games[0][2] != games[1][2]  # each terminal's game in a channel of its own
+    assert totals == (1, 1, 2)
+
+
+async def test_play_closes_only_the_games_of_terminals_that_are_gone(catalog, tmp_path):
+    here, elsewhere = 1234, 5678
+    crashed, playing, me = Terminal(here, 100), Terminal(here, 200), Terminal(here, 300)
+    async with SqliteStore(tmp_path / "scores.sqlite3") as store:
+        for terminal in (crashed, playing, Terminal(elsewhere, 100)):
+            await store.start_game(LOCAL_GUILD_ID, terminal.channel_id, PACK, "choices", 1_000.0)
+        await play_round(
+            catalog,
+            store,
+            pack_id=PACK,
+            settings=RoundSettings(questions=1, seconds=30, mode=AnswerMode.CHOICES, pause_seconds=0),
+            player=local_player("tester"),
+            stdin=io.StringIO("A\n"),
+            stdout=io.StringIO(),
+            seed=7,
+            terminal=me,
+            process_runs=lambda pid, since: pid == playing.pid,
+        )
+        still_open = {game.channel_id for game in await store.unfinished_games(LOCAL_GUILD_ID)}
+    assert still_open == {playing.channel_id, Terminal(elsewhere, 100).channel_id}
+    with closing(sqlite3.connect(tmp_path / "scores.sqlite3")) as db:
+        ended = "SELECT finished_at IS NOT NULL, interrupted FROM games WHERE channel_id = ?"
+        assert db.execute(ended, (me.channel_id,)).fetchall() == [(1, 0)]
+        assert db.execute(ended, (crashed.channel_id,)).fetchall() == [(1, 1)]

@@ -14,7 +14,7 @@ import pytest
 from bot import launcher, metrics
 from bot.config import ConfigError, load_settings
 from bot.metrics import NO_METRICS, MeasuredStore, PrometheusMetrics, metrics_for
-from bot.sharding import EVERY_SHARD
+from bot.sharding import EVERY_SHARD, shard_of
 from bot.storage.base import PlayerResult, ScoredAnswer
 from bot.storage.sqlite import SqliteStore
 
@@ -205,25 +205,71 @@ def test_interactions_never_acknowledged_are_forgotten_past_a_bound(monkeypatch)
     assert list(measured._awaiting_ack) == [3, 4, 5]
 
 
-def test_games_running_and_gateway_latency_are_read_at_each_scrape():
+class RunningGames:
+    """The read side of the cog's SessionRegistry: channels with a game, and each one's session."""
+
+    def __init__(self, servers: dict[int, int]) -> None:
+        self.servers = servers  # channel id -> the server its game is in
+        self.ended_since_listed: set[int] = set()
+
+    def channels(self) -> tuple[int, ...]:
+        return (*self.servers, *self.ended_since_listed)
+
+    def get(self, channel_id: int) -> SimpleNamespace | None:
+        server = self.servers.get(channel_id)
+        return None if server is None else SimpleNamespace(guild_id=server)
+
+
+def bot_running(games: RunningGames | None, **attributes: object) -> SimpleNamespace:
+    cog = SimpleNamespace(sessions=games)
+    return SimpleNamespace(get_cog=lambda name: cog if name == "TriviaCog" and games else None, **attributes)
+
+
+def on_shard(shard: int, shard_count: int, low_bits: int = 1) -> int:
+    guild_id = (shard << 22) | low_bits
+    assert shard_of(guild_id, shard_count) == shard
+    return guild_id
+
+
+def test_games_running_are_counted_per_shard_at_each_scrape():
+    games = RunningGames({10: on_shard(1, 4), 11: on_shard(1, 4, low_bits=2), 12: on_shard(3, 4)})
+    games.ended_since_listed.add(13)
     measured = PrometheusMetrics()
-    sessions = SimpleNamespace(running=lambda: 3)
-    sharded = SimpleNamespace(
-        get_cog=lambda name: SimpleNamespace(sessions=sessions) if name == "TriviaCog" else None,
-        latencies=[(0, 0.045), (1, float("inf")), (2, 0.12)],  # shard 1 has not heartbeated yet
-    )
-    measured.watch(sharded)
+    measured.watch(bot_running(games, shard_count=4, shard_ids=[1, 3], latencies=[]))
     registry = measured.registry
-    assert sample(registry, "crate_digger_games_running") == 3
+    assert sample(registry, "crate_digger_games_running", shard="1") == 2
+    assert sample(registry, "crate_digger_games_running", shard="3") == 1
+    assert sample(registry, "crate_digger_games_running", shard="0") is None  # another process's shard
+    del games.servers[10]
+    games.servers[14] = on_shard(3, 4, low_bits=3)
+    assert sample(registry, "crate_digger_games_running", shard="1") == 1
+    assert sample(registry, "crate_digger_games_running", shard="3") == 2
+
+    # Every shard of the count Discord recommended, each shown even with no game running.
+    every_shard = PrometheusMetrics()
+    every_shard.watch(bot_running(RunningGames({}), shard_count=2, shard_ids=None, latencies=[]))
+    assert sample(every_shard.registry, "crate_digger_games_running", shard="0") == 0
+    assert sample(every_shard.registry, "crate_digger_games_running", shard="1") == 0
+
+    # Not sharded (or the count not known yet): one shard, 0.
+    unsharded = PrometheusMetrics()
+    unsharded.watch(bot_running(RunningGames({5: on_shard(3, 4)}), shard_count=None, shard_id=None, latency=0.1))
+    assert sample(unsharded.registry, "crate_digger_games_running", shard="0") == 1
+
+
+def test_gateway_latency_is_read_per_shard_at_each_scrape():
+    measured = PrometheusMetrics()
+    measured.watch(
+        bot_running(None, shard_count=3, shard_ids=None, latencies=[(0, 0.045), (1, float("inf")), (2, 0.12)])
+    )
+    registry = measured.registry
     assert sample(registry, "crate_digger_gateway_latency_seconds", shard="0") == 0.045
-    assert sample(registry, "crate_digger_gateway_latency_seconds", shard="1") is None
+    assert sample(registry, "crate_digger_gateway_latency_seconds", shard="1") is None  # no heartbeat yet
     assert sample(registry, "crate_digger_gateway_latency_seconds", shard="2") == 0.12
-    sessions.running = lambda: 1
-    assert sample(registry, "crate_digger_games_running") == 1
+    assert sample(registry, "crate_digger_games_running", shard="1") == 0  # no trivia cog: no games
 
     unsharded = PrometheusMetrics()
-    unsharded.watch(SimpleNamespace(get_cog=lambda name: None, shard_id=None, latency=0.08))
-    assert sample(unsharded.registry, "crate_digger_games_running") == 0
+    unsharded.watch(bot_running(None, shard_count=None, shard_id=None, latency=0.08))
     assert sample(unsharded.registry, "crate_digger_gateway_latency_seconds", shard="0") == 0.08
 
 
@@ -232,13 +278,13 @@ def test_games_running_and_gateway_latency_are_read_at_each_scrape():
 
 def test_metrics_are_served_over_http_until_closed():
     measured = PrometheusMetrics("127.0.0.1", 0)
-    measured.watch(SimpleNamespace(get_cog=lambda name: None, shard_id=None, latency=0.05))
+    measured.watch(bot_running(None, shard_count=None, shard_id=None, latency=0.05))
     measured.serve()
     try:
         assert measured.port > 0
         with urllib.request.urlopen(f"http://127.0.0.1:{measured.port}/metrics", timeout=10) as response:
             text = response.read().decode()
-        assert "crate_digger_games_running 0.0" in text
+        assert 'crate_digger_games_running{shard="0"} 0.0' in text
         assert 'crate_digger_gateway_latency_seconds{shard="0"} 0.05' in text
         assert "crate_digger_answer_commit_seconds_bucket" in text
         assert "process_cpu_seconds_total" in text

@@ -122,6 +122,15 @@ class OneChannel:
     channel_id: int
 
 
+@dataclass(frozen=True)
+class UnfinishedGame:
+    """A game with no end stored: running, or left open by a process that died."""
+
+    game_id: int
+    channel_id: int
+    started_at: float
+
+
 # Which unfinished games a process may close as interrupted: those of the Discord servers on its
 # shards (never the terminal's guild 0, which is no shard's), or those of one channel.
 GameScope = ShardScope | OneChannel
@@ -205,6 +214,11 @@ class Store(Protocol):
         player who answered in one is counted a game, nobody a win. A game closed here is never
         counted again by a late ``finish_game``. Games outside ``scope`` (another process's shards,
         the terminal's) are left alone: they may well be running."""
+        ...
+
+    async def unfinished_games(self, guild_id: int) -> list[UnfinishedGame]:
+        """The server's games with no end stored (running, or a dead process's), oldest first. The
+        terminal reads its own (guild 0) to find those whose process is gone."""
         ...
 
     async def asked_questions(self, guild_id: int, pack_id: str) -> frozenset[str]:

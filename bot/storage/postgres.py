@@ -47,6 +47,7 @@ from bot.storage.base import (
     Season,
     Standing,
     StoredPack,
+    UnfinishedGame,
 )
 from bot.storage.erasure import numbered
 from bot.storage.errors import GameAlreadyRunning, StoreError
@@ -539,6 +540,14 @@ class PostgresStore:
         if closed:
             log.info("closed %d game(s) left unfinished, marked interrupted", closed)
         return closed
+
+    async def unfinished_games(self, guild_id: int) -> list[UnfinishedGame]:
+        rows = await self._fetch(
+            "SELECT id, channel_id, started_at FROM games WHERE guild_id = $1 AND finished_at IS NULL"
+            " ORDER BY started_at, id",
+            guild_id,
+        )
+        return [UnfinishedGame(row["id"], row["channel_id"], row["started_at"]) for row in rows]
 
     # -- question history (no repeats) ----------------------------------------------------------
 

@@ -63,6 +63,7 @@ from bot.storage.base import (
     Season,
     Standing,
     StoredPack,
+    UnfinishedGame,
 )
 from bot.storage.errors import GameAlreadyRunning, StoreError
 from bot.trivia.daily import DailyStreak, next_streak
@@ -602,6 +603,11 @@ class SqliteStore:
             log.info("closed %d game(s) left unfinished, marked interrupted", len(games))
         return len(games)
 
+    async def unfinished_games(self, guild_id: int) -> list[UnfinishedGame]:
+        async with self._read() as conn:
+            rows = await conn.execute_fetchall(_UNFINISHED_GAMES_SQL, (guild_id,))
+        return [UnfinishedGame(row["id"], row["channel_id"], row["started_at"]) for row in rows]
+
     # -- question history ----------------------------------------------------------------------
 
     async def asked_questions(self, guild_id: int, pack_id: str) -> frozenset[str]:
@@ -1091,6 +1097,9 @@ _NEXT_PACK_REVISION_SQL = """
     ON CONFLICT (guild_id) DO UPDATE SET revision = revision + 1
 """
 _RUNNING_GAME_SQL = "SELECT id FROM games WHERE guild_id = ? AND channel_id = ? AND finished_at IS NULL"
+_UNFINISHED_GAMES_SQL = (
+    "SELECT id, channel_id, started_at FROM games WHERE guild_id = ? AND finished_at IS NULL ORDER BY started_at, id"
+)
 
 
 def _games_in(scope: GameScope) -> tuple[str, tuple[int, ...]]:

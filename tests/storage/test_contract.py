@@ -28,6 +28,7 @@ from bot.storage.base import (
     Season,
     Standing,
     Store,
+    UnfinishedGame,
 )
 from bot.storage.errors import GameAlreadyRunning, StoreError
 from bot.storage.postgres import PostgresStore
@@ -363,6 +364,25 @@ async def test_closing_one_channels_leftover_game_leaves_the_servers_other_chann
     assert again != here
     with pytest.raises(GameAlreadyRunning):
         await store.start_game(GUILD, CHANNEL + 1, "pack", "choices", 2_100.0)
+
+
+async def test_unfinished_games_lists_a_servers_games_with_no_end_oldest_first(store: Store) -> None:
+    assert await store.unfinished_games(0) == []
+    terminal_channel = (1 << 62) + 4_194_303  # the terminal's channel ids use all 63 bits
+    newer = await store.start_game(0, terminal_channel, "pack", "choices", 1_500.25)
+    older = await store.start_game(0, 7, "pack", "choices", 1_000.5)
+    done = await store.start_game(0, 8, "pack", "choices", 900.0)
+    await store.finish_game(done, 0, 950.0, [], stopped=False)
+    crashed = await store.start_game(0, 9, "pack", "choices", 800.0)
+    await store.close_interrupted_games(1_000.0, 1_000.0, OneChannel(0, 9))
+    elsewhere = await store.start_game(GUILD, CHANNEL, "pack", "choices", 1_200.0)
+
+    assert await store.unfinished_games(0) == [
+        UnfinishedGame(older, 7, 1_000.5),
+        UnfinishedGame(newer, terminal_channel, 1_500.25),
+    ]
+    assert crashed not in {game.game_id for game in await store.unfinished_games(0)}
+    assert await store.unfinished_games(GUILD) == [UnfinishedGame(elsewhere, CHANNEL, 1_200.0)]
 
 
 async def test_a_channel_runs_one_game_at_a_time(store: Store) -> None:
