@@ -178,6 +178,7 @@ class PhaseResult:
     cpu_seconds: float
     loop_cpu_seconds: float
     storage_failures: int = 0  # games stopped because the store failed (a timeout, an error)
+    database_cpu_seconds: float = 0.0  # SQLite's own thread (aiosqlite's), where the group commits run
 
     @property
     def answers_per_cpu_s(self) -> float:
@@ -208,6 +209,18 @@ def written_bytes() -> int:
     except OSError:
         pass
     return 0
+
+
+def database_thread_cpu(store: Store) -> float:
+    """CPU seconds used so far by the thread that runs a ``SqliteStore``'s statements (0 for other stores)."""
+    connection = getattr(store, "_conn", None)
+    thread = getattr(connection, "_thread", None)
+    if thread is None or thread.ident is None:
+        return 0.0
+    try:
+        return time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+    except (OSError, AttributeError):
+        return 0.0
 
 
 def peak_rss_mb() -> float:
@@ -299,15 +312,24 @@ async def flat_out(target: Target, games: int, rng: random.Random, share: Share 
 
         await share.all_set()
         written = written_bytes()
-        cpu, loop_cpu = time.process_time(), time.thread_time()
+        cpu, loop_cpu, database_cpu = time.process_time(), time.thread_time(), database_thread_cpu(store)
         started = time.perf_counter()
         runners = [asyncio.create_task(table.session.run()) for table in tables]
         await asyncio.gather(*(play(table) for table in tables), *runners)
         seconds = time.perf_counter() - started
         cpu, loop_cpu = time.process_time() - cpu, time.thread_time() - loop_cpu
+        database_cpu = database_thread_cpu(store) - database_cpu
         written = written_bytes() - written
     return PhaseResult(
-        len(tables), len(latencies), seconds, latencies, written, cpu, loop_cpu, len(STORAGE_FAILURES) - failed
+        len(tables),
+        len(latencies),
+        seconds,
+        latencies,
+        written,
+        cpu,
+        loop_cpu,
+        len(STORAGE_FAILURES) - failed,
+        database_cpu,
     )
 
 
@@ -351,7 +373,7 @@ async def offered(
             await asyncio.sleep(0.05)
         await share.all_set()
         written = written_bytes()
-        cpu, loop_cpu = time.process_time(), time.thread_time()
+        cpu, loop_cpu, database_cpu = time.process_time(), time.thread_time(), database_thread_cpu(store)
         started = time.perf_counter()
         offered_count = 0
         starved = 0
@@ -371,6 +393,7 @@ async def offered(
         await asyncio.gather(*pending)
         elapsed = time.perf_counter() - started
         cpu, loop_cpu = time.process_time() - cpu, time.thread_time() - loop_cpu
+        database_cpu = database_thread_cpu(store) - database_cpu
         written = written_bytes() - written
         for table in tables:
             await table.session.stop()
@@ -378,7 +401,15 @@ async def offered(
     if starved:
         print(f"  {starved} offered answers found no game with a question open")
     return PhaseResult(
-        len(tables), len(latencies), elapsed, latencies, written, cpu, loop_cpu, len(STORAGE_FAILURES) - failed
+        len(tables),
+        len(latencies),
+        elapsed,
+        latencies,
+        written,
+        cpu,
+        loop_cpu,
+        len(STORAGE_FAILURES) - failed,
+        database_cpu,
     )
 
 
@@ -391,6 +422,11 @@ def describe(label: str, result: PhaseResult) -> None:
         f"commit p50 {result.percentile_ms(0.5):.2f} ms, "
         f"p99 {result.percentile_ms(0.99):.2f} ms, max {max(result.latencies, default=0) * 1000:.1f} ms; "
         f"written {result.written_bytes / 1e6:.1f} MB ({per_commit / 1024:.1f} KiB/answer)"
+        + (
+            f"; database thread {result.database_cpu_seconds / result.answers * 1e6:.0f} µs CPU/answer"
+            if result.database_cpu_seconds and result.answers
+            else ""
+        )
         + (f"; {result.storage_failures} games stopped by a storage failure" if result.storage_failures else "")
     )
 
@@ -421,6 +457,7 @@ def combine(results: list[PhaseResult]) -> PhaseResult:
         cpu_seconds=sum(result.cpu_seconds for result in results),
         loop_cpu_seconds=sum(result.loop_cpu_seconds for result in results),
         storage_failures=sum(result.storage_failures for result in results),
+        database_cpu_seconds=sum(result.database_cpu_seconds for result in results),
     )
 
 
@@ -591,6 +628,11 @@ def main(rate: float, seconds: float, seed: int, bench: Bench) -> None:
         "commit_p99_ms": round(load.percentile_ms(0.99), 2),
         "written_mb": round((top.written_bytes + load.written_bytes) / 1e6, 1),
         "written_kib_per_answer": round(top.written_bytes / top.answers / 1024, 2) if top.answers else 0,
+        "offered_written_kib_per_answer": round(load.written_bytes / load.answers / 1024, 2) if load.answers else 0,
+        "database_cpu_us_per_answer": round(top.database_cpu_seconds / top.answers * 1e6) if top.answers else 0,
+        "offered_database_cpu_us_per_answer": (
+            round(load.database_cpu_seconds / load.answers * 1e6) if load.answers else 0
+        ),
         "commits_counted": top.answers + load.answers,
         "storage_failures": top.storage_failures + load.storage_failures,
         "peak_rss_mb": round(peak_rss_mb()),

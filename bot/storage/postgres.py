@@ -206,17 +206,19 @@ _INSERT_ANSWERS_SQL = """
 """
 
 # The same, with the misses in the same statement: lock the rows of every player involved ($8), end
-# the streaks of the players in $9. The totals are a second statement, so all their rows are locked up
-# front to keep the one lock order across both; ORDER BY before FOR UPDATE locks rows as they come
-# out of the sort, i.e. in user_id order. The condition on the count has no column of players in it,
-# so PostgreSQL checks it once, before scanning players: every lock is taken, in order, before the
-# UPDATE touches a row. No row means no streak to end, so a miss never creates a player.
+# the streaks of the players in $9 (one already at 0 is left alone: no new row version for nothing).
+# The totals are a second statement, so all their rows are locked up front to keep the one lock order
+# across both; ORDER BY before FOR UPDATE locks rows as they come out of the sort, i.e. in user_id
+# order. The condition on the count has no column of players in it, so PostgreSQL checks it once,
+# before scanning players: every lock is taken, in order, before the UPDATE touches a row. No row
+# means no streak to end, so a miss never creates a player.
 _INSERT_ANSWERS_AND_END_STREAKS_SQL = f"""
     WITH locked AS MATERIALIZED (
         SELECT user_id FROM players WHERE guild_id = $2 AND user_id = ANY($8::bigint[]) ORDER BY user_id FOR UPDATE
     ), stored AS ({_INSERT_ANSWERS_SQL})
     UPDATE players SET current_streak = 0
-    WHERE guild_id = $2 AND user_id = ANY($9::bigint[]) AND (SELECT COUNT(*) FROM locked) >= 0
+    WHERE guild_id = $2 AND user_id = ANY($9::bigint[]) AND current_streak <> 0
+      AND (SELECT COUNT(*) FROM locked) >= 0
 """
 
 # Everyone who answered in a closed game is counted one game per such game; nobody gets a win.

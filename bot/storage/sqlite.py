@@ -1119,7 +1119,9 @@ def _on_shards(shards: ShardScope) -> tuple[str, tuple[int, ...]]:
     return f"guild_id > 0 AND (guild_id >> 22) % ? IN ({ids})", (shards.shard_count, *sorted(shards.shard_ids))
 
 
-_MISS_SQL = "UPDATE players SET current_streak = 0 WHERE guild_id = ? AND user_id = ?"
+# A streak already at 0 is left alone: rewriting the row would dirty its page for nothing, and most
+# misses find it there (anyone who missed the last question too).
+_MISS_SQL = "UPDATE players SET current_streak = 0 WHERE guild_id = ? AND user_id = ? AND current_streak <> 0"
 _ANSWER_SQL = (
     "INSERT INTO answers (game_id, guild_id, user_id, question_id, correct, points, answered_at, season)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"

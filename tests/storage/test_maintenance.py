@@ -131,7 +131,7 @@ async def test_check_finds_a_damaged_database(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:  # fold the WAL in, so the damage below hits the only copy
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     page_size = _query(path, "PRAGMA page_size")[0][0]
-    (root_page,) = _query(path, "SELECT rootpage FROM sqlite_master WHERE name = 'answers_by_player'")[0]
+    (root_page,) = _query(path, "SELECT rootpage FROM sqlite_master WHERE name = 'answers_by_guild_time'")[0]
     with path.open("r+b") as file:  # scribble over an index page, as a failing disk might
         file.seek((root_page - 1) * page_size + 8)
         file.write(b"\xff" * 64)
@@ -194,11 +194,13 @@ async def test_check_postgres_finds_an_invalid_index_and_an_empty_database(postg
     conn = await asyncpg.connect(url)
     try:
         # What a failed CREATE INDEX CONCURRENTLY leaves behind.
-        await conn.execute("UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'answers_by_player'::regclass")
+        await conn.execute(
+            "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'answers_by_guild_time'::regclass"
+        )
     finally:
         await conn.close()
     report = await check_postgres(url)
-    assert [problem for problem in report.problems if "answers_by_player is invalid" in problem]
+    assert [problem for problem in report.problems if "answers_by_guild_time is invalid" in problem]
 
 
 # -- the CLI ------------------------------------------------------------------------------------

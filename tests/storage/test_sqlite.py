@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
+from bot.storage import erasure
 from bot.storage.base import PlayerResult, Scope, ScoredAnswer
 from bot.storage.errors import GameAlreadyRunning, StoreError
 from bot.storage.sqlite import WAL_BACKSTOP_PAGES, SqliteStore, _ranked_answers, load_migrations, split_sql
@@ -361,21 +363,96 @@ async def test_channels_with_several_unfinished_games_keep_the_newest_and_close_
     assert games == [(1, 200.0, 1), (2, 300.0, 1), (3, None, 0), (4, None, 0)]
 
 
-async def test_scoped_boards_read_the_answers_through_an_index(tmp_path: Path) -> None:
-    """A week's board must not scan every answer the bot ever stored, nor a season's."""
+def query_plan(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> str:
+    return " | ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
+
+
+async def test_every_query_of_the_answers_reads_them_through_an_index(tmp_path: Path) -> None:
+    """No board, erasure or restart scans every answer the bot ever stored; the boards read only the
+    covering index (never the table), and the answers have just the two indexes these plans use,
+    since every index is written again by every answer."""
     path = tmp_path / "plan.db"
     async with SqliteStore(path):
         pass
-    with sqlite3.connect(path) as conn:
-        for scope, index in [
-            (Scope(since=0.0, until=1.0), "answers_by_time"),
-            (Scope(season=2), "answers_by_season"),
-        ]:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        boards = [
+            Scope(),
+            Scope(since=0.0, until=1.0),
+            Scope(since=0.0),
+            Scope(season=2),
+            Scope(season=2, since=0.0),
+            Scope(pack_id="p"),
+            Scope(pack_id="p", season=2, until=1.0),
+        ]
+        plans = {}
+        for scope in boards:
             sql, params = _ranked_answers(GUILD, scope)
-            plan = " ".join(
-                row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql + "SELECT * FROM ranked", params)
-            )
-            assert f"USING INDEX {index}" in plan or f"USING COVERING INDEX {index}" in plan, plan
+            plans[scope] = query_plan(conn, sql + "SELECT * FROM ranked", params)
+            assert "SEARCH a USING COVERING INDEX answers_by_guild_time (guild_id=?" in plans[scope], plans[scope]
+        assert "(guild_id=? AND answered_at>? AND answered_at<?)" in plans[Scope(since=0.0, until=1.0)]
+        forget = query_plan(conn, erasure.delete_player_sql("answers"), (GUILD, 7))
+        assert "SEARCH answers USING INDEX answers_by_guild_time (guild_id=?)" in forget
+        reset = query_plan(conn, dict(erasure.RESET_STATEMENTS)["answers"], (GUILD,))
+        assert "SEARCH answers USING INDEX answers_by_guild_time (guild_id=?)" in reset
+        interrupted = query_plan(conn, "SELECT DISTINCT guild_id, user_id FROM answers WHERE game_id = ?", (1,))
+        assert "SEARCH answers USING INDEX answers_by_game (game_id=?)" in interrupted
+        indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'answers'")}
+    assert indexes == {"answers", "answers_by_game", "answers_by_guild_time"}
+
+
+async def test_boards_read_the_same_after_the_answers_indexes_are_replaced(tmp_path: Path) -> None:
+    """The migration that folds the answers' indexes into one changes no board: each reads the same
+    rows from a database filled before it as the old indexes gave."""
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path, isolation_level=None)
+    before = [migration for migration in load_migrations() if migration.name < "0009_answers_one_board_index.sql"]
+    for migration in before:
+        for statement in split_sql(migration.sql):
+            old.execute(statement)
+    old.execute(f"PRAGMA user_version = {len(before)}")
+    old.executemany(
+        "INSERT INTO games (id, guild_id, channel_id, pack_id, mode, started_at) VALUES (?, ?, ?, ?, 'c', 1)",
+        [(game, GUILD, game, f"pack{game % 2}") for game in range(1, 5)],
+    )
+    old.executemany(
+        "INSERT INTO answers (game_id, guild_id, user_id, question_id, correct, points, answered_at, season)"
+        " VALUES (?, ?, ?, 'q', ?, ?, ?, ?)",
+        [(1 + n % 4, GUILD, 7 + n % 5, n % 3 > 0, (n * 7) % 11, 100.0 + n, 1 + n // 20) for n in range(60)],
+    )
+    old.executemany(
+        "INSERT INTO players (guild_id, user_id, display_name) VALUES (?, ?, ?)",
+        [(GUILD, user, f"p{user}") for user in range(7, 12)],
+    )
+    scopes = [Scope(), Scope(since=110.0, until=140.0), Scope(season=2), Scope(pack_id="pack1", since=120.0)]
+    columns = "rank, user_id, display_name, points, correct, answered, games"
+    expected = {}
+    for scope in scopes:
+        sql, params = _ranked_answers(GUILD, scope)
+        expected[scope] = old.execute(sql + f"SELECT {columns} FROM ranked ORDER BY rank, user_id", params).fetchall()
+    old.close()
+
+    async with SqliteStore(path) as store:
+        for scope in scopes:
+            standings = await store.standings(GUILD, scope, limit=100)
+            assert [tuple(vars(row).values()) for row in standings] == expected[scope], scope
+            assert standings, scope
+
+
+async def test_a_miss_leaves_a_streak_already_ended_unwritten(tmp_path: Path) -> None:
+    """Most misses find the streak at 0 already (the player missed the question before too): ending
+    it again must change no row, so the commit writes no page for it."""
+    async with SqliteStore(tmp_path / "crate.db") as store:
+        game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+        await store.record_answers(game, GUILD, [answer(7, True, 10), answer(8, False, 0)])
+        connection = store._connection()._conn  # white-box: SQLite's count of rows changed
+        before = connection.total_changes
+        await store.record_answers(game, GUILD, [], missed=[8])
+        assert connection.total_changes == before
+        await store.record_answers(game, GUILD, [], missed=[7, 8])
+        assert connection.total_changes == before + 1  # only 7's streak was running
+        seven, eight = await store.player_stats(GUILD, 7), await store.player_stats(GUILD, 8)
+    assert seven is not None and eight is not None
+    assert (seven.current_streak, seven.best_streak, eight.current_streak) == (0, 1, 0)
 
 
 async def test_answers_arriving_together_share_one_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
