@@ -162,10 +162,13 @@ class Table:
 
     async def render(self, event: Event) -> None:
         # A game whose start could not be stored ends with StorageFailed alone, no GameOver.
-        if isinstance(event, QuestionAsked | GameOver | StorageFailed):
+        if isinstance(event, _WAKES_THE_PLAYERS):
             self.asked.set()
-        if isinstance(event, StorageFailed):
-            STORAGE_FAILURES.append(event.operation)
+            if isinstance(event, StorageFailed):
+                STORAGE_FAILURES.append(event.operation)
+
+
+_WAKES_THE_PLAYERS = (QuestionAsked, GameOver, StorageFailed)
 
 
 @dataclass
@@ -252,19 +255,22 @@ def bare_games(games: int, rng: random.Random) -> BareResult:
     do at best, so the engine's rate can be read as a share of it."""
     pool = questions(SETTINGS_FLAT_OUT.questions)
     tables = [
-        (Game(pool, SETTINGS_FLAT_OUT, time.monotonic, rng=random.Random(rng.random())), players_of(index))
+        (
+            Game(pool, SETTINGS_FLAT_OUT, time.monotonic, rng=random.Random(rng.random())),
+            rng.choices(players_of(index), k=SETTINGS_FLAT_OUT.questions)[::-1],  # popped from the end
+        )
         for index in range(games)
     ]
     answers = 0
     cpu, started = time.thread_time(), time.perf_counter()
-    for game, players in tables:
+    for game, answerers in tables:
         game.start()
         while not game.is_over:
             question = game.current
             if question is None:
                 game.tick()
                 continue
-            game.answer(rng.choice(players), question.answer)
+            game.answer(answerers.pop(), question.answer)
             answers += 1
     return BareResult(answers, time.perf_counter() - started, time.thread_time() - cpu)
 
@@ -295,27 +301,33 @@ async def flat_out(target: Target, games: int, rng: random.Random, share: Share 
     async with open_store(target) as store:
         tables = await open_tables(store, share.indices(games), SETTINGS_FLAT_OUT, rng)
 
-        async def play(table: Table) -> None:
-            session = table.session
-            while not session.is_over:
-                question = session.game.current
+        async def play(table: Table, answerers: list[Player]) -> None:
+            game, submit, asked, clock = table.session.game, table.session.submit, table.asked, time.perf_counter
+            answerers.reverse()  # popped from the end, in the order drawn
+            while not game.is_over:
+                question = game.current
                 if question is None:
                     # Between questions (or before the first): wait for the front end to show one.
                     # A question asked inside the last submit is already open, no wait needed.
-                    await table.asked.wait()
-                    table.asked.clear()
+                    await asked.wait()
+                    asked.clear()
                     continue
-                started = time.perf_counter()
-                events = await session.submit(rng.choice(table.players), question.answer)
-                if any(isinstance(event, QuestionClosed) for event in events):
-                    latencies.append(time.perf_counter() - started)
+                started = clock()
+                events = await submit(answerers.pop(), question.answer)
+                for event in events:
+                    if isinstance(event, QuestionClosed):
+                        latencies.append(clock() - started)
+                        break
 
+        # Who answers each question, drawn before the clock starts: the bench's own work stays out
+        # of the figures. Every question is answered once, so a game needs as many as it asks.
+        answerers = [rng.choices(table.players, k=SETTINGS_FLAT_OUT.questions) for table in tables]
         await share.all_set()
         written = written_bytes()
         cpu, loop_cpu, database_cpu = time.process_time(), time.thread_time(), database_thread_cpu(store)
         started = time.perf_counter()
         runners = [asyncio.create_task(table.session.run()) for table in tables]
-        await asyncio.gather(*(play(table) for table in tables), *runners)
+        await asyncio.gather(*(play(table, drawn) for table, drawn in zip(tables, answerers, strict=True)), *runners)
         seconds = time.perf_counter() - started
         cpu, loop_cpu = time.process_time() - cpu, time.thread_time() - loop_cpu
         database_cpu = database_thread_cpu(store) - database_cpu

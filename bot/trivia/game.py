@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum, StrEnum
 
+from bot.trivia.answers import answer_key, matches, named_option
 from bot.trivia.model import Question
 
 Clock = Callable[[], float]
@@ -32,9 +33,7 @@ _MAX_ECHO_CHARS = 200
 
 
 def default_matcher(guess: str, accepted: Sequence[str], wrong: Sequence[str] = ()) -> bool:
-    """The real answer matcher, imported on first use so the engine loads without its dependencies."""
-    from bot.trivia.answers import matches
-
+    """The real answer matcher (``answers.matches``); the game folds a question's answers once with it."""
     return matches(guess, accepted, wrong)
 
 
@@ -307,6 +306,7 @@ class Game:
         self._index = -1
         self._asked_at = 0.0
         self._deadline = 0.0
+        self._mode = self._settings.mode  # how the open question is answered (see _mode_for)
         self._hint_at: float | None = None
         self._resume_at = 0.0
         self._locked: dict[int, _Locked] = {}
@@ -408,16 +408,15 @@ class Game:
         no events; in choices mode they give ``AnswerRejected`` so a button press gets a reply.
         """
         now = self._now(now)
+        if self._phase is _Phase.ASKING and now < self._deadline:  # nothing overdue to settle first
+            if self._mode is AnswerMode.TEXT:
+                return self._answer_text(player, text, now)
+            return self._answer_choice(player, text, now)
         events = self._close_if_overdue(now)
-        if self._phase is not _Phase.ASKING:
-            reason = RejectReason.GAME_OVER if self.is_over else RejectReason.NO_QUESTION_OPEN
-            if self._settings.mode is AnswerMode.TEXT:
-                return events
-            return [*events, AnswerRejected(player, reason, _echo(text))]
-        question = self._questions[self._index]
-        if self._mode_for(question) is AnswerMode.TEXT:
-            return events + self._answer_text(player, text, question, now)
-        return events + self._answer_choice(player, text, question, now)
+        reason = RejectReason.GAME_OVER if self.is_over else RejectReason.NO_QUESTION_OPEN
+        if self._settings.mode is AnswerMode.TEXT:
+            return events
+        return [*events, AnswerRejected(player, reason, _echo(text))]
 
     def tick(self, now: float | None = None) -> list[Event]:
         """Give due hints, close timed-out questions and ask the next one after the pause."""
@@ -483,26 +482,31 @@ class Game:
     def _ask(self, now: float) -> list[Event]:
         self._index += 1
         question = self._questions[self._index]
-        mode = self._mode_for(question)
+        mode = self._mode = self._mode_for(question)
         seconds = self._settings.seconds
         self._phase = _Phase.ASKING
         self._asked_at = now
         self._deadline = now + seconds
-        self._locked = {}
-        self._expected = set(self._tallies)
+        if self._locked:
+            self._locked = {}
+        # Everyone known so far. Players only ever join both, so equal sizes mean equal sets, and a
+        # game whose players are all known by now builds no set per question.
+        if len(self._expected) != len(self._tallies):
+            self._expected = set(self._tallies)
         self._anyone_tried = False
-        self._guessed_wrong = {}
+        if self._guessed_wrong:
+            self._guessed_wrong = {}
         self._guess_matches = None
         self._hint_at = now + seconds / 2 if self._settings.hints and _hint_possible(question, mode) else None
         choices = question.choices if mode is AnswerMode.CHOICES else ()
         return [QuestionAsked(self.number, self.total_questions, question, mode, choices, self._deadline, seconds)]
 
-    def _answer_text(self, player: Player, text: str, question: Question, now: float) -> list[Event]:
+    def _answer_text(self, player: Player, text: str, now: float) -> list[Event]:
         if not text.strip():
             return []
         self._anyone_tried = True
         if self._guess_matches is None:
-            self._guess_matches = self._matcher_for(question)
+            self._guess_matches = self._matcher_for(self._questions[self._index])
         if not self._guess_matches(text):
             # No penalty and not stored as an answer, but it proves someone is there and ends a streak.
             self._guessed_wrong.setdefault(player.id, player)
@@ -515,16 +519,15 @@ class Game:
     def _matcher_for(self, question: Question) -> Callable[[str], bool]:
         matcher = self._matcher
         if matcher is default_matcher:
-            from bot.trivia.answers import answer_key  # imported here for the reason default_matcher gives
-
             return answer_key(question.answers, question.wrong).matches
         accepted, wrong = question.answers, question.wrong
         return lambda guess: matcher(guess, accepted, wrong)
 
-    def _answer_choice(self, player: Player, text: str, question: Question, now: float) -> list[Event]:
+    def _answer_choice(self, player: Player, text: str, now: float) -> list[Event]:
         self._anyone_tried = True
         if player.id in self._locked:
             return [AnswerRejected(player, RejectReason.ALREADY_ANSWERED, _echo(text))]
+        question = self._questions[self._index]
         choice = self._resolve_choice(question, text)
         if choice is None:
             return [AnswerRejected(player, RejectReason.NOT_AN_OPTION, _echo(text))]
@@ -536,8 +539,6 @@ class Game:
         return events
 
     def _resolve_choice(self, question: Question, text: str) -> str | None:
-        from bot.trivia.answers import named_option  # imported here for the reason default_matcher gives
-
         index = named_option(text, question.choices)
         return None if index is None else question.choices[index]
 
@@ -591,17 +592,20 @@ class Game:
         return [closed]
 
     def _missed(self, reason: CloseReason, answers: tuple[Score, ...]) -> tuple[Player, ...]:
-        if reason in (CloseReason.SKIPPED, CloseReason.STOPPED):
+        if reason is CloseReason.SKIPPED or reason is CloseReason.STOPPED:
             return ()  # a moderator's call, not the player's: it counts for nobody
-        answered = {score.player.id for score in answers}
-        missed = {
-            player_id: tally.player
+        expected, guessed_wrong = self._expected, self._guessed_wrong
+        # Closed by one right answer (text mode, every busy question): no set to build.
+        answered = (answers[0].player.id,) if len(answers) == 1 else {score.player.id for score in answers}
+        missed = [
+            tally.player
             for player_id, tally in self._tallies.items()
-            if (player_id in self._expected and player_id not in answered) or player_id in self._guessed_wrong
-        }
-        for player_id, player in self._guessed_wrong.items():
-            missed.setdefault(player_id, player)  # a newcomer whose only tries were wrong
-        return tuple(missed.values())
+            if (player_id in expected and player_id not in answered) or player_id in guessed_wrong
+        ]
+        if guessed_wrong:
+            # A newcomer whose only tries were wrong is in no tally.
+            missed += [player for player_id, player in guessed_wrong.items() if player_id not in self._tallies]
+        return tuple(missed)
 
     def _end_reason(self, reason: CloseReason) -> EndReason | None:
         target = self._settings.points_to_win
@@ -625,7 +629,7 @@ class Game:
 
     def _hint(self) -> HintGiven:
         question = self._questions[self._index]
-        if self._mode_for(question) is AnswerMode.TEXT:
+        if self._mode is AnswerMode.TEXT:
             return HintGiven(self.number, question, text_hint(question.answer))
         # Choices mode gets a 50:50: the classic amount is half the wrong options rounded up, but at
         # least one wrong option stays so the hint never gives the answer away.

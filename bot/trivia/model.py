@@ -91,7 +91,7 @@ class Question(NamedTuple):
     def answer(self) -> str:
         return self.answers[0]
 
-    @property
+    @cached_property  # read on every question a game asks; a frozen dataclass keeps it in __dict__
     def wrong(self) -> tuple[str, ...]:
         return tuple(choice for choice in self.choices if choice not in self.answers)
 

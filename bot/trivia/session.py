@@ -24,7 +24,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 
 from bot.storage.base import PlayerResult, ScoredAnswer, Store
@@ -181,8 +181,11 @@ class GameSession:
         answer only counts while that very question is open: a button press that waited behind a
         skip is refused as "no question open" rather than landing on the next question."""
 
+        if question is None:
+            return await self._command(self.game.answer, player, text)
+
         def answer() -> list[Event]:
-            if question is not None and (question != self.game.number or self.game.current is None):
+            if question != self.game.number or self.game.current is None:
                 reason = RejectReason.GAME_OVER if self.game.is_over else RejectReason.NO_QUESTION_OPEN
                 return [AnswerRejected(player, reason, text[:200])]
             return self.game.answer(player, text)
@@ -195,14 +198,16 @@ class GameSession:
     async def stop(self) -> list[Event]:
         return await self._command(self.game.stop)
 
-    async def _command(self, act: Callable[[], list[Event]]) -> list[Event]:
-        async with self._lock:
-            published = await self._publish(act())
-            # Whatever is due now (the next question, when there is no pause) is done here rather
-            # than by waking the run loop for it: one task step per answer fewer.
-            while (deadline := self.game.next_deadline()) is not None and deadline <= self._clock():
-                published += await self._publish(self.game.tick())
+    async def _command(self, act: Callable[..., list[Event]], *arguments: object) -> list[Event]:
+        lock = self._lock
+        await lock.acquire()
+        try:
+            # Whatever is due after it (the next question, when there is no pause) is done in the
+            # same pass rather than by waking the run loop for it: one task step per answer fewer.
+            published = await self._publish(act(*arguments), tick_when_due=True)
             self._wake_if_sooner(self.game.next_deadline())
+        finally:
+            lock.release()
         return published
 
     def _wake_if_sooner(self, deadline: float | None) -> None:
@@ -248,29 +253,39 @@ class GameSession:
         await self._sleep(delay)
         self._changed.set()
 
-    async def _publish(self, events: Iterable[Event]) -> list[Event]:
-        """Store each event's consequences, then hand it to the courier, in order; returns what was sent."""
+    async def _publish(self, events: list[Event], *, tick_when_due: bool = False) -> list[Event]:
+        """Store each event's consequences, then hand it to the courier, in order; returns what was
+        sent. With ``tick_when_due``, what the game has due by then (its ``tick()``) follows."""
         published: list[Event] = []
-        pending = deque(events)
-        while pending:
-            event = pending.popleft()
-            if isinstance(event, QuestionClosed) and not await self._record(event):
-                # Shown instead of the close: the answer is revealed, nobody is shown as scored.
-                self._not_counted = event
-                event = StorageFailed("record_answers", self._storage_error, event)
-                # The game goes no further: whatever else this batch held (a next question) gives
-                # way to a stop.
-                leftovers = [*pending, *self.game.stop()]
-                pending = deque(e for e in leftovers if isinstance(e, GameOver))
-            elif isinstance(event, QuestionAsked):
-                await self._remember_asked(event)
-            elif isinstance(event, GameOver):
-                if self._not_counted is not None:
-                    event = _without_unsaved(event, self._not_counted)
-                await self._finish(event)
-            self._send(event)
-            published.append(event)
-        return published
+        while True:
+            for index, event in enumerate(events):
+                if isinstance(event, QuestionClosed):
+                    if (event.answers or event.missed) and not await self._record(event):
+                        # Shown instead of the close: the answer is revealed, nobody is shown as scored.
+                        self._not_counted = event
+                        failed = StorageFailed("record_answers", self._storage_error, event)
+                        self._send(failed)
+                        published.append(failed)
+                        # The game goes no further: whatever else this batch held (a next question)
+                        # gives way to a stop.
+                        leftovers = [*events[index + 1 :], *self.game.stop()]
+                        return published + await self._publish([e for e in leftovers if isinstance(e, GameOver)])
+                elif isinstance(event, QuestionAsked):
+                    if self._asked_before is not None:
+                        await self._remember_asked(event)
+                elif isinstance(event, GameOver):
+                    if self._not_counted is not None:
+                        event = _without_unsaved(event, self._not_counted)
+                    await self._finish(event)
+                self._send(event)
+                published.append(event)
+            if not (tick_when_due and self._due()):
+                return published
+            events = self.game.tick()
+
+    def _due(self) -> bool:
+        deadline = self.game.next_deadline()
+        return deadline is not None and deadline <= self._clock()
 
     def _send(self, event: Event) -> None:
         self._outbox.append(event)
@@ -295,21 +310,28 @@ class GameSession:
             event = outbox.popleft()
             if event is _OUTBOX_CLOSED:
                 return
-            await self._render_safely(event)
+            # One message that fails to send (a Discord hiccup, a deleted channel) must not kill the
+            # game loop, or the channel would be left with a session that never ends.
+            try:
+                await self._render(event)
+            except Exception:
+                log.exception("rendering %s failed in channel %s", type(event).__name__, self.channel_id)
             if isinstance(event, GameOver):
                 return
 
     async def _record(self, closed: QuestionClosed) -> bool:
-        if not (closed.answers or closed.missed) or self._game_id is None or self._storage_broken:
+        """Store ``closed``'s answers and misses (the caller skips a close that has neither)."""
+        if self._game_id is None or self._storage_broken:
             return True
+        question_id, wall_offset = closed.question.id, self._wall_offset
         answers = [
             ScoredAnswer(
                 user_id=score.player.id,
                 display_name=score.player.name,
-                question_id=closed.question.id,
+                question_id=question_id,
                 correct=score.correct,
                 points=score.points,
-                answered_at=score.answered_at + self._wall_offset,
+                answered_at=score.answered_at + wall_offset,
             )
             for score in closed.answers
         ]
@@ -363,14 +385,6 @@ class GameSession:
             _log_storage_failure(error, "could not record the end of a game in channel %s", self.channel_id)
             if not self._storage_broken:  # players were already told once
                 self._send(StorageFailed("finish_game", _describe(error)))
-
-    async def _render_safely(self, event: Event) -> None:
-        # One message that fails to send (a Discord hiccup, a deleted channel) must not kill the game
-        # loop, or the channel would be left with a session that never ends.
-        try:
-            await self._render(event)
-        except Exception:
-            log.exception("rendering %s failed in channel %s", type(event).__name__, self.channel_id)
 
 
 class _OutboxClosed(Event):
