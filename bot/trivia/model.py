@@ -91,7 +91,9 @@ class Question(NamedTuple):
     def answer(self) -> str:
         return self.answers[0]
 
-    @cached_property  # read on every question a game asks; a frozen dataclass keeps it in __dict__
+    # A plain property: a named tuple has no __dict__ to cache it in, and a game reads it about twice
+    # a question (its matcher is built once per question), under a microsecond each.
+    @property
     def wrong(self) -> tuple[str, ...]:
         return tuple(choice for choice in self.choices if choice not in self.answers)
 
