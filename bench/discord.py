@@ -1,9 +1,16 @@
 """The real bot under many concurrent button games, against the Discord double and Discord's rate limits.
 
 Run with ``python bench/discord.py`` (under two minutes). For 50, 100 and 200 concurrent games it starts the
-real ``CrateDigger`` the way the end-to-end tests do (``connected_bot``: real discord.py, real sockets,
-a ``SqliteStore`` in a temporary folder, the built-in packs) against a ``DiscordDouble`` that enforces
-Discord's rate limits (global 50 requests/s, per-channel buckets, 429s). Games start over the first
+real bot against a ``DiscordDouble`` that enforces Discord's rate limits (global 50 requests/s, per-route
+buckets, 429s), over real sockets on 127.0.0.1.
+
+Where Discord is: by default (``--mode process``) the bot is the real ``crate-digger run`` in a process of
+its own (settings from the environment: a SQLite database in a temporary folder, the built-in packs, no
+pack worker), pointed at the double as ``tests/shard_child.py`` does, after one ``crate-digger sync``;
+the double and the simulated players run in this process. The bot's event loop then carries only the
+bot, as in production. ``--mode shared`` is the older set-up: the bot (``CrateDigger`` with a
+``SqliteStore``, built the way the end-to-end tests do it with ``connected_bot``), the double and the
+players on one event loop, so every latency also pays for Discord's and the players' work. Games start over the first
 ``--stagger`` seconds, each with ``--players`` players, ``--questions`` questions of 10 s (the shortest
 ``/trivia start`` allows) with hints, at real game speed. Each player presses a button a random 1 to 7 s
 after the question appears and lets one question in ten pass, so most questions close when the last
@@ -16,11 +23,12 @@ Figures (percentiles over every press of the level):
 * ``result``: from the press that closes a question (the last of its players) to the answer being shown
   in the channel (a message or an edit whose embed says "The answer:").
 * ``rest_calls_per_question``: calls counted against the global limit (everything but interaction
-  endpoints) while the games ran, per question asked; ``interaction_calls_per_question`` the others.
+  endpoints) while the games ran, per question asked; ``game_webhook_calls_per_question``: the game's
+  messages and edits sent through its ``/trivia start`` webhook (exempt from the global limit);
+  ``interaction_calls_per_question``: every interaction call (those, plus each press's ack and reply).
 * ``max_rest_per_s``: the most of those in any one second (Discord allows 50); ``rate_limited``: 429s.
 
-The double and the simulated players share the bot's process and event loop (as in the end-to-end
-tests), so the latencies include their work; CPU seconds and the load average are printed beside them.
+CPU seconds (the bot's process, and this one's) and the load average are printed beside the figures.
 Prints readable lines and, last, one JSON line with the 200-game figures and the scaling line.
 """
 
@@ -28,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -37,6 +46,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +67,8 @@ SECONDS_PER_QUESTION = 10
 PRESS_DELAY = (1.0, 7.0)
 PASS_RATE = 0.1
 DISCORD_ACK_DEADLINE = 3.0
+BOT_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.bench.token"
+BOT_STARTUP_TIMEOUT = 60.0
 
 
 @dataclass
@@ -152,6 +164,100 @@ class Players:
         game.presses.append(Press(record, number, closes))
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bot_environment(double: DiscordDouble, folder: Path, games: int) -> dict[str, str]:
+    """``crate-digger``'s settings for the bench: this repository, a fresh database, nothing from the caller's
+    own Discord or database settings (and no ``.env``: the child runs in ``folder``)."""
+    inherited = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DISCORD_", "DATABASE_", "SHARD_", "DEV_GUILD", "PACKS_DIR", "REST_"))
+    }
+    return inherited | {
+        "PYTHONPATH": str(_ROOT),
+        "XDG_DATA_HOME": str(folder / "home"),  # shared by the levels: the pack cache is warm after the first
+        "DISCORD_TOKEN": BOT_TOKEN,
+        "DATABASE_PATH": str(folder / f"scores-{games}.sqlite3"),
+        "LOG_LEVEL": "WARNING",
+        "PACK_WORKERS": "0",
+        "DISCORD_DOUBLE_BASE_URL": double.base_url,
+        "DISCORD_DOUBLE_GATEWAY_URL": double.gateway_url,
+        "DISCORD_DOUBLE_CDN_URL": double.cdn_url,
+    }
+
+
+async def run_cli(command: str, environment: dict[str, str], folder: Path) -> asyncio.subprocess.Process:
+    """``crate-digger COMMAND`` pointed at the double, in a process of its own (stderr kept for errors)."""
+    code = "import sys; from tests.shard_child import point_at_the_double; from bot import cli; "
+    code += f"point_at_the_double(); sys.exit(cli.main([{command!r}]))"
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        code,
+        env=environment,
+        cwd=folder,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+@dataclass
+class BotProcess:
+    process: asyncio.subprocess.Process
+    cpu_at_start: float = 0.0
+
+    def cpu_seconds(self) -> float:
+        return process_cpu_seconds(self.process.pid) - self.cpu_at_start
+
+
+@contextlib.asynccontextmanager
+async def bot_in_its_own_process(double: DiscordDouble, folder: Path, games: int) -> AsyncIterator[BotProcess]:
+    """The real ``crate-digger run`` against ``double`` (its commands registered first by ``crate-digger sync``),
+    until it is READY; stopped with SIGTERM (its graceful close) afterwards."""
+    environment = bot_environment(double, folder, games)
+    syncing = await run_cli("sync", environment, folder)
+    _, errors = await asyncio.wait_for(syncing.communicate(), BOT_STARTUP_TIMEOUT)
+    if syncing.returncode != 0:
+        raise RuntimeError(f"crate-digger sync failed: {errors.decode(errors='replace')}")
+    bot = BotProcess(await run_cli("run", environment, folder))
+    try:
+        await double.wait_until_ready(timeout=BOT_STARTUP_TIMEOUT)
+        bot.cpu_at_start = process_cpu_seconds(bot.process.pid)
+        yield bot
+    finally:
+        if bot.process.returncode is None:
+            bot.process.terminate()
+        try:
+            _, errors = await asyncio.wait_for(bot.process.communicate(), 30)
+        except TimeoutError:
+            bot.process.kill()
+            _, errors = await bot.process.communicate()
+        # discord.py's start-up notes about voice support are noise here; anything else is worth seeing.
+        log_lines = [line for line in errors.decode(errors="replace").splitlines() if "voice will NOT" not in line]
+        if log_lines:
+            print("      the bot's log:\n" + "\n".join(log_lines[-20:]), file=sys.stderr)
+
+
+@contextlib.asynccontextmanager
+async def bot_on_this_loop(
+    double: DiscordDouble, folder: Path, games: int, catalog: Catalog
+) -> AsyncIterator[BotProcess | None]:
+    """The bot built in this process, on this event loop, as the end-to-end tests run it."""
+    store_path = folder / f"scores-{games}.sqlite3"
+
+    def factory() -> CrateDigger:
+        return CrateDigger(store=SqliteStore(store_path), catalog=catalog)
+
+    async with connected_bot(factory, double) as bot:
+        await bot.tree.sync()
+        yield None
+
+
 @dataclass(frozen=True)
 class LevelFigures:
     games: int
@@ -164,15 +270,17 @@ class LevelFigures:
     refused: int
     questions: int
     rest_calls_per_question: float
+    game_webhook_calls_per_question: float
     interaction_calls_per_question: float
     max_rest_per_s: int
     rate_limited: int
     wall_s: float
-    cpu_s: float
+    cpu_s: float  # the bot's process (in shared mode: the one process)
+    discord_cpu_s: float  # the double and the players (in shared mode: included in cpu_s)
     unfinished_games: int
 
 
-async def run_level(games: int, args: argparse.Namespace, catalog: Catalog, folder: Path) -> LevelFigures:
+async def run_level(games: int, args: argparse.Namespace, catalog: Catalog | None, folder: Path) -> LevelFigures:
     rng = random.Random(args.seed + games)
     double = DiscordDouble(guild_name=None, rate_limits=RateLimits())
     guilds = [
@@ -180,17 +288,16 @@ async def run_level(games: int, args: argparse.Namespace, catalog: Catalog, fold
         for g in range((games + CHANNELS_PER_GUILD - 1) // CHANNELS_PER_GUILD)
     ]
     channels = [(guild, channel) for guild in guilds for channel in guild.channels][:games]
-    store_path = folder / f"scores-{games}.sqlite3"
-
-    def factory() -> CrateDigger:
-        return CrateDigger(store=SqliteStore(store_path), catalog=catalog)
-
     players = Players(double, rng, args.questions)
-    async with double, connected_bot(factory, double) as bot:
+    if args.mode == "process":
+        bot_context = bot_in_its_own_process(double, folder, games)
+    else:
+        bot_context = bot_on_this_loop(double, folder, games, catalog)
+    async with double, bot_context as bot_process:
         # The bench's presses don't wait for the bot to go quiet, as users don't; and under load it never does.
         double.settle_hook = None
-        await bot.tree.sync()
         double.rate_limiter.reset_counts()
+        requests_before = len(double.requests)
         double.message_listeners.append(players.on_message)
         for index, (guild, channel) in enumerate(channels):
             game_players = [User.member(f"p{index}-{n}") for n in range(args.players)]
@@ -216,6 +323,8 @@ async def run_level(games: int, args: argparse.Namespace, catalog: Catalog, fold
         except TimeoutError:
             pass
         wall, cpu = time.monotonic() - wall0, time.process_time() - cpu0
+        bot_cpu = cpu if bot_process is None else bot_process.cpu_seconds()
+        discord_cpu = cpu if bot_process is not None else 0.0
         limiter = double.rate_limiter
         all_presses = [p for g in players.games.values() for p in g.presses]
         acks, refused = [], 0
@@ -234,6 +343,12 @@ async def run_level(games: int, args: argparse.Namespace, catalog: Catalog, fold
         questions = sum(g.asked for g in players.games.values())
         global_calls = limiter.total_calls(global_only=True)
         interaction_calls = limiter.total_calls() - global_calls
+        start_tokens = {r.token for r in double.interaction_responses.values() if r.command_name == "trivia start"}
+        game_webhook_calls = sum(
+            1
+            for request in double.requests[requests_before:]
+            if request.path.startswith("/webhooks/") and request.path.split("/")[3] in start_tokens
+        )
         by_route = limiter.calls_by_route().most_common(8)
         hits = Counter((hit.bucket, hit.scope) for hit in limiter.hits)
         figures = LevelFigures(
@@ -247,11 +362,13 @@ async def run_level(games: int, args: argparse.Namespace, catalog: Catalog, fold
             refused=refused,
             questions=questions,
             rest_calls_per_question=round(global_calls / max(questions, 1), 2),
+            game_webhook_calls_per_question=round(game_webhook_calls / max(questions, 1), 2),
             interaction_calls_per_question=round(interaction_calls / max(questions, 1), 2),
             max_rest_per_s=limiter.max_global_per_second(),
             rate_limited=len(limiter.hits),
             wall_s=round(wall, 1),
-            cpu_s=round(cpu, 1),
+            cpu_s=round(bot_cpu, 1),
+            discord_cpu_s=round(discord_cpu, 1),
             unfinished_games=sum(not g.over for g in players.games.values()),
         )
         for task in list(players.tasks):
@@ -263,9 +380,11 @@ async def run_level(games: int, args: argparse.Namespace, catalog: Catalog, fold
     )
     print(
         f"      {figures.questions} questions, {figures.rest_calls_per_question} REST calls per question "
-        f"(+{figures.interaction_calls_per_question} interaction calls), peak {figures.max_rest_per_s}/s, "
+        f"and {figures.game_webhook_calls_per_question} through the games' webhooks "
+        f"({figures.interaction_calls_per_question} interaction calls in all), peak {figures.max_rest_per_s}/s, "
         f"{figures.rate_limited} answered 429; {figures.unfinished_games} games unfinished; "
-        f"{figures.wall_s} s wall, {figures.cpu_s} s CPU"
+        f"{figures.wall_s} s wall, {figures.cpu_s} s CPU in the bot"
+        + (f", {figures.discord_cpu_s} s in the double and players" if args.mode == "process" else " (all in one)")
     )
     print("      busiest routes: " + ", ".join(f"{route} {count}" for route, count in by_route))
     if hits:
@@ -275,9 +394,10 @@ async def run_level(games: int, args: argparse.Namespace, catalog: Catalog, fold
 
 async def main(args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.ERROR)
-    catalog = Catalog.from_folder(BUILTIN_PACKS_DIR)[0]
+    catalog = Catalog.from_folder(BUILTIN_PACKS_DIR)[0] if args.mode == "shared" else None
+    where = "the bot in a process of its own" if args.mode == "process" else "bot, double and players on one loop"
     print(
-        f"bench/discord.py: {args.players} players per game, {args.questions} questions of "
+        f"bench/discord.py ({where}): {args.players} players per game, {args.questions} questions of "
         f"{SECONDS_PER_QUESTION} s, starts over {args.stagger} s; load average {os.getloadavg()[0]:.1f} "
         f"on {os.cpu_count()} cores"
     )
@@ -286,7 +406,9 @@ async def main(args: argparse.Namespace) -> None:
         for games in args.games:
             levels[games] = await run_level(games, args, catalog, Path(folder))
     top = levels[max(levels)]
+    bot_rusage = resource.RUSAGE_CHILDREN if args.mode == "process" else resource.RUSAGE_SELF
     figures = {
+        "mode": args.mode,
         "games": top.games,
         "ack_p50_ms": top.ack_p50_ms,
         "ack_p99_ms": top.ack_p99_ms,
@@ -295,9 +417,12 @@ async def main(args: argparse.Namespace) -> None:
         "rest_calls_per_question": top.rest_calls_per_question,
         "max_rest_per_s": top.max_rest_per_s,
         "rate_limited": top.rate_limited,
+        "game_webhook_calls_per_question": top.game_webhook_calls_per_question,
         "interaction_calls_per_question": top.interaction_calls_per_question,
         "cpu_s": top.cpu_s,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "discord_cpu_s": top.discord_cpu_s,
+        # The bot's: this process's own in shared mode, the largest child's (the bot's run) otherwise.
+        "peak_rss_mb": round(resource.getrusage(bot_rusage).ru_maxrss / 1024, 1),
         "load_average": round(os.getloadavg()[0], 1),
         "scaling": {
             str(games): {
@@ -305,6 +430,7 @@ async def main(args: argparse.Namespace) -> None:
                 "result_p99_ms": level.result_p99_ms,
                 "refused": level.refused,
                 "rest_calls_per_question": level.rest_calls_per_question,
+                "game_webhook_calls_per_question": level.game_webhook_calls_per_question,
                 "max_rest_per_s": level.max_rest_per_s,
                 "rate_limited": level.rate_limited,
             }
@@ -321,4 +447,10 @@ if __name__ == "__main__":
     parser.add_argument("--questions", type=int, default=2)
     parser.add_argument("--stagger", type=float, default=5.0, help="seconds over which the games start")
     parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument(
+        "--mode",
+        choices=("process", "shared"),
+        default="process",
+        help="process: the bot in a process of its own (as in production); shared: bot, double and players on one loop",
+    )
     asyncio.run(main(parser.parse_args()))

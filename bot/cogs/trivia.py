@@ -86,6 +86,11 @@ def channel_is_gone(error: discord.HTTPException) -> bool:
     return isinstance(error, discord.Forbidden) or (isinstance(error, discord.NotFound) and error.code == 10003)
 
 
+def webhook_expired(error: discord.HTTPException) -> bool:
+    """Whether Discord refused an interaction webhook call because the token is no longer valid."""
+    return error.code in (INVALID_WEBHOOK_TOKEN, UNKNOWN_WEBHOOK)
+
+
 def player_of(user: discord.abc.User) -> Player:
     return Player(user.id, user.display_name)
 
@@ -95,6 +100,13 @@ GAME_ENDED_BY_RESTART = "This game ended when the bot restarted; your earlier an
 GAME_OVER = "This game is over."
 # A 50:50 hint that would wait longer than this for its turn to be sent is not sent.
 HINT_SHED_AFTER_SECONDS = 1.0
+# Discord's interaction tokens last 15 minutes. Until a minute before that, a game's messages go out as
+# followups of its `/trivia start` (and are edited through the same webhook): interaction endpoints are
+# not bound to the bot's global 50 requests/s, so hundreds of games never queue behind each other.
+GAME_WEBHOOK_SECONDS = 14 * 60
+# What Discord answers on an interaction webhook whose token has run out or is unknown.
+INVALID_WEBHOOK_TOKEN = 50027
+UNKNOWN_WEBHOOK = 10015
 ALREADY_RUNNING = "A game is already running here; `/trivia stop` ends it."
 
 
@@ -184,6 +196,10 @@ def _private_reply(events: list[Event], user_id: int) -> str:
 class ChannelRenderer:
     """Renders one game's events into its channel.
 
+    While the `/trivia start` interaction's token is valid (``webhook_seconds`` of game time, by the
+    bot's clock), messages are sent and edited through its webhook, which Discord exempts from the
+    global rate limit; then, or if Discord says the token is gone, through the channel.
+
     If the channel is lost mid-game (the bot's permissions taken away, the channel deleted), the game
     is stopped (and stored) with one log line, the player who started it is told privately, and
     nothing more is sent there."""
@@ -196,10 +212,12 @@ class ChannelRenderer:
         source_title: str,
         started_by: discord.Interaction | None = None,
         round_title: str | None = None,
+        webhook_seconds: float = GAME_WEBHOOK_SECONDS,
     ):
         self.bot = bot
         self.channel = channel
         self.started_by = started_by
+        self.webhook_until = bot.monotonic() + webhook_seconds if started_by is not None else float("-inf")
         self.lost = False
         self.pack_title = pack_title
         self.source_title = source_title
@@ -216,8 +234,42 @@ class ChannelRenderer:
         # announcement is out, so the channel reads in order.
         self.announced = asyncio.Event()
 
+    def _webhook_valid(self) -> bool:
+        return self.started_by is not None and self.bot.monotonic() < self.webhook_until
+
+    def _webhook_refused(self, error: discord.HTTPException) -> None:
+        log.info(
+            "the /trivia start token of the game in channel %s is no longer valid (%s); sending through the channel",
+            getattr(self.channel, "id", "?"),
+            error.code,
+        )
+        self.webhook_until = float("-inf")
+
     async def send(self, **kwargs) -> discord.Message:
+        if self.started_by is not None and self._webhook_valid():
+            try:
+                return await self.started_by.followup.send(wait=True, allowed_mentions=NO_MENTIONS, **kwargs)
+            except discord.HTTPException as error:
+                if not webhook_expired(error):
+                    raise
+                self._webhook_refused(error)
         return await self.channel.send(allowed_mentions=NO_MENTIONS, **kwargs)
+
+    async def edit(self, message: discord.Message, **kwargs) -> None:
+        """Edit one of this game's messages: a followup through the webhook that sent it while its token
+        is valid, else through the channel (the bot is the author of its interactions' followups)."""
+        target: discord.Message | discord.PartialMessage = message
+        if isinstance(message, discord.WebhookMessage):
+            if self._webhook_valid():
+                try:
+                    await message.edit(allowed_mentions=NO_MENTIONS, **kwargs)
+                    return
+                except discord.HTTPException as error:
+                    if not webhook_expired(error):
+                        raise
+                    self._webhook_refused(error)
+            target = self.channel.get_partial_message(message.id)  # type: ignore[attr-defined]
+        await target.edit(allowed_mentions=NO_MENTIONS, **kwargs)
 
     async def render(self, event: Event) -> None:
         await self.announced.wait()
@@ -319,7 +371,7 @@ class ChannelRenderer:
             return
         if self._has_moved_on(event.number):
             return
-        if self.bot.rest_budget.backlog() > HINT_SHED_AFTER_SECONDS:
+        if not self._webhook_valid() and self.bot.rest_budget.backlog() > HINT_SHED_AFTER_SECONDS:
             # Hundreds of games are sending more than Discord takes: a hint shown seconds late is worth
             # little, and skipping it keeps the questions and answers of every game on time.
             log.debug("skipping a hint in channel %s: the REST budget is backlogged", getattr(self.channel, "id", "?"))
@@ -328,9 +380,7 @@ class ChannelRenderer:
         # the ruled-out options are greyed in the same edit (one call instead of two).
         embed = self.question_embed.copy()
         embed.description = clip(f"{embed.description}\n\n{text}", EMBED_DESCRIPTION)
-        await self.question_message.edit(
-            embed=embed, view=self.buttons.rule_out(event.removed_choices), allowed_mentions=NO_MENTIONS
-        )
+        await self.edit(self.question_message, embed=embed, view=self.buttons.rule_out(event.removed_choices))
 
     async def _reveal(self, event: QuestionClosed, embed: discord.Embed, report: discord.ui.Item | None) -> None:
         """Show a closed question's answer. With buttons, the question message itself becomes the answer (the
@@ -348,7 +398,7 @@ class ChannelRenderer:
             in_place = embed.copy()
             in_place.description = clip("\n\n".join(filter(None, [asked, embed.description])), EMBED_DESCRIPTION)
             try:
-                await message.edit(embed=in_place, view=view, allowed_mentions=NO_MENTIONS)
+                await self.edit(message, embed=in_place, view=view)
                 return
             except discord.HTTPException as error:
                 if channel_is_gone(error):
@@ -598,6 +648,8 @@ class TriviaCog(commands.Cog):
         # Games this process ran that have ended: a late press on one of their buttons is told the
         # game is over, while a press on a game no process here knows ended with a restart.
         self.ended_games: set[int] = set()
+        # How long a game sends through its /trivia start's webhook (tests shorten it to see the hand-over).
+        self.game_webhook_seconds: float = GAME_WEBHOOK_SECONDS
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.commands_group)
@@ -725,6 +777,7 @@ class TriviaCog(commands.Cog):
             pack.source.title,
             started_by=interaction,
             round_title=opening_title(pack.title, questions),
+            webhook_seconds=self.game_webhook_seconds,
         )
         session = GameSession(
             game,

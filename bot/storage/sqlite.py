@@ -42,7 +42,7 @@ from functools import partial
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -250,7 +250,7 @@ class SqliteStore:
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         # Writes waiting for the next group commit, and the task that commits them.
-        self._queued_writes: list[_QueuedWrite] = []
+        self._queued: _Group | None = None
         self._group_writer: asyncio.Task[None] | None = None
         self._checkpointer: _Checkpointer | None = None
 
@@ -518,48 +518,42 @@ class SqliteStore:
     async def _group_commit(self, write: Callable[[_GroupTransaction], _T]) -> _T:
         """Run ``write`` on the database thread in the next group commit; return its result once committed.
 
-        ``write`` runs in a savepoint of its own: if it raises, only its own changes are rolled back
-        and only its caller sees the error.
+        If ``write`` raises, only its own changes are rolled back and only its caller sees the error.
+        It may run twice (the first run rolled back with its whole group when another write of the
+        group failed), so it must do nothing but read and write the database.
         """
         self._connection()  # a closed store says so at once rather than from the writer
-        loop = asyncio.get_running_loop()
-        committed: asyncio.Future[_T] = loop.create_future()
-        self._queued_writes.append(_QueuedWrite(write, committed))
+        group = self._queued
+        if group is None:
+            group = self._queued = _Group(asyncio.get_running_loop())
+        index = len(group.writes)
+        group.writes.append(write)
         if self._group_writer is None or self._group_writer.done():
-            self._group_writer = loop.create_task(self._write_queued(), name="sqlite-group-writer")
-        return await committed
+            self._group_writer = asyncio.create_task(self._write_queued(), name="sqlite-group-writer")
+        failure, result = (await group.committed)[index]
+        if failure is not None:
+            raise failure
+        return result  # type: ignore[return-value]
 
     async def _write_queued(self) -> None:
         """Commit whatever writes are waiting, in one transaction, until none are left."""
-        while self._queued_writes:
-            writes, self._queued_writes = self._queued_writes, []
+        while self._queued is not None:
+            group, self._queued = self._queued, None
             try:
                 async with self._lock:
                     conn = self._connection()
                     # One call on aiosqlite's thread for the whole transaction: every write, then
                     # the commit. aiosqlite has no public way to run a function there; ``_execute``
                     # is what its own methods use.
-                    outcomes = await conn._execute(_apply_in_one_transaction, conn._conn, writes)
+                    outcomes = await conn._execute(_apply_in_one_transaction, conn._conn, group.writes)
+            except asyncio.CancelledError:
+                group.committed.abandon()
+                raise
             except BaseException as exc:
-                cancelled = isinstance(exc, asyncio.CancelledError)
-                for write in writes:
-                    if write.committed.done():
-                        continue
-                    if cancelled:
-                        write.committed.cancel()
-                    else:
-                        write.committed.set_exception(_write_failed(exc))
-                if cancelled:
-                    raise
-                continue
-            self._committed()
-            for write, (failure, result) in zip(writes, outcomes, strict=True):
-                if write.committed.done():  # its caller was cancelled; the write is stored anyway
-                    continue
-                if failure is None:
-                    write.committed.set_result(result)
-                else:
-                    write.committed.set_exception(failure)
+                outcomes = [(_write_failed(exc), None) for _ in group.writes]
+            else:
+                self._committed()
+            group.committed.set_result(outcomes)
 
     async def finish_game(
         self, game_id: int, guild_id: int, finished_at: float, results: Sequence[PlayerResult], stopped: bool
@@ -1212,45 +1206,93 @@ class _GroupTransaction:
         return season
 
 
-class _QueuedWrite(NamedTuple):
-    """One call waiting for a group commit; ``committed`` resolves with ``write``'s result after it."""
+# What became of one write of a group commit: (None, its result) if it is in the commit, else
+# (the error that kept it out, None).
+_Outcome = tuple[BaseException | None, object]
 
-    write: Callable[[_GroupTransaction], object]
-    committed: asyncio.Future[Any]
+
+class _Commit(asyncio.Future):  # type: ignore[type-arg]
+    """The one future that every write of a group commit waits on: it resolves with all their
+    outcomes once the transaction is over, a wake-up per waiting caller and no future of their own.
+
+    A caller cancelled while it waits must not cancel the others' commit, so this future refuses
+    ``cancel``: asyncio then cancels that caller as soon as the commit is over. Its write, already
+    handed over, is stored all the same, as a cancelled write always was.
+    """
+
+    def cancel(self, msg: Any = None) -> bool:
+        return False
+
+    def abandon(self) -> None:
+        """The commit itself was cancelled (the store is going away): every waiter is cancelled."""
+        super().cancel()
+
+
+class _Group:
+    """The writes that share the next group commit, in arrival order, and the future they wait on."""
+
+    __slots__ = ("writes", "committed")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.writes: list[Callable[[_GroupTransaction], object]] = []
+        self.committed = _Commit(loop=loop)
 
 
 def _apply_in_one_transaction(
-    db: sqlite3.Connection, writes: Sequence[_QueuedWrite]
-) -> list[tuple[BaseException | None, object]]:
-    """Runs on the database thread: every write in one transaction, each in its own savepoint.
+    db: sqlite3.Connection, writes: Sequence[Callable[[_GroupTransaction], object]]
+) -> list[_Outcome]:
+    """Runs on the database thread: every write in one transaction, committed once.
 
-    Returns, per write, ``(None, result)`` if it is in the commit, or ``(error, None)`` for the error
-    that rolled it back alone. An error the transaction cannot survive (the commit itself, a full
-    disk) rolls everything back and is raised, failing every write.
+    Returns each write's outcome. The writes run one after the other, as they are; only if one of
+    them raises is that rolled back and the group run again with each write in a savepoint of its
+    own, so that the failing one is rolled back alone. A savepoint around every write of every
+    commit would cost two more statements and a copy of each page the write changes, for a failure
+    that hardly ever comes. An error the transaction cannot survive (the commit itself, a full disk)
+    rolls everything back and is raised, failing every write.
     """
-    outcomes: list[tuple[BaseException | None, object]] = []
-    transaction = _GroupTransaction(db)
     db.execute("BEGIN IMMEDIATE")
     try:
-        for queued in writes:
-            db.execute("SAVEPOINT queued_write")
-            try:
-                result = queued.write(transaction)
-            except Exception as exc:
-                db.execute("ROLLBACK TO queued_write")
-                db.execute("RELEASE queued_write")
-                outcomes.append((_write_failed(exc), None))
-            else:
-                db.execute("RELEASE queued_write")
-                outcomes.append((None, result))
+        try:
+            transaction = _GroupTransaction(db)
+            outcomes: list[_Outcome] = [(None, write(transaction)) for write in writes]
+        except Exception:
+            _rollback_quietly_on_thread(db)
+            db.execute("BEGIN IMMEDIATE")
+            outcomes = _each_in_a_savepoint(db, writes)
         db.execute("COMMIT")
     except BaseException:
-        try:
-            db.execute("ROLLBACK")
-        except sqlite3.Error:
-            log.exception("rollback failed")
+        _rollback_quietly_on_thread(db)
         raise
     return outcomes
+
+
+def _each_in_a_savepoint(
+    db: sqlite3.Connection, writes: Sequence[Callable[[_GroupTransaction], object]]
+) -> list[_Outcome]:
+    outcomes: list[_Outcome] = []
+    transaction = _GroupTransaction(db)
+    for write in writes:
+        db.execute("SAVEPOINT queued_write")
+        try:
+            result = write(transaction)
+        except Exception as exc:
+            db.execute("ROLLBACK TO queued_write")
+            db.execute("RELEASE queued_write")
+            outcomes.append((_write_failed(exc), None))
+        else:
+            db.execute("RELEASE queued_write")
+            outcomes.append((None, result))
+    return outcomes
+
+
+def _rollback_quietly_on_thread(db: sqlite3.Connection) -> None:
+    # Some errors (a full disk, an I/O error) make SQLite roll the transaction back by itself.
+    if not db.in_transaction:
+        return
+    try:
+        db.execute("ROLLBACK")
+    except sqlite3.Error:
+        log.exception("rollback failed")
 
 
 def _start_game(

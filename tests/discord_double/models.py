@@ -583,6 +583,7 @@ class InteractionRecord:
     edits: list[dict[str, Any]] = field(default_factory=list)
     # Callbacks Discord would refuse (too late, answered twice); kept for assertions.
     rejected: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    token_expired: bool = False  # set by DiscordDouble.expire_token
 
     @property
     def responded(self) -> bool:

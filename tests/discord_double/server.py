@@ -76,6 +76,8 @@ from .validation import PayloadError, validate_choices, validate_message, valida
 log = logging.getLogger(__name__)
 
 API_VERSION = 10
+# Discord's interaction tokens (the webhook for followups and edits) last 15 minutes.
+INTERACTION_TOKEN_LIFETIME = 15 * 60.0
 
 INTENT_GUILD_MEMBERS = 1 << 1
 INTENT_GUILD_MESSAGES = 1 << 9
@@ -176,6 +178,7 @@ class DiscordDouble:
         channels: Iterable[str] = ("general", "trivia"),
         members: Iterable[User] = (),
         interaction_deadline: float | None = 3.0,
+        interaction_token_lifetime: float | None = INTERACTION_TOKEN_LIFETIME,
         echo_bot_messages: bool = True,
         enforce_intents: bool = True,
         validate_payloads: bool = True,
@@ -189,6 +192,8 @@ class DiscordDouble:
         self.bot_user = User(id=self.application_id, name=bot_name, permissions=bot_permissions, bot=True)
         self.owner = User.admin("app-owner")
         self.interaction_deadline = interaction_deadline
+        # An interaction's token (its webhook: followups, edits) works this many seconds; None: forever.
+        self.interaction_token_lifetime = interaction_token_lifetime
         self.recheck_interval = 0.02
         # Set by fixtures.connected_bot: waits until the bot has finished its REST calls.
         self.settle_hook: Callable[[], Awaitable[None]] | None = None
@@ -1869,10 +1874,19 @@ class DiscordDouble:
 
     # ------------------------------------------------------------------ REST: interactions
 
+    def expire_token(self, interaction: InteractionRecord) -> None:
+        """Let ``interaction``'s token run out now, as 15 minutes after it was created: its webhook calls
+        (followups, edits through it) are refused with 401 Invalid Webhook Token."""
+        interaction.token_expired = True
+
     def _record_for_token(self, app_id: str, token: str) -> InteractionRecord:
         record = self._tokens.get(token)
         if record is None or int(app_id) != self.application_id:
             raise ApiError(404, 10015, "Unknown Webhook")
+        lifetime = self.interaction_token_lifetime
+        age = asyncio.get_running_loop().time() - record.dispatched_at
+        if record.token_expired or (lifetime is not None and age > lifetime):
+            raise ApiError(401, 50027, "Invalid Webhook Token")
         return record
 
     async def _interaction_callback(self, record: RecordedRequest, interaction_id: str, token: str) -> tuple[int, Any]:

@@ -66,7 +66,7 @@ async def test_presses_are_acknowledged_in_time_while_discord_is_slow_on_an_edit
         asked = await question_message(double, channel, 1)
         question = bot.get_cog("TriviaCog").sessions.get(channel.id).game.current
         # The 50:50 hint edits the question's buttons; Discord sits on that edit for 4 seconds.
-        edit = rf"/channels/{channel.id}/messages/{asked.id}$"
+        edit = rf"/messages/{asked.id}$"  # through the /trivia start webhook or the channel
         double.slow_next("PATCH", edit, seconds=4)
         await double.wait_for_request("PATCH", edit, timeout=10)
 
@@ -171,6 +171,9 @@ async def test_losing_send_permission_mid_game_stops_it_with_one_line_and_tells_
     ann = User.member("ann")
     async with connected_bot(make_bot(store_path, builtin_catalog), double) as bot:
         await sync(bot, double)
+        # An interaction's followups are not channel sends: this is the game after its /trivia start
+        # token has run out, when it sends through the channel.
+        bot.get_cog("TriviaCog").game_webhook_seconds = 0
         started = await double.slash(double.guild, channel, ann, "trivia", subcommand="start", options=start_options())
         await question_message(double, channel, 1)
         caplog.clear()
@@ -216,6 +219,7 @@ async def test_a_game_that_loses_its_channel_still_remembers_the_question_it_ask
     channel = double.channel("trivia")
     async with connected_bot(make_bot(store_path, builtin_catalog), double) as bot:
         await sync(bot, double)
+        bot.get_cog("TriviaCog").game_webhook_seconds = 0  # sending through the channel, as after the token's time
         await double.slash(
             double.guild, channel, User.member("ann"), "trivia", subcommand="start", options=start_options()
         )
