@@ -24,8 +24,9 @@ bytes are what the process handed to ``write()`` (``/proc/self/io`` ``wchar``) d
 the WAL plus checkpoints into the database file (checkpoints run on a thread of their own). Beside
 wall-clock rates it prints answers per CPU second of the whole process (all threads) and of the
 event loop's thread alone (the one that runs out first when each thread has a core), which a
-machine shared with other jobs inflates less, and the load average. Prints readable lines and,
-last, one JSON line.
+machine shared with other jobs inflates less, and the load average. The garbage collector is set
+as the bot sets it (``bot/collector.py``: the young generation collected every 50,000 allocations
+rather than 700). Prints readable lines and, last, one JSON line.
 
 The same workload on PostgreSQL: ``--postgres`` starts a throwaway server from Debian's binaries with
 fsync on, as a real server runs (``tests/postgres_server.py``), and gives each phase a new database;
@@ -58,6 +59,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.collector import collecting_less_often  # noqa: E402
 from bot.storage.base import Store  # noqa: E402
 from bot.storage.sqlite import SqliteStore  # noqa: E402
 from bot.trivia.game import (  # noqa: E402
@@ -451,10 +453,11 @@ def _play_share(
 ) -> None:
     """One process's part of a phase (run in a spawned process); its PhaseResult goes to ``results``."""
     rng = random.Random(seed)
-    if phase == "flat out":
-        result = asyncio.run(flat_out(target, games, rng, share))
-    else:
-        result = asyncio.run(offered(target, games, rate / share.processes, seconds, rng, share))
+    with collecting_less_often():  # as the bot does (bot/launcher.py)
+        if phase == "flat out":
+            result = asyncio.run(flat_out(target, games, rng, share))
+        else:
+            result = asyncio.run(offered(target, games, rate / share.processes, seconds, rng, share))
     results.put(result)  # type: ignore[attr-defined]
 
 
@@ -694,4 +697,5 @@ if __name__ == "__main__":
             server = PostgresServer.start(durable=True)
             stack.callback(server.stop)
         bench = Bench(folder, arguments.seed, arguments.processes, server, arguments.database_url)
-        main(arguments.rate, arguments.seconds, arguments.seed, bench)
+        with collecting_less_often():  # as the bot does (bot/launcher.py)
+            main(arguments.rate, arguments.seconds, arguments.seed, bench)

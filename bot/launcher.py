@@ -19,6 +19,7 @@ import discord
 
 from bot.authoring.fetch import FetchLimits
 from bot.client import CrateDigger
+from bot.collector import collecting_less_often
 from bot.config import ConfigError, Settings, log_level_number
 from bot.metrics import NO_METRICS, Metrics, metrics_for
 from bot.packcache import cached_catalog
@@ -98,7 +99,8 @@ def run(settings: Settings) -> int:
     bot = build_bot(settings, metrics=metrics)
     freeze_heap_when_ready(bot)
     try:
-        asyncio.run(_run_bot(bot, token))
+        with collecting_less_often():
+            asyncio.run(_run_bot(bot, token))
     except discord.LoginFailure:
         return _fail("Discord rejected DISCORD_TOKEN: copy a fresh token from the Developer Portal (Bot > Reset Token)")
     except discord.PrivilegedIntentsRequired:

@@ -18,9 +18,12 @@ from __future__ import annotations
 import gc
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import chain, repeat
+from string import Formatter
 
 from bot.trivia.answers import normalise
 from bot.trivia.model import Fact, Pack, Question
@@ -50,6 +53,8 @@ _Candidate = tuple[str, str, str]
 
 _MASK64 = (1 << 64) - 1
 _UNIT = 2.0**-53
+_LCG_MULTIPLIER = 6364136223846793005
+_LCG_INCREMENT = 1442695040888963407
 
 
 class QuestionRandom:
@@ -68,21 +73,31 @@ class QuestionRandom:
 
     def random(self) -> float:
         """A float in [0, 1)."""
-        self._state = state = (self._state * 6364136223846793005 + 1442695040888963407) & _MASK64
+        self._state = state = (self._state * _LCG_MULTIPLIER + _LCG_INCREMENT) & _MASK64
         return (state >> 11) * _UNIT
+
+    # shuffle and sample (and the generator's _pick) step the stream inline, exactly as ``random``
+    # does: a method call a draw was a tenth of a catalog's generation time.
 
     def shuffle(self, items: list) -> None:
         """Fisher-Yates, in place."""
+        state = self._state
         for last in range(len(items) - 1, 0, -1):
-            other = int(self.random() * (last + 1))
+            state = (state * _LCG_MULTIPLIER + _LCG_INCREMENT) & _MASK64
+            other = int((state >> 11) * _UNIT * (last + 1))
             items[last], items[other] = items[other], items[last]
+        self._state = state
 
     def sample(self, items: Sequence, count: int) -> list:
         """``count`` distinct picks from ``items``, in the order drawn."""
         pool = list(items)
+        size = len(pool)
+        state = self._state
         for position in range(count):
-            other = position + int(self.random() * (len(pool) - position))
+            state = (state * _LCG_MULTIPLIER + _LCG_INCREMENT) & _MASK64
+            other = position + int((state >> 11) * _UNIT * (size - position))
             pool[position], pool[other] = pool[other], pool[position]
+        self._state = state
         return pool[:count]
 
 
@@ -92,7 +107,10 @@ def question_id(pack_id: str, key: str) -> str:
 
 def _id_hash(pack_id: str, key: str) -> bytes:
     """The hash a generated question is named by (its first 6 bytes) and seeded from (the next 8)."""
-    return hashlib.sha1(f"{pack_id}|{key}".encode()).digest()
+    return _sha1(f"{pack_id}|{key}".encode()).digest()
+
+
+_sha1 = hashlib.sha1  # looked up once: generation inlines _id_hash, once a question
 
 
 def distractor_names(packs: Iterable[Pack]) -> list[DistractorName]:
@@ -144,7 +162,6 @@ def _pool_by_kind(names: Iterable[tuple[str, str, str]], keys: _NormalisedNames)
 class _PackGenerator:
     def __init__(self, pack: Pack, lent_by_kind: dict[str, list[_Candidate]], keys: _NormalisedNames):
         self.pack = pack
-        self._keys = keys
         self.entities = {entity.id: entity for entity in pack.entities}
         self.objects_of: dict[tuple[str, str], list[str]] = defaultdict(list)
         self.subjects_of: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -163,9 +180,11 @@ class _PackGenerator:
         )
         self._sibling_keys: dict[tuple[bool, str, str], frozenset[str]] = {}
         self._linked_keys: dict[str, frozenset[str]] = {}
-        self._keys_by_entity: dict[str, frozenset[str]] = {}
+        # An entity's normalised names: a tuple, since it is one or two names and only ever searched.
+        self._keys_by_entity = {entity.id: tuple(keys[name] for name in entity.names) for entity in pack.entities}
         self._year_relations = frozenset(name for name, relation in RELATIONS.items() if relation.object_is_year)
         self._display = {entity.id: display_name(entity) for entity in pack.entities}
+        self._noun = {entity.id: kind_noun(entity.kind) for entity in pack.entities}
 
     def questions(self) -> list[Question]:
         pack = self.pack
@@ -195,55 +214,50 @@ class _PackGenerator:
 
     def question(self, fact: Fact, template: str, asks_for_object: bool) -> Question:
         """The question asking for the fact's object (``asks_for_object``) or its subject."""
-        pack, entities = self.pack, self.entities
+        pack_id, entities, display = self.pack.id, self.entities, self._display
+        subject_id, object_id = fact.subject, fact.object
         is_year = fact.relation in self._year_relations
-        digest = _id_hash(pack.id, f"{fact.id}|{'object' if asks_for_object else 'subject'}")
-        qid = f"{pack.id}/{digest[:6].hex()}"
+        digest = _sha1(f"{pack_id}|{fact.id}|{'object' if asks_for_object else 'subject'}".encode()).digest()
         rng = QuestionRandom(int.from_bytes(digest[6:14], "big"))
-        asks_for_year = is_year and asks_for_object
 
         # Other true answers to the same question: named in the prompt ("Besides X, ...") so the question
         # has exactly one answer, and kept out of the options.
         if asks_for_object:
-            siblings = self.objects_of[fact.subject, fact.relation]
-            right_id, named = fact.object, fact.subject
+            siblings = self.objects_of[subject_id, fact.relation]
+            right_id, named = object_id, subject_id
         else:
-            siblings = self.subjects_of[fact.object, fact.relation]
-            right_id, named = fact.subject, fact.object
-        others: list[str] = []
+            siblings = self.subjects_of[object_id, fact.relation]
+            right_id, named = subject_id, object_id
+        asks_for_year = is_year and asks_for_object
+
+        prompt = _positional(template).format(
+            display[subject_id],
+            object_id if is_year else display[object_id],
+            self._noun[subject_id],
+            YEAR_KIND if is_year else self._noun[object_id],
+        )
         if len(siblings) > 1:
             if asks_for_year:
                 others = [year for year in siblings if year != right_id]
             else:
                 right_kind = entities[right_id].kind
                 others = [
-                    self._display[s]
-                    for s in siblings
-                    if s != right_id and s in entities and entities[s].kind == right_kind
+                    display[s] for s in siblings if s != right_id and s in entities and entities[s].kind == right_kind
                 ]
-
-        subject = entities[fact.subject]
-        obj = None if is_year else entities[fact.object]
-        prompt = template.format(
-            subject=self._display[fact.subject],
-            object=self._display[fact.object] if obj else fact.object,
-            subject_kind=kind_noun(subject.kind),
-            object_kind=kind_noun(obj.kind) if obj else YEAR_KIND,
-        )
-        if others:
-            prompt = f"Besides {_list_names(others)}, {prompt[0].lower()}{prompt[1:]}"
+            if others:
+                prompt = f"Besides {_list_names(others)}, {prompt[0].lower()}{prompt[1:]}"
         prompt = prompt[0].upper() + prompt[1:]
 
         if asks_for_year:
-            answers: tuple[str, ...] = (fact.object,)
-            distractors = _year_distractors(int(fact.object), rng, set(siblings))
+            answers: tuple[str, ...] = (object_id,)
+            distractors = _year_distractors(int(object_id), rng, set(siblings))
         else:
             right = entities[right_id]
             answers = right.names
             # Anything the pack links to the entity the prompt names could be argued right ("Who is
             # "Stronger" by?" must not offer Daft Punk, whom it samples), so none of it is a wrong option.
             if len(siblings) == 1:  # the answer alone, as for most facts
-                sibling_keys = self._entity_keys(right_id)
+                sibling_keys: Collection[str] = self._keys_by_entity[right_id]
             else:
                 sibling_keys = self._sibling_keys.get((asks_for_object, named, fact.relation))
                 if sibling_keys is None:
@@ -253,44 +267,38 @@ class _PackGenerator:
             if linked_keys is None:
                 linked_keys = self._linked_keys[named] = self._keys_of([*self.linked[named], named])
             distractors = self._pick(right.kind, sibling_keys, linked_keys, rng)
-        choices: tuple[str, ...] = ()
         if distractors:
             distractors.append(answers[0])
             rng.shuffle(distractors)
-            choices = tuple(distractors)
+        source = self.pack.source
         return Question(
-            id=qid,
-            prompt=prompt,
-            answers=answers,
-            choices=choices,
-            fact_id=fact.id,
-            quote=fact.quote,
-            source_title=pack.source.title,
-            pack_id=pack.id,
-            note=fact.note,
-            attribution=pack.source.attribution,
+            f"{pack_id}/{digest[:6].hex()}",
+            prompt,
+            answers,
+            tuple(distractors),
+            fact.id,
+            fact.quote,
+            source.title,
+            pack_id,
+            fact.note,
+            source.attribution,
         )
 
     def _keys_of(self, entity_ids: Iterable[str]) -> frozenset[str]:
         """Every normalised name of these entities (years and unknown ids have none)."""
-        sets = [self._entity_keys(entity_id) for entity_id in entity_ids]
-        return sets[0] if len(sets) == 1 else frozenset().union(*sets)
-
-    def _entity_keys(self, entity_id: str) -> frozenset[str]:
-        keys = self._keys_by_entity.get(entity_id)
-        if keys is None:
-            entity = self.entities.get(entity_id)
-            keys = frozenset(self._keys[name] for name in entity.names) if entity else frozenset()
-            self._keys_by_entity[entity_id] = keys
-        return keys
+        return frozenset(chain.from_iterable(map(self._keys_by_entity.get, entity_ids, repeat(()))))
 
     def _pick(
-        self, kind: str, sibling_keys: frozenset[str], linked_keys: frozenset[str], rng: QuestionRandom
+        self,
+        kind: str,
+        sibling_keys: Collection[str],
+        linked_keys: Collection[str],
+        rng: QuestionRandom,
     ) -> list[str]:
         """Up to three distinct wrong options: none a sibling of the answer, none linked to the prompt's entity."""
         wanted = OPTIONS_PER_QUESTION - 1
         chosen: list[str] = []
-        chosen_keys: set[str] = set()
+        chosen_keys: list[str] = []  # at most three: a list is searched faster than a set is built
         for tier_number, tier in enumerate(self.tiers):
             pool = tier.get(kind)
             if not pool:
@@ -299,8 +307,10 @@ class _PackGenerator:
             skip_pack = self.pack.id if tier_number == 1 else None
             if len(pool) > SMALL_POOL:
                 size = len(pool)
+                state = rng._state  # rng.random() inline (see QuestionRandom)
                 for _ in range(SAMPLE_ATTEMPTS):
-                    pack_id, name, key = pool[int(rng.random() * size)]
+                    state = (state * _LCG_MULTIPLIER + _LCG_INCREMENT) & _MASK64
+                    pack_id, name, key = pool[int((state >> 11) * _UNIT * size)]
                     if (
                         pack_id != skip_pack
                         and key not in chosen_keys
@@ -308,9 +318,11 @@ class _PackGenerator:
                         and key not in linked_keys
                     ):
                         chosen.append(name)
-                        chosen_keys.add(key)
+                        chosen_keys.append(key)
                         if len(chosen) == wanted:
+                            rng._state = state
                             return chosen
+                rng._state = state
             # A small pool, or a large one mostly excluded (sampling failed many times): go through it all.
             candidates = [
                 (name, key)
@@ -321,10 +333,23 @@ class _PackGenerator:
             for name, key in candidates:
                 if key not in chosen_keys:
                     chosen.append(name)
-                    chosen_keys.add(key)
+                    chosen_keys.append(key)
                     if len(chosen) == wanted:
                         return chosen
         return chosen
+
+
+@lru_cache(maxsize=256)
+def _positional(template: str) -> str:
+    """The template with numbered fields ({0} subject, {1} object, {2} subject kind, {3} object kind):
+    formatting by position costs less than by keyword, once a question."""
+    parts = []
+    for literal, field, spec, conversion in Formatter().parse(template):
+        parts.append(literal.replace("{", "{{").replace("}", "}}"))
+        if field is not None:
+            index = ("subject", "object", "subject_kind", "object_kind").index(field)
+            parts.append(f"{{{index}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}")
+    return "".join(parts)
 
 
 def _list_names(names: Sequence[str]) -> str:

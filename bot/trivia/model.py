@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -62,14 +63,17 @@ class Fact:
     context: bool = False
 
 
-@dataclass(frozen=True)
-class Question:
+class Question(NamedTuple):
     """A question ready to ask.
 
     ``answers`` are every accepted spelling (the first is the one shown as "the answer"); ``choices``
     are all options in display order, including the right one, or empty for free-text-only questions.
     ``wrong`` lists the options that are not right, so answer matching can refuse a guess that is
     closer to a wrong option than to the right one.
+
+    A named tuple rather than a frozen dataclass, unlike the other values here: a catalog holds
+    hundreds of thousands of them, and a tuple is built about three times faster, takes half the
+    memory (no ``__dict__``) and unpickles twice as fast from the pack cache and the pack worker.
     """
 
     id: str
@@ -87,7 +91,9 @@ class Question:
     def answer(self) -> str:
         return self.answers[0]
 
-    @cached_property  # read on every question a game asks; a frozen dataclass keeps it in __dict__
+    # A plain property: a named tuple has no __dict__ to cache it in, and a game reads it about twice
+    # a question (its matcher is built once per question), under a microsecond each.
+    @property
     def wrong(self) -> tuple[str, ...]:
         return tuple(choice for choice in self.choices if choice not in self.answers)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from collections import Counter
 from pathlib import Path
@@ -11,7 +12,13 @@ import pytest
 import yaml
 
 from bot.trivia.answers import normalise
-from bot.trivia.generate import OPTIONS_PER_QUESTION, QuestionRandom, generate_questions
+from bot.trivia.generate import (
+    OPTIONS_PER_QUESTION,
+    QuestionRandom,
+    distractor_names,
+    generate_catalog,
+    generate_questions,
+)
 from bot.trivia.model import Entity, Fact, Pack, Question, Source
 from bot.trivia.packs import BUILTIN_PACKS_DIR, load_pack_file, parse_pack
 from bot.trivia.relations import RELATIONS
@@ -291,6 +298,7 @@ questions:
 
 
 PINNED = Path(__file__).with_name("seed_questions_pinned.json")
+PINNED_LARGE_POOLS = "01e8b6751bb50a7ed51013b2f360ff3ec729e0190dc5b38cbca6c2dc635f2a9d"
 
 
 def test_the_seed_packs_questions_are_pinned(questions: list[Question]) -> None:
@@ -372,3 +380,42 @@ def test_question_random_is_repeatable_and_draws_every_order() -> None:
     assert len(orders) == 24 and min(orders.values()) > 50  # about 100 each: no order favoured much
     picks = QuestionRandom(3).sample(range(10), 3)
     assert len(set(picks)) == 3 and set(picks) <= set(range(10))
+
+
+def _catalog_with_large_pools() -> list[Pack]:
+    """Three packs whose pools are sampled (not small), with aliases, shared names, siblings, years and
+    names lent between packs: every path of the option drawing."""
+    packs = []
+    for number in range(3):
+        songs = [
+            Entity(f"s{n}", f"Song {(n * 7 + number) % 250}", "song", (f"Track {n}",) if n % 7 == 0 else ())
+            for n in range(200)
+        ]
+        people = [Entity(f"m{n}", f"Artist {n % 40}", "musician") for n in range(60)]
+        films = [Entity(f"f{n}", f"Film {n}", "film") for n in range(40)]
+        facts = [Fact(f"s{n}:samples:s{n + 1}", f"s{n}", "samples", f"s{n + 1}", "q") for n in range(199)]
+        facts += [Fact(f"s{n}:by:m{n % 60}", f"s{n}", "by", f"m{n % 60}", "q") for n in range(0, 200, 3)]
+        facts += [Fact(f"s{n}:by:m{(n + 1) % 60}", f"s{n}", "by", f"m{(n + 1) % 60}", "q") for n in range(0, 200, 9)]
+        facts += [Fact(f"f{n}:directed_by:m{n}", f"f{n}", "directed_by", f"m{n}", "q") for n in range(40)]
+        facts += [Fact(f"f{n}:released_in:{1950 + n}", f"f{n}", "released_in", str(1950 + n), "q") for n in range(40)]
+        distractors = {"film": tuple(f"Lent Film {n}" for n in range(20))} if number == 2 else {}
+        packs.append(
+            Pack(f"p{number}", f"P{number}", Source("S", "q"), (*songs, *people, *films), tuple(facts), (), distractors)
+        )
+    return packs
+
+
+def test_options_drawn_from_large_pools_are_pinned() -> None:
+    """The seed pack's pools are small; these are sampled. Pinned when generation was sped up (a
+    catalog of 100,000 entities), to show that ids, prompts, answers and options did not move."""
+    packs = _catalog_with_large_pools()
+    generated = generate_catalog(packs, distractor_names(packs))
+    text = repr([(q.id, q.prompt, q.answers, q.choices) for pack in packs for q in generated[pack.id]])
+    assert sum(len(questions) for questions in generated.values()) == 1_824
+    assert hashlib.sha256(text.encode()).hexdigest() == PINNED_LARGE_POOLS
+
+
+def test_a_template_may_hold_literal_braces(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(RELATIONS, "by", dataclasses.replace(RELATIONS["by"], ask_object="Who made {subject} {{sic}}?"))
+    by_fact = {question.fact_id: question for question in generate_questions(parse_pack(TINY, "tiny.yaml"))}
+    assert by_fact["akira:by:otomo"].prompt == 'Who made "Akira" {sic}?'
