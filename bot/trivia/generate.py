@@ -178,12 +178,12 @@ class _PackGenerator:
             lent_by_kind,
             _pool_by_kind(((kind, pack.id, name) for kind, names in pack.distractors.items() for name in names), keys),
         )
-        self._sibling_keys: dict[tuple[bool, str, str], frozenset[str]] = {}
         self._linked_keys: dict[str, frozenset[str]] = {}
         # An entity's normalised names: a tuple, since it is one or two names and only ever searched.
         self._keys_by_entity = {entity.id: tuple(keys[name] for name in entity.names) for entity in pack.entities}
         self._year_relations = frozenset(name for name, relation in RELATIONS.items() if relation.object_is_year)
         self._display = {entity.id: display_name(entity) for entity in pack.entities}
+        self._names = {entity.id: entity.names for entity in pack.entities}  # one answers tuple an entity
         self._noun = {entity.id: kind_noun(entity.kind) for entity in pack.entities}
 
     def questions(self) -> list[Question]:
@@ -252,21 +252,14 @@ class _PackGenerator:
             answers: tuple[str, ...] = (object_id,)
             distractors = _year_distractors(int(object_id), rng, set(siblings))
         else:
-            right = entities[right_id]
-            answers = right.names
+            answers = self._names[right_id]
             # Anything the pack links to the entity the prompt names could be argued right ("Who is
             # "Stronger" by?" must not offer Daft Punk, whom it samples), so none of it is a wrong option.
-            if len(siblings) == 1:  # the answer alone, as for most facts
-                sibling_keys: Collection[str] = self._keys_by_entity[right_id]
-            else:
-                sibling_keys = self._sibling_keys.get((asks_for_object, named, fact.relation))
-                if sibling_keys is None:
-                    sibling_keys = self._keys_of(siblings)
-                    self._sibling_keys[asks_for_object, named, fact.relation] = sibling_keys
+            # That covers the answer and its siblings too: each is linked to it by its own fact.
             linked_keys = self._linked_keys.get(named)
             if linked_keys is None:
                 linked_keys = self._linked_keys[named] = self._keys_of([*self.linked[named], named])
-            distractors = self._pick(right.kind, sibling_keys, linked_keys, rng)
+            distractors = self._pick(entities[right_id].kind, linked_keys, rng)
         if distractors:
             distractors.append(answers[0])
             rng.shuffle(distractors)
@@ -291,11 +284,10 @@ class _PackGenerator:
     def _pick(
         self,
         kind: str,
-        sibling_keys: Collection[str],
         linked_keys: Collection[str],
         rng: QuestionRandom,
     ) -> list[str]:
-        """Up to three distinct wrong options: none a sibling of the answer, none linked to the prompt's entity."""
+        """Up to three distinct wrong options, none named like an entity linked to the prompt's entity."""
         wanted = OPTIONS_PER_QUESTION - 1
         chosen: list[str] = []
         chosen_keys: list[str] = []  # at most three: a list is searched faster than a set is built
@@ -311,12 +303,7 @@ class _PackGenerator:
                 for _ in range(SAMPLE_ATTEMPTS):
                     state = (state * _LCG_MULTIPLIER + _LCG_INCREMENT) & _MASK64
                     pack_id, name, key = pool[int((state >> 11) * _UNIT * size)]
-                    if (
-                        pack_id != skip_pack
-                        and key not in chosen_keys
-                        and key not in sibling_keys
-                        and key not in linked_keys
-                    ):
+                    if pack_id != skip_pack and key not in chosen_keys and key not in linked_keys:
                         chosen.append(name)
                         chosen_keys.append(key)
                         if len(chosen) == wanted:
@@ -324,11 +311,7 @@ class _PackGenerator:
                             return chosen
                 rng._state = state
             # A small pool, or a large one mostly excluded (sampling failed many times): go through it all.
-            candidates = [
-                (name, key)
-                for pack_id, name, key in pool
-                if pack_id != skip_pack and key not in sibling_keys and key not in linked_keys
-            ]
+            candidates = [(name, key) for pack_id, name, key in pool if pack_id != skip_pack and key not in linked_keys]
             rng.shuffle(candidates)
             for name, key in candidates:
                 if key not in chosen_keys:
