@@ -20,8 +20,8 @@ Figures (percentiles over every press of the level):
 
 * ``ack``: from the double sending the press to the bot's interaction callback arriving. Discord
   refuses a callback after 3 s; ``refused`` counts those and presses never answered.
-* ``result``: from the press that closes a question (the last of its players) to the answer being shown
-  in the channel (a message or an edit whose embed says "The answer:").
+* ``result``: from the press that closes a question (the last of its players, every press locked in) to
+  the answer being shown in the channel (a message or an edit whose embed says "The answer:").
 * ``rest_calls_per_question``: calls counted against the global limit (everything but interaction
   endpoints) while the games ran, per question asked; ``game_webhook_calls_per_question``: the game's
   messages and edits sent through its ``/trivia start`` webhook (exempt from the global limit);
@@ -92,6 +92,14 @@ class GameWatch:
     pressed: dict[int, int] = field(default_factory=dict)  # question -> presses so far
     answered_shown_at: dict[int, float] = field(default_factory=dict)  # question -> when its answer appeared
     over: bool = False
+
+
+def closed_by_presses(game: GameWatch, question: int) -> bool:
+    """Whether every player's press on ``question`` counted ("Locked in"), so the last one closed it. A press
+    the bot refused (an option the 50:50 hint ruled out while the player chose it) leaves the question open
+    until its deadline, which is not a delay in showing the answer."""
+    presses = [press for press in game.presses if press.question == question]
+    return len(presses) == len(game.players) and all("Locked in" in (p.record.content or "") for p in presses)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -387,7 +395,7 @@ async def run_level(games: int, args: argparse.Namespace, catalog: Catalog | Non
         for game in players.games.values():
             for press in game.presses:
                 shown = game.answered_shown_at.get(press.question)
-                if press.closes and shown is not None:
+                if press.closes and shown is not None and closed_by_presses(game, press.question):
                     results.append((shown - press.record.dispatched_at) * 1000)
         questions = sum(g.asked for g in players.games.values())
         global_calls = limiter.total_calls(global_only=True)
