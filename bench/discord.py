@@ -20,8 +20,8 @@ Figures (percentiles over every press of the level):
 
 * ``ack``: from the double sending the press to the bot's interaction callback arriving. Discord
   refuses a callback after 3 s; ``refused`` counts those and presses never answered.
-* ``result``: from the press that closes a question (the last of its players) to the answer being shown
-  in the channel (a message or an edit whose embed says "The answer:").
+* ``result``: from the press that closes a question (the last of its players, every press locked in) to
+  the answer being shown in the channel (a message or an edit whose embed says "The answer:").
 * ``rest_calls_per_question``: calls counted against the global limit (everything but interaction
   endpoints) while the games ran, per question asked; ``game_webhook_calls_per_question``: the game's
   messages and edits sent through its ``/trivia start`` webhook (exempt from the global limit);
@@ -92,6 +92,14 @@ class GameWatch:
     pressed: dict[int, int] = field(default_factory=dict)  # question -> presses so far
     answered_shown_at: dict[int, float] = field(default_factory=dict)  # question -> when its answer appeared
     over: bool = False
+
+
+def closed_by_presses(game: GameWatch, question: int) -> bool:
+    """Whether every player's press on ``question`` counted ("Locked in"), so the last one closed it. A press
+    the bot refused (an option the 50:50 hint ruled out while the player chose it) leaves the question open
+    until its deadline, which is not a delay in showing the answer."""
+    presses = [press for press in game.presses if press.question == question]
+    return len(presses) == len(game.players) and all("Locked in" in (p.record.content or "") for p in presses)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -183,7 +191,7 @@ def bot_environment(double: DiscordDouble, folder: Path, games: int) -> dict[str
         "XDG_DATA_HOME": str(folder / "home"),  # shared by the levels: the pack cache is warm after the first
         "DISCORD_TOKEN": BOT_TOKEN,
         "DATABASE_PATH": str(folder / f"scores-{games}.sqlite3"),
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "INFO",  # the default, as in production
         "PACK_WORKERS": "0",
         "DISCORD_DOUBLE_BASE_URL": double.base_url,
         "DISCORD_DOUBLE_GATEWAY_URL": double.gateway_url,
@@ -210,9 +218,28 @@ async def run_cli(command: str, environment: dict[str, str], folder: Path) -> as
 class BotProcess:
     process: asyncio.subprocess.Process
     cpu_at_start: float = 0.0
+    log: list[str] = field(default_factory=list)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
 
     def cpu_seconds(self) -> float:
         return process_cpu_seconds(self.process.pid) - self.cpu_at_start
+
+    async def read_log(self) -> None:
+        """Keep the bot's log (read as it comes, so a full pipe never stalls the bot); note its first ready."""
+        assert self.process.stderr is not None
+        async for raw in self.process.stderr:
+            line = raw.decode(errors="replace").rstrip()
+            self.log.append(line)
+            if "connected as" in line:
+                self.ready.set()
+
+    def log_worth_seeing(self) -> list[str]:
+        # Start-up notes (voice support, shards and servers connected) are noise here; warnings are not.
+        return [
+            line
+            for line in self.log
+            if ("WARNING" in line or "ERROR" in line or "Traceback" in line) and "voice will NOT" not in line
+        ]
 
 
 @contextlib.asynccontextmanager
@@ -225,22 +252,24 @@ async def bot_in_its_own_process(double: DiscordDouble, folder: Path, games: int
     if syncing.returncode != 0:
         raise RuntimeError(f"crate-digger sync failed: {errors.decode(errors='replace')}")
     bot = BotProcess(await run_cli("run", environment, folder))
+    reader = asyncio.get_running_loop().create_task(bot.read_log())
     try:
         await double.wait_until_ready(timeout=BOT_STARTUP_TIMEOUT)
+        # Its own on_ready ("connected as ..."), when discord.py has stopped waiting for more servers.
+        await asyncio.wait_for(bot.ready.wait(), BOT_STARTUP_TIMEOUT)
         bot.cpu_at_start = process_cpu_seconds(bot.process.pid)
         yield bot
     finally:
         if bot.process.returncode is None:
             bot.process.terminate()
         try:
-            _, errors = await asyncio.wait_for(bot.process.communicate(), 30)
+            await asyncio.wait_for(bot.process.wait(), 30)
         except TimeoutError:
             bot.process.kill()
-            _, errors = await bot.process.communicate()
-        # discord.py's start-up notes about voice support are noise here; anything else is worth seeing.
-        log_lines = [line for line in errors.decode(errors="replace").splitlines() if "voice will NOT" not in line]
-        if log_lines:
-            print("      the bot's log:\n" + "\n".join(log_lines[-20:]), file=sys.stderr)
+            await bot.process.wait()
+        await reader
+        if worth_seeing := bot.log_worth_seeing():
+            print("      the bot's log:\n" + "\n".join(worth_seeing[-20:]), file=sys.stderr)
 
 
 @contextlib.asynccontextmanager
@@ -258,6 +287,23 @@ async def bot_on_this_loop(
         yield None
 
 
+class LoopLag:
+    """How late this process's event loop wakes a 5 ms sleeper: the Discord side's own delay, which every
+    latency measured here includes (in process mode the bot's loop is elsewhere)."""
+
+    PERIOD = 0.005
+
+    def __init__(self) -> None:
+        self.lags_ms: list[float] = []
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            asked = loop.time()
+            await asyncio.sleep(self.PERIOD)
+            self.lags_ms.append((loop.time() - asked - self.PERIOD) * 1000)
+
+
 @dataclass(frozen=True)
 class LevelFigures:
     games: int
@@ -265,6 +311,7 @@ class LevelFigures:
     ack_p50_ms: float
     ack_p99_ms: float
     ack_max_ms: float
+    discord_lag_p99_ms: float
     result_p50_ms: float
     result_p99_ms: float
     refused: int
@@ -303,6 +350,8 @@ async def run_level(games: int, args: argparse.Namespace, catalog: Catalog | Non
             game_players = [User.member(f"p{index}-{n}") for n in range(args.players)]
             players.watch(GameWatch(channel.id, guild.id, game_players))
         wall0, cpu0 = time.monotonic(), time.process_time()
+        lag = LoopLag()
+        lag_task = asyncio.get_running_loop().create_task(lag.run())
 
         async def start(index: int, guild, channel) -> None:
             await asyncio.sleep(args.stagger * index / games)
@@ -323,6 +372,7 @@ async def run_level(games: int, args: argparse.Namespace, catalog: Catalog | Non
         except TimeoutError:
             pass
         wall, cpu = time.monotonic() - wall0, time.process_time() - cpu0
+        lag_task.cancel()
         bot_cpu = cpu if bot_process is None else bot_process.cpu_seconds()
         discord_cpu = cpu if bot_process is not None else 0.0
         limiter = double.rate_limiter
@@ -334,11 +384,18 @@ async def run_level(games: int, args: argparse.Namespace, catalog: Catalog | Non
                 refused += 1
             if latency is not None:
                 acks.append(latency * 1000)
+        # When the slow acks happened (seconds after the first game started): bursts, or all along?
+        loop_t0 = asyncio.get_running_loop().time() - (time.monotonic() - wall0)
+        slow_by_second = Counter(
+            int(press.record.dispatched_at - loop_t0)
+            for press in all_presses
+            if press.record.latency is not None and press.record.latency > 0.05
+        )
         results = []
         for game in players.games.values():
             for press in game.presses:
                 shown = game.answered_shown_at.get(press.question)
-                if press.closes and shown is not None:
+                if press.closes and shown is not None and closed_by_presses(game, press.question):
                     results.append((shown - press.record.dispatched_at) * 1000)
         questions = sum(g.asked for g in players.games.values())
         global_calls = limiter.total_calls(global_only=True)
@@ -357,6 +414,7 @@ async def run_level(games: int, args: argparse.Namespace, catalog: Catalog | Non
             ack_p50_ms=round(percentile(acks, 0.5), 1),
             ack_p99_ms=round(percentile(acks, 0.99), 1),
             ack_max_ms=round(max(acks, default=float("nan")), 1),
+            discord_lag_p99_ms=round(percentile(lag.lags_ms, 0.99), 1),
             result_p50_ms=round(percentile(results, 0.5), 1),
             result_p99_ms=round(percentile(results, 0.99), 1),
             refused=refused,
@@ -384,9 +442,12 @@ async def run_level(games: int, args: argparse.Namespace, catalog: Catalog | Non
         f"({figures.interaction_calls_per_question} interaction calls in all), peak {figures.max_rest_per_s}/s, "
         f"{figures.rate_limited} answered 429; {figures.unfinished_games} games unfinished; "
         f"{figures.wall_s} s wall, {figures.cpu_s} s CPU in the bot"
+        + f" (the double's loop lag p99 {figures.discord_lag_p99_ms} ms)"
         + (f", {figures.discord_cpu_s} s in the double and players" if args.mode == "process" else " (all in one)")
     )
     print("      busiest routes: " + ", ".join(f"{route} {count}" for route, count in by_route))
+    if slow_by_second:
+        print("      acks over 50 ms, by second: " + ", ".join(f"{s}s: {n}" for s, n in sorted(slow_by_second.items())))
     if hits:
         print("      429s: " + ", ".join(f"{bucket} ({scope}) {count}" for (bucket, scope), count in hits.items()))
     return figures
@@ -421,6 +482,7 @@ async def main(args: argparse.Namespace) -> None:
         "interaction_calls_per_question": top.interaction_calls_per_question,
         "cpu_s": top.cpu_s,
         "discord_cpu_s": top.discord_cpu_s,
+        "discord_lag_p99_ms": top.discord_lag_p99_ms,
         # The bot's: this process's own in shared mode, the largest child's (the bot's run) otherwise.
         "peak_rss_mb": round(resource.getrusage(bot_rusage).ru_maxrss / 1024, 1),
         "load_average": round(os.getloadavg()[0], 1),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import signal
@@ -64,6 +65,23 @@ def build_bot(settings: Settings, *, sync_on_start: bool = True, metrics: Metric
     )
 
 
+def freeze_heap_when_ready(bot: discord.Client) -> None:
+    """The first time ``bot`` is ready, take everything alive then (the question catalog, discord.py's
+    caches of servers and channels), which lives as long as the process, out of the cycle collector's
+    sight: at 200 games a full collection walking it held the event loop for about 80 ms, acks waiting."""
+    frozen = False
+
+    async def freeze() -> None:
+        nonlocal frozen
+        if frozen:
+            return  # a reconnect's ready: what lives now includes games, which end and must be collectable
+        frozen = True
+        gc.collect()  # garbage from start-up is freed, not frozen
+        gc.freeze()
+
+    bot.add_listener(freeze, "on_ready")
+
+
 def run(settings: Settings) -> int:
     try:
         token = settings.require_token()
@@ -79,6 +97,7 @@ def run(settings: Settings) -> int:
             f"({error.strerror or error}): pick a free METRICS_PORT, or leave it empty to serve none"
         )
     bot = build_bot(settings, metrics=metrics)
+    freeze_heap_when_ready(bot)
     try:
         with collecting_less_often():
             asyncio.run(_run_bot(bot, token))

@@ -42,7 +42,7 @@ from functools import partial
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 import aiosqlite
 
@@ -70,8 +70,6 @@ from bot.trivia.daily import DailyStreak, next_streak
 from bot.trivia.reports import Report, ReportReason
 
 log = logging.getLogger(__name__)
-
-_T = TypeVar("_T")
 
 MIGRATIONS_PACKAGE = "bot.storage.migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[A-Za-z0-9_]+\.sql$")
@@ -495,7 +493,8 @@ class SqliteStore:
     # -- games and answers ---------------------------------------------------------------------
 
     async def start_game(self, guild_id: int, channel_id: int, pack_id: str, mode: str, started_at: float) -> int:
-        return await self._group_commit(partial(_start_game, guild_id, channel_id, pack_id, mode, started_at))
+        committed, index = self._group_commit(partial(_start_game, guild_id, channel_id, pack_id, mode, started_at))
+        return _result(await committed, index)  # type: ignore[return-value]
 
     async def record_answers(
         self, game_id: int, guild_id: int, answers: Sequence[ScoredAnswer], missed: Sequence[int] = ()
@@ -508,16 +507,21 @@ class SqliteStore:
         Batches that arrive while a commit is under way are committed together, in arrival order,
         by the next one (group commit): a thousand busy games cost one transaction and one trip to
         the database thread per round instead of several each. Each batch still returns only after
-        the transaction holding it has committed, and each is its own savepoint, so one batch that
-        fails is rolled back alone and only its caller sees the error.
+        the transaction holding it has committed, and one batch that fails is rolled back alone (the
+        group runs again with a savepoint per batch) and only its caller sees the error.
         """
         if not answers and not missed:
             return
-        await self._group_commit(partial(_record_answers, game_id, guild_id, tuple(answers), tuple(missed)))
+        committed, index = self._group_commit(
+            partial(_record_answers, game_id, guild_id, tuple(answers), tuple(missed))
+        )
+        _result(await committed, index)
 
-    async def _group_commit(self, write: Callable[[_GroupTransaction], _T]) -> _T:
-        """Run ``write`` on the database thread in the next group commit; return its result once committed.
+    def _group_commit(self, write: Callable[[_GroupTransaction], object]) -> tuple[_Commit, int]:
+        """Queue ``write`` to run on the database thread in the next group commit: return the commit to
+        await and the write's place in its outcomes (``_result`` of both is its result, or its error).
 
+        Not a coroutine of its own, so a write costs its caller no extra coroutine to create and wake.
         If ``write`` raises, only its own changes are rolled back and only its caller sees the error.
         It may run twice (the first run rolled back with its whole group when another write of the
         group failed), so it must do nothing but read and write the database.
@@ -530,10 +534,7 @@ class SqliteStore:
         group.writes.append(write)
         if self._group_writer is None or self._group_writer.done():
             self._group_writer = asyncio.create_task(self._write_queued(), name="sqlite-group-writer")
-        failure, result = (await group.committed)[index]
-        if failure is not None:
-            raise failure
-        return result  # type: ignore[return-value]
+        return group.committed, index
 
     async def _write_queued(self) -> None:
         """Commit whatever writes are waiting, in one transaction, until none are left."""
@@ -567,7 +568,10 @@ class SqliteStore:
         user_ids = [result.user_id for result in results]
         if len(set(user_ids)) != len(user_ids):
             raise ValueError(f"finish_game got the same player twice in results: {user_ids}")
-        await self._group_commit(partial(_finish_game, game_id, guild_id, finished_at, tuple(results), stopped))
+        committed, index = self._group_commit(
+            partial(_finish_game, game_id, guild_id, finished_at, tuple(results), stopped)
+        )
+        _result(await committed, index)
 
     async def close_interrupted_games(self, finished_at: float, started_before: float, scope: GameScope) -> int:
         in_scope, scope_params = _games_in(scope)
@@ -1236,6 +1240,14 @@ class _Group:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.writes: list[Callable[[_GroupTransaction], object]] = []
         self.committed = _Commit(loop=loop)
+
+
+def _result(outcomes: Sequence[_Outcome], index: int) -> object:
+    """The result of write ``index`` of a group commit, or its error raised."""
+    failure, result = outcomes[index]
+    if failure is not None:
+        raise failure
+    return result
 
 
 def _apply_in_one_transaction(
