@@ -24,7 +24,9 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from types import TracebackType
 from typing import TypeVar
 
@@ -51,6 +53,7 @@ from bot.storage.base import (
 )
 from bot.storage.erasure import numbered
 from bot.storage.errors import GameAlreadyRunning, StoreError
+from bot.storage.groupcommit import GroupCommit, Outcome, outcome_of
 from bot.storage.sqlite import load_migrations
 from bot.storage.urls import redact_url, url_password
 from bot.trivia.daily import DailyStreak, next_streak
@@ -119,7 +122,6 @@ _PLAYER_STATS_SQL = f"""
 # a season's archive is taken when no answer of it is still in flight. A hash collision between two
 # servers only makes one wait for the other, never wrong.
 SEASON_LOCK_NAMESPACE = 0x4344  # "CD"
-_SEASON_LOCK_SHARED_SQL = "SELECT pg_advisory_xact_lock_shared($1, hashint8($2))"
 _SEASON_LOCK_SQL = "SELECT pg_advisory_xact_lock($1, hashint8($2))"
 
 _STANDING_COLUMNS = "rank, user_id, display_name, points, correct, answered, games"
@@ -167,24 +169,6 @@ def _ranked_answers(guild_id: int, scope: Scope) -> tuple[str, list[object]]:
     return sql, params
 
 
-# In an UPDATE every right-hand side sees the row as it was before, so best_streak compares with
-# the old current_streak and recomputes the new one, exactly as in SQLite.
-_ADD_ANSWER_TO_PLAYER_SQL = """
-    INSERT INTO players AS p
-        (guild_id, user_id, display_name, points, correct, answered, current_streak, best_streak)
-    VALUES ($1, $2, $3, $4, $5, 1, $6, $6)
-    ON CONFLICT (guild_id, user_id) DO UPDATE SET
-        display_name = EXCLUDED.display_name,
-        points = p.points + EXCLUDED.points,
-        correct = p.correct + EXCLUDED.correct,
-        answered = p.answered + 1,
-        current_streak = CASE WHEN EXCLUDED.correct > 0 THEN p.current_streak + 1 ELSE 0 END,
-        best_streak = GREATEST(
-            p.best_streak,
-            CASE WHEN EXCLUDED.correct > 0 THEN p.current_streak + 1 ELSE 0 END
-        )
-"""
-
 _ADD_GAME_TO_PLAYER_SQL = """
     INSERT INTO players AS p (guild_id, user_id, display_name, games, wins)
     VALUES ($1, $2, $3, 1, $4)
@@ -194,30 +178,58 @@ _ADD_GAME_TO_PLAYER_SQL = """
         wins = p.wins + EXCLUDED.wins
 """
 
-# All the answers in one statement, stamped with the guild's current season (the one after its last
-# ended season). It runs after the season lock is held, so its snapshot sees a season that ended
-# before (in the lock's own statement it would be a snapshot taken before the wait).
-_INSERT_ANSWERS_SQL = """
-    INSERT INTO answers (game_id, guild_id, user_id, question_id, correct, points, answered_at, season)
-    SELECT $1, $2, given.user_id, given.question_id, given.correct, given.points, given.answered_at,
-           (SELECT COALESCE(MAX(number), 0) + 1 FROM seasons WHERE guild_id = $2)
-    FROM unnest($3::bigint[], $4::text[], $5::boolean[], $6::integer[], $7::double precision[])
-        AS given (user_id, question_id, correct, points, answered_at)
+# The season locks of a group's servers, taken shared (ending a season takes one alone) in the order
+# of the sorted array: two groups, or a group and a player's erasure, never wait on each other in a circle.
+_SEASON_LOCKS_SHARED_SQL = (
+    "SELECT pg_advisory_xact_lock_shared($1, hashint8(guild_id)) FROM unnest($2::bigint[]) AS guild_id"
+)
+
+# A group's answers in one statement, each stamped with its guild's current season (the one after its
+# last ended season), and a row (zero totals, for the next statement to fill) for each answering player
+# who has none. It runs after the season locks are held, so its snapshot sees a season that ended before.
+# The new rows go in (guild_id, user_id) order, the order of the arrays: a second process inserting one
+# of them waits for this one's commit, and then finds it there.
+_INSERT_ANSWERS_AND_NEW_PLAYERS_SQL = """
+    WITH stored AS (
+        INSERT INTO answers (game_id, guild_id, user_id, question_id, correct, points, answered_at, season)
+        SELECT given.game_id, given.guild_id, given.user_id, given.question_id, given.correct, given.points,
+               given.answered_at,
+               (SELECT COALESCE(MAX(number), 0) + 1 FROM seasons WHERE seasons.guild_id = given.guild_id)
+        FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::boolean[], $6::integer[],
+                    $7::double precision[])
+            AS given (game_id, guild_id, user_id, question_id, correct, points, answered_at)
+    )
+    INSERT INTO players (guild_id, user_id, display_name)
+    SELECT * FROM unnest($8::bigint[], $9::bigint[], $10::text[])
+    ON CONFLICT (guild_id, user_id) DO NOTHING
 """
 
-# The same, with the misses in the same statement: lock the rows of every player involved ($8), end
-# the streaks of the players in $9 (one already at 0 is left alone: no new row version for nothing).
-# The totals are a second statement, so all their rows are locked up front to keep the one lock order
-# across both; ORDER BY before FOR UPDATE locks rows as they come out of the sort, i.e. in user_id
-# order. The condition on the count has no column of players in it, so PostgreSQL checks it once,
-# before scanning players: every lock is taken, in order, before the UPDATE touches a row. No row
-# means no streak to end, so a miss never creates a player.
-_INSERT_ANSWERS_AND_END_STREAKS_SQL = f"""
-    WITH locked AS MATERIALIZED (
-        SELECT user_id FROM players WHERE guild_id = $2 AND user_id = ANY($8::bigint[]) ORDER BY user_id FOR UPDATE
-    ), stored AS ({_INSERT_ANSWERS_SQL})
-    UPDATE players SET current_streak = 0
-    WHERE guild_id = $2 AND user_id = ANY($9::bigint[]) AND current_streak <> 0
+# Every player of the group, answers and misses folded into one change each (``_PlayerChange``), in
+# one statement: the rows are locked first, all of them, in (guild_id, user_id) order (ORDER BY before
+# FOR UPDATE locks rows as they come out of the sort; the condition on the count has no column of
+# players in it, so PostgreSQL checks it once, before the UPDATE touches a row), so two processes never
+# deadlock on them. A player who only missed and has no streak to end is left alone: no new row
+# version for nothing; one without a row stays without (a miss never creates a player).
+_APPLY_PLAYER_CHANGES_SQL = """
+    WITH given AS (
+        SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::integer[], $6::integer[],
+                             $7::integer[], $8::boolean[], $9::integer[], $10::integer[])
+            AS change (guild_id, user_id, display_name, points, correct, answered, leading_run, streak_ended,
+                       run, best_run)
+    ), locked AS MATERIALIZED (
+        SELECT p.user_id FROM players AS p JOIN given ON p.guild_id = given.guild_id AND p.user_id = given.user_id
+        ORDER BY p.guild_id, p.user_id FOR UPDATE OF p
+    )
+    UPDATE players AS p SET
+        display_name = COALESCE(given.display_name, p.display_name),
+        points = p.points + given.points,
+        correct = p.correct + given.correct,
+        answered = p.answered + given.answered,
+        current_streak = CASE WHEN given.streak_ended THEN given.run ELSE p.current_streak + given.leading_run END,
+        best_streak = GREATEST(p.best_streak, p.current_streak + given.leading_run, given.best_run)
+    FROM given
+    WHERE p.guild_id = given.guild_id AND p.user_id = given.user_id
+      AND (given.answered > 0 OR p.current_streak <> 0)
       AND (SELECT COUNT(*) FROM locked) >= 0
 """
 
@@ -290,6 +302,9 @@ class PostgresStore:
         self._max_size = max_size
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
+        # The answer batches waiting for the next group commit, and the task that commits them.
+        self._queued: _AnswerGroup | None = None
+        self._group_writer: asyncio.Task[None] | None = None
 
     @property
     def url(self) -> str:
@@ -438,53 +453,42 @@ class PostgresStore:
     async def record_answers(
         self, game_id: int, guild_id: int, answers: Sequence[ScoredAnswer], missed: Sequence[int] = ()
     ) -> None:
-        """Store the answers and fold them into the players' totals, all or nothing.
+        """Store the answers and fold them into the players' totals, all or nothing; return once committed.
 
         Misses end streaks first; then each player's answers are applied in the order given
-        (streaks depend on it). Players are visited in ``user_id`` order, which a stable sort gives
-        without reordering any one player's answers. Each round trip costs client and server CPU
-        under load, so it takes five: BEGIN, the season lock, the answers (and misses), the totals, COMMIT.
+        (streaks depend on it).
+
+        Batches that arrive while a commit is under way are committed together, in arrival order, by
+        the next one (group commit): every round trip costs client and server CPU, so a thousand busy
+        games cost one transaction of five round trips per group (BEGIN, the season locks, the answers
+        with the new players, the totals, COMMIT) instead of five each. Each batch still returns only
+        after the transaction holding it has committed, and one batch that fails is rolled back alone
+        (the group runs again with a savepoint per batch) and only its caller sees the error.
         """
         if not answers and not missed:
             return
-        by_player = sorted(answers, key=lambda answer: answer.user_id)
-        involved = sorted({answer.user_id for answer in answers} | set(missed))
+        self._require_pool()  # a closed store says so at once rather than from the writer
+        group = self._queued
+        if group is None:
+            group = self._queued = _AnswerGroup(asyncio.get_running_loop())
+        index = len(group.batches)
+        group.batches.append(_AnswerBatch(game_id, guild_id, tuple(answers), tuple(missed)))
+        if self._group_writer is None or self._group_writer.done():
+            self._group_writer = asyncio.create_task(self._write_queued(), name="postgres-group-writer")
+        outcome_of(await group.committed, index)
 
-        async def insert(conn: asyncpg.Connection) -> None:
-            if answers:
-                # First, before any row lock: a waiter for this lock must hold nothing others wait for.
-                await conn.execute(_SEASON_LOCK_SHARED_SQL, SEASON_LOCK_NAMESPACE, guild_id)
-            stored = (
-                game_id,
-                guild_id,
-                [answer.user_id for answer in answers],
-                [answer.question_id for answer in answers],
-                [bool(answer.correct) for answer in answers],
-                [answer.points for answer in answers],
-                [answer.answered_at for answer in answers],
-            )
-            if missed:
-                await conn.execute(_INSERT_ANSWERS_AND_END_STREAKS_SQL, *stored, involved, sorted(set(missed)))
-            else:
-                await conn.execute(_INSERT_ANSWERS_SQL, *stored)
-            if not answers:
-                return
-            await conn.executemany(
-                _ADD_ANSWER_TO_PLAYER_SQL,
-                [
-                    (
-                        guild_id,
-                        answer.user_id,
-                        answer.display_name,
-                        answer.points,
-                        int(bool(answer.correct)),
-                        int(bool(answer.correct)),
-                    )
-                    for answer in by_player
-                ],
-            )
-
-        await self._write(insert)
+    async def _write_queued(self) -> None:
+        """Commit whatever batches are waiting, one group at a time (per-player arrival order), until none are left."""
+        while self._queued is not None:
+            group, self._queued = self._queued, None
+            try:
+                outcomes = await self._write(partial(_record_answer_batches, group.batches))
+            except asyncio.CancelledError:
+                group.committed.abandon()
+                raise
+            except BaseException as exc:
+                outcomes = [(exc, None) for _ in group.batches]
+            group.committed.set_result(outcomes)
 
     async def finish_game(
         self, game_id: int, guild_id: int, finished_at: float, results: Sequence[PlayerResult], stopped: bool
@@ -1041,6 +1045,163 @@ class PostgresStore:
         erased = await self._write(reset)
         log.info("guild %s reset its leaderboard (%s)", guild_id, erased.deleted)
         return erased
+
+
+@dataclass(frozen=True)
+class _AnswerBatch:
+    """One ``record_answers`` call, waiting for its group commit."""
+
+    game_id: int
+    guild_id: int
+    answers: tuple[ScoredAnswer, ...]
+    missed: tuple[int, ...]
+
+
+class _AnswerGroup:
+    """The batches that share the next group commit, in arrival order, and the future they wait on."""
+
+    __slots__ = ("batches", "committed")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.batches: list[_AnswerBatch] = []
+        self.committed = GroupCommit(loop=loop)
+
+
+class _PlayerChange:
+    """What a group's answers and misses do to one player's row, in their order, folded into figures
+    one UPDATE applies whatever the row held: the streak is ``run`` if it ended in the group (a miss
+    or a wrong answer), else the old one plus ``leading_run``; the best streak is the old best, the
+    old streak plus ``leading_run`` (the answers before the first end) or ``best_run`` (after it)."""
+
+    __slots__ = ("display_name", "points", "correct", "answered", "leading_run", "streak_ended", "run", "best_run")
+
+    def __init__(self) -> None:
+        self.display_name: str | None = None
+        self.points = 0
+        self.correct = 0
+        self.answered = 0
+        self.leading_run = 0
+        self.streak_ended = False
+        self.run = 0
+        self.best_run = 0
+
+    def miss(self) -> None:
+        self.streak_ended = True
+        self.run = 0
+
+    def answer(self, answer: ScoredAnswer) -> None:
+        self.display_name = answer.display_name
+        self.points += answer.points
+        self.answered += 1
+        if not answer.correct:
+            self.miss()
+            return
+        self.correct += 1
+        if self.streak_ended:
+            self.run += 1
+            self.best_run = max(self.best_run, self.run)
+        else:
+            self.leading_run += 1
+
+
+async def _record_answer_batches(batches: Sequence[_AnswerBatch], conn: asyncpg.Connection) -> list[Outcome]:
+    """One group commit's work, inside its transaction: every batch, in as few statements as it takes.
+
+    The season locks come first, before any row lock: a waiter for one must hold nothing others wait
+    for. If the group's statements fail, they are rolled back to a savepoint and each batch runs again
+    in a savepoint of its own, so that a failing batch is rolled back alone. A deadlock or
+    serialization failure is raised instead: the server has rolled everything back, and the whole
+    group is run again.
+    """
+    guilds = sorted({batch.guild_id for batch in batches if batch.answers})
+    if guilds:
+        await conn.execute(_SEASON_LOCKS_SHARED_SQL, SEASON_LOCK_NAMESPACE, guilds)
+    if len(batches) == 1:
+        try:
+            await _apply_answer_batches(conn, batches)
+        except (TypeError, ValueError) as exc:
+            raise _write_failed(exc) from exc
+        return [(None, None)]
+    try:
+        async with conn.transaction():
+            await _apply_answer_batches(conn, batches)
+        return [(None, None)] * len(batches)
+    except asyncpg.PostgresError as exc:
+        if exc.sqlstate in _RETRYABLE_SQLSTATES:
+            raise
+    except (TypeError, ValueError):
+        pass
+    outcomes: list[Outcome] = []
+    for batch in batches:
+        try:
+            async with conn.transaction():
+                await _apply_answer_batches(conn, [batch])
+        except asyncpg.PostgresError as exc:
+            if exc.sqlstate in _RETRYABLE_SQLSTATES:
+                raise
+            outcomes.append((_write_failed(exc), None))
+        except (TypeError, ValueError) as exc:
+            outcomes.append((_write_failed(exc), None))
+        else:
+            outcomes.append((None, None))
+    return outcomes
+
+
+async def _apply_answer_batches(conn: asyncpg.Connection, batches: Sequence[_AnswerBatch]) -> None:
+    """The batches' answers, new players, totals and ended streaks: two statements for any number of them.
+
+    A player's misses in a batch come before that batch's answers; batches apply in the order given.
+    """
+    changes: dict[tuple[int, int], _PlayerChange] = {}
+
+    def change(guild_id: int, user_id: int) -> _PlayerChange:
+        found = changes.get((guild_id, user_id))
+        if found is None:
+            found = changes[guild_id, user_id] = _PlayerChange()
+        return found
+
+    answered = []
+    for batch in batches:
+        for user_id in batch.missed:
+            change(batch.guild_id, user_id).miss()
+        for answer in batch.answers:
+            change(batch.guild_id, answer.user_id).answer(answer)
+            answered.append((batch.game_id, batch.guild_id, answer))
+    players = sorted(changes.items())
+    if answered:
+        new = [(key, player) for key, player in players if player.answered]
+        await conn.execute(
+            _INSERT_ANSWERS_AND_NEW_PLAYERS_SQL,
+            [game_id for game_id, _, _ in answered],
+            [guild_id for _, guild_id, _ in answered],
+            [answer.user_id for _, _, answer in answered],
+            [answer.question_id for _, _, answer in answered],
+            [bool(answer.correct) for _, _, answer in answered],
+            [answer.points for _, _, answer in answered],
+            [answer.answered_at for _, _, answer in answered],
+            [guild_id for (guild_id, _), _ in new],
+            [user_id for (_, user_id), _ in new],
+            [player.display_name for _, player in new],
+        )
+    await conn.execute(
+        _APPLY_PLAYER_CHANGES_SQL,
+        [guild_id for (guild_id, _), _ in players],
+        [user_id for (_, user_id), _ in players],
+        [player.display_name for _, player in players],
+        [player.points for _, player in players],
+        [player.correct for _, player in players],
+        [player.answered for _, player in players],
+        [player.leading_run for _, player in players],
+        [player.streak_ended for _, player in players],
+        [player.run for _, player in players],
+        [player.best_run for _, player in players],
+    )
+
+
+def _write_failed(exc: BaseException) -> StoreError:
+    error = StoreError(f"database write failed: {exc}")
+    error.__cause__ = exc
+    return error
 
 
 _DAILY_STREAK_SQL = (

@@ -42,7 +42,6 @@ from functools import partial
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 import aiosqlite
 
@@ -66,6 +65,7 @@ from bot.storage.base import (
     UnfinishedGame,
 )
 from bot.storage.errors import GameAlreadyRunning, StoreError
+from bot.storage.groupcommit import GroupCommit, Outcome, outcome_of
 from bot.trivia.daily import DailyStreak, next_streak
 from bot.trivia.reports import Report, ReportReason
 
@@ -494,7 +494,7 @@ class SqliteStore:
 
     async def start_game(self, guild_id: int, channel_id: int, pack_id: str, mode: str, started_at: float) -> int:
         committed, index = self._group_commit(partial(_start_game, guild_id, channel_id, pack_id, mode, started_at))
-        return _result(await committed, index)  # type: ignore[return-value]
+        return outcome_of(await committed, index)  # type: ignore[return-value]
 
     async def record_answers(
         self, game_id: int, guild_id: int, answers: Sequence[ScoredAnswer], missed: Sequence[int] = ()
@@ -515,11 +515,11 @@ class SqliteStore:
         committed, index = self._group_commit(
             partial(_record_answers, game_id, guild_id, tuple(answers), tuple(missed))
         )
-        _result(await committed, index)
+        outcome_of(await committed, index)
 
-    def _group_commit(self, write: Callable[[_GroupTransaction], object]) -> tuple[_Commit, int]:
+    def _group_commit(self, write: Callable[[_GroupTransaction], object]) -> tuple[GroupCommit, int]:
         """Queue ``write`` to run on the database thread in the next group commit: return the commit to
-        await and the write's place in its outcomes (``_result`` of both is its result, or its error).
+        await and the write's place in its outcomes (``outcome_of`` of both is its result, or its error).
 
         Not a coroutine of its own, so a write costs its caller no extra coroutine to create and wake.
         If ``write`` raises, only its own changes are rolled back and only its caller sees the error.
@@ -571,7 +571,7 @@ class SqliteStore:
         committed, index = self._group_commit(
             partial(_finish_game, game_id, guild_id, finished_at, tuple(results), stopped)
         )
-        _result(await committed, index)
+        outcome_of(await committed, index)
 
     async def close_interrupted_games(self, finished_at: float, started_before: float, scope: GameScope) -> int:
         in_scope, scope_params = _games_in(scope)
@@ -1210,28 +1210,6 @@ class _GroupTransaction:
         return season
 
 
-# What became of one write of a group commit: (None, its result) if it is in the commit, else
-# (the error that kept it out, None).
-_Outcome = tuple[BaseException | None, object]
-
-
-class _Commit(asyncio.Future):  # type: ignore[type-arg]
-    """The one future that every write of a group commit waits on: it resolves with all their
-    outcomes once the transaction is over, a wake-up per waiting caller and no future of their own.
-
-    A caller cancelled while it waits must not cancel the others' commit, so this future refuses
-    ``cancel``: asyncio then cancels that caller as soon as the commit is over. Its write, already
-    handed over, is stored all the same, as a cancelled write always was.
-    """
-
-    def cancel(self, msg: Any = None) -> bool:
-        return False
-
-    def abandon(self) -> None:
-        """The commit itself was cancelled (the store is going away): every waiter is cancelled."""
-        super().cancel()
-
-
 class _Group:
     """The writes that share the next group commit, in arrival order, and the future they wait on."""
 
@@ -1239,20 +1217,12 @@ class _Group:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.writes: list[Callable[[_GroupTransaction], object]] = []
-        self.committed = _Commit(loop=loop)
-
-
-def _result(outcomes: Sequence[_Outcome], index: int) -> object:
-    """The result of write ``index`` of a group commit, or its error raised."""
-    failure, result = outcomes[index]
-    if failure is not None:
-        raise failure
-    return result
+        self.committed = GroupCommit(loop=loop)
 
 
 def _apply_in_one_transaction(
     db: sqlite3.Connection, writes: Sequence[Callable[[_GroupTransaction], object]]
-) -> list[_Outcome]:
+) -> list[Outcome]:
     """Runs on the database thread: every write in one transaction, committed once.
 
     Returns each write's outcome. The writes run one after the other, as they are; only if one of
@@ -1266,7 +1236,7 @@ def _apply_in_one_transaction(
     try:
         try:
             transaction = _GroupTransaction(db)
-            outcomes: list[_Outcome] = [(None, write(transaction)) for write in writes]
+            outcomes: list[Outcome] = [(None, write(transaction)) for write in writes]
         except Exception:
             _rollback_quietly_on_thread(db)
             db.execute("BEGIN IMMEDIATE")
@@ -1280,8 +1250,8 @@ def _apply_in_one_transaction(
 
 def _each_in_a_savepoint(
     db: sqlite3.Connection, writes: Sequence[Callable[[_GroupTransaction], object]]
-) -> list[_Outcome]:
-    outcomes: list[_Outcome] = []
+) -> list[Outcome]:
+    outcomes: list[Outcome] = []
     transaction = _GroupTransaction(db)
     for write in writes:
         db.execute("SAVEPOINT queued_write")

@@ -362,3 +362,182 @@ async def test_an_unreachable_server_is_a_store_error() -> None:
 def test_repr_hides_the_password() -> None:
     store = PostgresStore("postgresql://crate:hunter2@db.example:5432/crate?sslmode=require")
     assert repr(store) == "PostgresStore('postgresql://crate:***@db.example:5432/crate?sslmode=require')"
+
+
+# -- group commit ---------------------------------------------------------------------------------
+
+
+def _count_groups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of every group commit the store runs from now on (each run counted, retries included)."""
+    from bot.storage import postgres as postgres_module
+
+    groups: list[int] = []
+    record = postgres_module._record_answer_batches
+
+    async def counting(batches: list, conn: asyncpg.Connection) -> list:
+        groups.append(len(batches))
+        return await record(batches, conn)
+
+    monkeypatch.setattr(postgres_module, "_record_answer_batches", counting)
+    return groups
+
+
+async def test_batches_arriving_together_share_one_commit_and_all_land(
+    postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    groups = _count_groups(monkeypatch)
+    url = await postgres_server.empty_shared_database()
+    async with PostgresStore(url) as store, PostgresStore(url) as other_process:
+        games = [await store.start_game(GUILD + guild, 1, "pack", "classic", 1.0) for guild in range(3)]
+        await asyncio.gather(
+            *(
+                store.record_answers(games[user % 3], GUILD + user % 3, [answer(user, points=user)])
+                for user in range(100)
+            )
+        )
+        boards = [await other_process.leaderboard(GUILD + guild, limit=100) for guild in range(3)]
+    assert sorted((row.user_id, row.points) for board in boards for row in board) == [(u, u) for u in range(100)]
+    assert sum(groups) == 100
+    # The first batch finds the writer idle and goes alone; the other 99 queued behind it.
+    assert len(groups) <= 3, groups
+
+
+async def test_each_batch_is_committed_before_its_call_returns(postgres_server: PostgresServer) -> None:
+    url = await postgres_server.empty_shared_database()
+    reader = await asyncpg.connect(url)  # another process's view
+    try:
+        async with PostgresStore(url) as store:
+            game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+            unseen: list[str] = []
+            lookups = asyncio.Lock()  # one asyncpg connection runs one query at a time
+
+            async def record_then_look(question: str) -> None:
+                await store.record_answers(game, GUILD, [answer(1, question=question)])
+                async with lookups:
+                    found = await reader.fetchval("SELECT COUNT(*) FROM answers WHERE question_id = $1", question)
+                if found != 1:
+                    unseen.append(question)
+
+            await asyncio.gather(*(record_then_look(f"q{n}") for n in range(30)))
+    finally:
+        await reader.close()
+    assert unseen == []
+
+
+async def test_a_failing_batch_in_a_group_is_rolled_back_alone(postgres_server: PostgresServer) -> None:
+    url = await postgres_server.empty_shared_database()
+    async with PostgresStore(url) as store:
+        game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+        bad: object = "ten"
+        outcomes = await asyncio.gather(
+            store.record_answers(game, GUILD, [answer(1, points=5, question="q1")]),
+            store.record_answers(game, GUILD, [answer(2, points=5, question="q2")]),
+            store.record_answers(game, GUILD, [answer(3, points=5), answer(2, points=bad)]),  # type: ignore[arg-type]
+            store.record_answers(game + 99, GUILD, [answer(4, points=5)]),  # no such game
+            store.record_answers(game, GUILD, [answer(2, points=5, question="q3")], missed=[1]),
+            return_exceptions=True,
+        )
+        assert outcomes[:2] == [None, None] and outcomes[4] is None, outcomes
+        assert isinstance(outcomes[2], StoreError) and isinstance(outcomes[3], StoreError), outcomes
+        one, two = await store.player_stats(GUILD, 1), await store.player_stats(GUILD, 2)
+        assert one is not None and (one.points, one.answered, one.current_streak, one.best_streak) == (5, 1, 0, 1)
+        assert two is not None and (two.points, two.answered, two.current_streak) == (10, 2, 2)
+        assert await store.player_stats(GUILD, 3) is None  # its batch left nothing behind
+        assert await store.player_stats(GUILD, 4) is None
+
+
+async def test_a_caller_cancelled_while_its_group_commits_cancels_no_one_else(
+    postgres_server: PostgresServer,
+) -> None:
+    url = await postgres_server.empty_shared_database()
+    async with PostgresStore(url) as store:
+        game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+        calls = [
+            asyncio.create_task(store.record_answers(game, GUILD, [answer(user, points=5, question=f"q{user}")]))
+            for user in range(1, 6)
+        ]
+        await asyncio.sleep(0)  # every call is queued in the same group
+        calls[2].cancel()
+        outcomes = await asyncio.gather(*calls, return_exceptions=True)
+        assert isinstance(outcomes[2], asyncio.CancelledError)
+        assert outcomes[:2] + outcomes[3:] == [None] * 4
+        answered = [await store.player_stats(GUILD, user) for user in range(1, 6)]
+    assert [stats.points if stats else None for stats in answered] == [5] * 5
+
+
+@pytest.mark.parametrize("miss_first", [True, False])
+async def test_a_group_applies_batches_in_arrival_order(postgres_server: PostgresServer, miss_first: bool) -> None:
+    """A player in two games of one server: a miss in one and a right answer in the other, in the
+    same group commit, end with the streak that order gives."""
+    url = await postgres_server.empty_shared_database()
+    async with PostgresStore(url) as store:
+        first = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+        second = await store.start_game(GUILD, 2, "pack", "classic", 1.0)
+        await store.record_answers(first, GUILD, [answer(7, question="q0")])
+        miss = store.record_answers(second, GUILD, [], missed=[7])
+        right = store.record_answers(first, GUILD, [answer(7, question="q1")])
+        await asyncio.gather(*((miss, right) if miss_first else (right, miss)))
+        stats = await store.player_stats(GUILD, 7)
+    assert stats is not None
+    assert (stats.current_streak, stats.best_streak) == ((1, 1) if miss_first else (0, 2))
+
+
+async def test_streaks_through_a_group_match_the_batches_one_by_one(postgres_server: PostgresServer) -> None:
+    """Right and wrong answers and misses of a few players over many batches: committed as one group
+    or one batch at a time, every player ends with the same totals and streaks."""
+    import random
+
+    rng = random.Random(9)
+    batches = []
+    for n in range(40):
+        players = rng.sample(range(1, 6), 3)
+        batches.append(
+            (
+                [answer(user, rng.random() < 0.7, rng.randrange(0, 10), question=f"q{n}") for user in players[:2]],
+                [players[2]] if rng.random() < 0.5 else [],
+            )
+        )
+    results = []
+    for together in (True, False):
+        url = await postgres_server.empty_shared_database()
+        async with PostgresStore(url) as store:
+            game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+            await store.record_answers(game, GUILD, [answer(user, question="warm-up") for user in range(1, 4)])
+            if together:
+                await asyncio.gather(*(store.record_answers(game, GUILD, a, m) for a, m in batches))
+            else:
+                for a, m in batches:
+                    await store.record_answers(game, GUILD, a, m)
+            results.append([await store.player_stats(GUILD, user) for user in range(1, 6)])
+    assert results[0] == results[1]
+    assert any(stats is not None and stats.best_streak > stats.current_streak for stats in results[0])
+
+
+async def test_two_processes_grouping_the_same_players_never_deadlock(
+    empty_database: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Two processes, each committing groups from several games of two servers in which the same
+    # players answer and miss, in opposite orders; the slowed-down row writes make the groups overlap.
+    guilds = (GUILD, GUILD + 1)
+    async with PostgresStore(empty_database) as first, PostgresStore(empty_database) as second:
+        games = {
+            store: [await store.start_game(guild, channel, "pack", "classic", 1.0) for guild in guilds]
+            for channel, store in enumerate((first, second))
+        }
+        await _slow_down_player_writes(empty_database)
+        with caplog.at_level(logging.INFO, logger="bot.storage.postgres"):
+            for round_ in range(3):
+                calls = []
+                for store, order in ((first, PLAYERS), (second, list(reversed(PLAYERS)))):
+                    for game, guild in zip(games[store], guilds, strict=True):
+                        calls.append(
+                            store.record_answers(
+                                game, guild, [answer(user, question=f"q{round_}") for user in order[:4]], order[4:]
+                            )
+                        )
+                        calls.append(store.record_answers(game, guild, [], missed=order[:2]))
+                await asyncio.gather(*calls)
+        boards = [await first.leaderboard(guild, limit=20) for guild in guilds]
+    for board in boards:
+        assert sum(row.points for row in board) == 3 * 2 * 4 * 10
+    assert not [record for record in caplog.records if "retrying" in record.getMessage()]
