@@ -25,7 +25,7 @@ the WAL plus checkpoints into the database file (checkpoints run on a thread of 
 wall-clock rates it prints answers per CPU second of the whole process (all threads) and of the
 event loop's thread alone (the one that runs out first when each thread has a core), which a
 machine shared with other jobs inflates less, and the load average. The garbage collector is set
-as the bot sets it (``bot/collector.py``: the young generation collected every 50,000 allocations
+as the bot sets it (``bot/collector.py``: the young generation collected every 5,000 allocations
 rather than 700). Prints readable lines and, last, one JSON line.
 
 The same workload on PostgreSQL: ``--postgres`` starts a throwaway server from Debian's binaries with

@@ -6,9 +6,11 @@ each game waiting on its commit, a chain of suspended coroutines, the events and
 with 1,000 busy games that is tens of thousands of young objects that are alive at every collection,
 so each is walked, promoted and walked again before reference counting frees it a few milliseconds
 later. Measured with ``bench/engine.py`` that was a third of the event loop's CPU. Collecting the
-young generation after 50,000 allocations instead lets nearly all of them die first; the price is at
-most that many young objects (a few MB) waiting for a collection, and cyclic garbage freed a little
-later. The older generations keep CPython's ratios.
+young generation after 5,000 allocations instead lets most of them die first; the price is at most
+that many young objects waiting for a collection, and cyclic garbage freed a little later. The older
+generations keep CPython's ratios, so a middle collection walks up to ten times the young threshold:
+at 50,000 that was a 40 to 100 ms pause of the event loop (a button press waiting behind it, at 200
+games), at 5,000 under 45 ms, for about the same loop CPU per answer in ``bench/engine.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import gc
 from collections.abc import Iterator
 
 # Container allocations (less frees) between two collections of the youngest generation.
-YOUNG_COLLECTION_EVERY = 50_000
+YOUNG_COLLECTION_EVERY = 5_000
 
 
 @contextlib.contextmanager

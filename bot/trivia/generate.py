@@ -20,10 +20,10 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import chain, repeat
 from string import Formatter
+from typing import NamedTuple
 
 from bot.trivia.answers import normalise
 from bot.trivia.model import Fact, Pack, Question
@@ -38,14 +38,21 @@ SAMPLE_ATTEMPTS = 32
 YEAR_KIND = "year"
 
 
-@dataclass(frozen=True)
-class DistractorName:
-    """A name a pack lends to other packs as a wrong option: all generation needs, cheap to pickle."""
+class DistractorName(NamedTuple):
+    """A name a pack lends to other packs as a wrong option: all generation needs, cheap to pickle.
+
+    A named tuple, as ``Question`` is: every upload ships the built-in packs' names (100,000 for a
+    large catalog) to the pack worker, and a tuple is built and pickled several times faster."""
 
     pack_id: str
     kind: str
     name: str
 
+
+# Question's fields in order, as a tuple, make a Question without the Python-level __new__ a named
+# tuple has (a frame a question). Only for values in field order, all ten of them.
+_new_question = partial(tuple.__new__, Question)
+assert len(Question._fields) == 10
 
 # A name in a pool of wrong options: (pack id, name, normalised name computed once).
 _Candidate = tuple[str, str, str]
@@ -68,7 +75,12 @@ class QuestionRandom:
 
     __slots__ = ("_state",)
 
-    def __init__(self, seed: int):
+    def __init__(self, seed: int = 0):
+        self._state = seed & _MASK64
+
+    def reseed(self, seed: int) -> None:
+        """Start the stream of ``QuestionRandom(seed)`` over, in this object: generation reuses one
+        object for every question (making one was a tenth of the work, a Python ``__init__`` a call)."""
         self._state = seed & _MASK64
 
     def random(self) -> float:
@@ -182,6 +194,7 @@ class _PackGenerator:
         # An entity's normalised names: a tuple, since it is one or two names and only ever searched.
         self._keys_by_entity = {entity.id: tuple(keys[name] for name in entity.names) for entity in pack.entities}
         self._year_relations = frozenset(name for name, relation in RELATIONS.items() if relation.object_is_year)
+        self._rng = QuestionRandom()  # reseeded for each question: each has its own stream
         self._display = {entity.id: display_name(entity) for entity in pack.entities}
         self._names = {entity.id: entity.names for entity in pack.entities}  # one answers tuple an entity
         self._noun = {entity.id: kind_noun(entity.kind) for entity in pack.entities}
@@ -218,7 +231,8 @@ class _PackGenerator:
         subject_id, object_id = fact.subject, fact.object
         is_year = fact.relation in self._year_relations
         digest = _sha1(f"{pack_id}|{fact.id}|{'object' if asks_for_object else 'subject'}".encode()).digest()
-        rng = QuestionRandom(int.from_bytes(digest[6:14], "big"))
+        rng = self._rng
+        rng.reseed(int.from_bytes(digest[6:14], "big"))
 
         # Other true answers to the same question: named in the prompt ("Besides X, ...") so the question
         # has exactly one answer, and kept out of the options.
@@ -264,17 +278,19 @@ class _PackGenerator:
             distractors.append(answers[0])
             rng.shuffle(distractors)
         source = self.pack.source
-        return Question(
-            f"{pack_id}/{digest[:6].hex()}",
-            prompt,
-            answers,
-            tuple(distractors),
-            fact.id,
-            fact.quote,
-            source.title,
-            pack_id,
-            fact.note,
-            source.attribution,
+        return _new_question(
+            (
+                f"{pack_id}/{digest[:6].hex()}",
+                prompt,
+                answers,
+                tuple(distractors),
+                fact.id,
+                fact.quote,
+                source.title,
+                pack_id,
+                fact.note,
+                source.attribution,
+            )
         )
 
     def _keys_of(self, entity_ids: Iterable[str]) -> frozenset[str]:

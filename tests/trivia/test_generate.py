@@ -370,6 +370,10 @@ def test_a_questions_options_do_not_move_when_other_facts_join_the_pack() -> Non
 
 def test_question_random_is_repeatable_and_draws_every_order() -> None:
     assert [QuestionRandom(7).random() for _ in range(3)] == [QuestionRandom(7).random() for _ in range(3)]
+    reused, fresh = QuestionRandom(), QuestionRandom(7)
+    reused.random()
+    reused.reseed(7)
+    assert [reused.random() for _ in range(3)] == [fresh.random() for _ in range(3)]
     draws = QuestionRandom(2**64 + 5)
     assert all(0.0 <= draws.random() < 1.0 for _ in range(1_000))
     orders = Counter()
