@@ -169,15 +169,6 @@ def _ranked_answers(guild_id: int, scope: Scope) -> tuple[str, list[object]]:
     return sql, params
 
 
-_ADD_GAME_TO_PLAYER_SQL = """
-    INSERT INTO players AS p (guild_id, user_id, display_name, games, wins)
-    VALUES ($1, $2, $3, 1, $4)
-    ON CONFLICT (guild_id, user_id) DO UPDATE SET
-        display_name = EXCLUDED.display_name,
-        games = p.games + 1,
-        wins = p.wins + EXCLUDED.wins
-"""
-
 # The season locks of a group's servers, taken shared (ending a season takes one alone) in the order
 # of the sorted array: two groups, or a group and a player's erasure, never wait on each other in a circle.
 _SEASON_LOCKS_SHARED_SQL = (
@@ -204,7 +195,27 @@ _INSERT_ANSWERS_AND_NEW_PLAYERS_SQL = """
     ON CONFLICT (guild_id, user_id) DO NOTHING
 """
 
-# Every player of the group, answers and misses folded into one change each (``_PlayerChange``), in
+# The group's finished games (one finish per game), their rows locked in id order first (FOR NO KEY
+# UPDATE, what the UPDATE takes anyway: answers being inserted for them still pass). A game another
+# transaction finished first is found but not closed: the UPDATE re-checks it once that one commits.
+_CLOSE_GAMES_SQL = """
+    WITH given AS (
+        SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::double precision[], $4::boolean[])
+            AS finish (game_id, guild_id, finished_at, stopped)
+    ), locked AS MATERIALIZED (
+        SELECT g.id FROM games AS g JOIN given ON g.id = given.game_id AND g.guild_id = given.guild_id
+        ORDER BY g.id FOR NO KEY UPDATE OF g
+    ), closed AS (
+        UPDATE games SET finished_at = given.finished_at, stopped = given.stopped
+        FROM given
+        WHERE games.id = given.game_id AND games.guild_id = given.guild_id AND games.finished_at IS NULL
+          AND (SELECT COUNT(*) FROM locked) >= 0
+        RETURNING games.id
+    )
+    SELECT ARRAY(SELECT id FROM locked) AS found, ARRAY(SELECT id FROM closed) AS closed
+"""
+
+# Every player of the group, answers, misses and finished games folded into one change each (``_PlayerChange``), in
 # one statement: the rows are locked first, all of them, in (guild_id, user_id) order (ORDER BY before
 # FOR UPDATE locks rows as they come out of the sort; the condition on the count has no column of
 # players in it, so PostgreSQL checks it once, before the UPDATE touches a row), so two processes never
@@ -213,9 +224,10 @@ _INSERT_ANSWERS_AND_NEW_PLAYERS_SQL = """
 _APPLY_PLAYER_CHANGES_SQL = """
     WITH given AS (
         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::integer[], $6::integer[],
-                             $7::integer[], $8::boolean[], $9::integer[], $10::integer[])
+                             $7::integer[], $8::boolean[], $9::integer[], $10::integer[], $11::integer[],
+                             $12::integer[])
             AS change (guild_id, user_id, display_name, points, correct, answered, leading_run, streak_ended,
-                       run, best_run)
+                       run, best_run, games, wins)
     ), locked AS MATERIALIZED (
         SELECT p.user_id FROM players AS p JOIN given ON p.guild_id = given.guild_id AND p.user_id = given.user_id
         ORDER BY p.guild_id, p.user_id FOR UPDATE OF p
@@ -226,10 +238,12 @@ _APPLY_PLAYER_CHANGES_SQL = """
         correct = p.correct + given.correct,
         answered = p.answered + given.answered,
         current_streak = CASE WHEN given.streak_ended THEN given.run ELSE p.current_streak + given.leading_run END,
-        best_streak = GREATEST(p.best_streak, p.current_streak + given.leading_run, given.best_run)
+        best_streak = GREATEST(p.best_streak, p.current_streak + given.leading_run, given.best_run),
+        games = p.games + given.games,
+        wins = p.wins + given.wins
     FROM given
     WHERE p.guild_id = given.guild_id AND p.user_id = given.user_id
-      AND (given.answered > 0 OR p.current_streak <> 0)
+      AND (given.answered > 0 OR given.games > 0 OR p.current_streak <> 0)
       AND (SELECT COUNT(*) FROM locked) >= 0
 """
 
@@ -302,8 +316,8 @@ class PostgresStore:
         self._max_size = max_size
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
-        # The answer batches waiting for the next group commit, and the task that commits them.
-        self._queued: _AnswerGroup | None = None
+        # The writes waiting for the next group commit, and the task that commits them.
+        self._queued: _WriteGroup | None = None
         self._group_writer: asyncio.Task[None] | None = None
 
     @property
@@ -467,27 +481,31 @@ class PostgresStore:
         """
         if not answers and not missed:
             return
+        await self._group_commit(_AnswerBatch(game_id, guild_id, tuple(answers), tuple(missed)))
+
+    async def _group_commit(self, write: _QueuedWrite) -> None:
+        """Queue ``write`` for the next group commit and return once it is committed (or raise its error)."""
         self._require_pool()  # a closed store says so at once rather than from the writer
         group = self._queued
         if group is None:
-            group = self._queued = _AnswerGroup(asyncio.get_running_loop())
-        index = len(group.batches)
-        group.batches.append(_AnswerBatch(game_id, guild_id, tuple(answers), tuple(missed)))
+            group = self._queued = _WriteGroup(asyncio.get_running_loop())
+        index = len(group.writes)
+        group.writes.append(write)
         if self._group_writer is None or self._group_writer.done():
             self._group_writer = asyncio.create_task(self._write_queued(), name="postgres-group-writer")
         outcome_of(await group.committed, index)
 
     async def _write_queued(self) -> None:
-        """Commit whatever batches are waiting, one group at a time (per-player arrival order), until none are left."""
+        """Commit whatever writes are waiting, one group at a time (per-player arrival order), until none are left."""
         while self._queued is not None:
             group, self._queued = self._queued, None
             try:
-                outcomes = await self._write(partial(_record_answer_batches, group.batches))
+                outcomes = await self._write(partial(_commit_group, group.writes))
             except asyncio.CancelledError:
                 group.committed.abandon()
                 raise
             except BaseException as exc:
-                outcomes = [(exc, None) for _ in group.batches]
+                outcomes = [(exc, None) for _ in group.writes]
             group.committed.set_result(outcomes)
 
     async def finish_game(
@@ -496,37 +514,13 @@ class PostgresStore:
         """Close the game and count it (and any win) for every player in ``results``, once.
 
         A second finish of the same game (a /stop racing the natural end, or another process) waits
-        for the first one's row lock, then finds the game closed and changes nothing.
+        for the first one's row lock, then finds the game closed and changes nothing. Joins the group
+        commit of ``record_answers``: a game's finish shares the transaction of the answers arriving with it.
         """
         user_ids = [result.user_id for result in results]
         if len(set(user_ids)) != len(user_ids):
             raise ValueError(f"finish_game got the same player twice in results: {user_ids}")
-        by_player = sorted(results, key=lambda result: result.user_id)
-
-        async def close_and_count(conn: asyncpg.Connection) -> None:
-            status = await conn.execute(
-                "UPDATE games SET finished_at = $1, stopped = $2"
-                " WHERE id = $3 AND guild_id = $4 AND finished_at IS NULL",
-                finished_at,
-                bool(stopped),
-                game_id,
-                guild_id,
-            )
-            if _affected_rows(status) != 1:
-                exists = await conn.fetchval(
-                    "SELECT EXISTS (SELECT 1 FROM games WHERE id = $1 AND guild_id = $2)", game_id, guild_id
-                )
-                if not exists:
-                    raise StoreError(f"there is no game {game_id} in guild {guild_id}")
-                log.warning("game %s in guild %s was already finished; not counting it again", game_id, guild_id)
-                return
-            if by_player:
-                await conn.executemany(
-                    _ADD_GAME_TO_PLAYER_SQL,
-                    [(guild_id, result.user_id, result.display_name, int(bool(result.won))) for result in by_player],
-                )
-
-        await self._write(close_and_count)
+        await self._group_commit(_GameFinish(game_id, guild_id, finished_at, tuple(results), stopped))
 
     async def close_interrupted_games(self, finished_at: float, started_before: float, scope: GameScope) -> int:
         """Close the games a dead process left open, counting one game per player who answered in each.
@@ -1057,23 +1051,48 @@ class _AnswerBatch:
     missed: tuple[int, ...]
 
 
-class _AnswerGroup:
-    """The batches that share the next group commit, in arrival order, and the future they wait on."""
+@dataclass(frozen=True)
+class _GameFinish:
+    """One ``finish_game`` call, waiting for its group commit."""
 
-    __slots__ = ("batches", "committed")
+    game_id: int
+    guild_id: int
+    finished_at: float
+    results: tuple[PlayerResult, ...]
+    stopped: bool
+
+
+_QueuedWrite = _AnswerBatch | _GameFinish
+
+
+class _WriteGroup:
+    """The writes that share the next group commit, in arrival order, and the future they wait on."""
+
+    __slots__ = ("writes", "committed")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.batches: list[_AnswerBatch] = []
+        self.writes: list[_QueuedWrite] = []
         self.committed = GroupCommit(loop=loop)
 
 
 class _PlayerChange:
-    """What a group's answers and misses do to one player's row, in their order, folded into figures
-    one UPDATE applies whatever the row held: the streak is ``run`` if it ended in the group (a miss
-    or a wrong answer), else the old one plus ``leading_run``; the best streak is the old best, the
-    old streak plus ``leading_run`` (the answers before the first end) or ``best_run`` (after it)."""
+    """What a group's answers, misses and finished games do to one player's row, in their order, folded
+    into figures one UPDATE applies whatever the row held: the streak is ``run`` if it ended in the
+    group (a miss or a wrong answer), else the old one plus ``leading_run``; the best streak is the old
+    best, the old streak plus ``leading_run`` (the answers before the first end) or ``best_run`` (after it)."""
 
-    __slots__ = ("display_name", "points", "correct", "answered", "leading_run", "streak_ended", "run", "best_run")
+    __slots__ = (
+        "display_name",
+        "points",
+        "correct",
+        "answered",
+        "leading_run",
+        "streak_ended",
+        "run",
+        "best_run",
+        "games",
+        "wins",
+    )
 
     def __init__(self) -> None:
         self.display_name: str | None = None
@@ -1084,6 +1103,8 @@ class _PlayerChange:
         self.streak_ended = False
         self.run = 0
         self.best_run = 0
+        self.games = 0
+        self.wins = 0
 
     def miss(self) -> None:
         self.streak_ended = True
@@ -1103,73 +1124,111 @@ class _PlayerChange:
         else:
             self.leading_run += 1
 
+    def finished(self, result: PlayerResult) -> None:
+        self.display_name = result.display_name
+        self.games += 1
+        self.wins += int(bool(result.won))
 
-async def _record_answer_batches(batches: Sequence[_AnswerBatch], conn: asyncpg.Connection) -> list[Outcome]:
-    """One group commit's work, inside its transaction: every batch, in as few statements as it takes.
+
+async def _commit_group(writes: Sequence[_QueuedWrite], conn: asyncpg.Connection) -> list[Outcome]:
+    """One group commit's work, inside its transaction: every write, in as few statements as it takes.
 
     The season locks come first, before any row lock: a waiter for one must hold nothing others wait
-    for. If the group's statements fail, they are rolled back to a savepoint and each batch runs again
-    in a savepoint of its own, so that a failing batch is rolled back alone. A deadlock or
+    for. If the group's statements fail, they are rolled back to a savepoint and each write runs again
+    in a savepoint of its own, so that a failing write is rolled back alone. A deadlock or
     serialization failure is raised instead: the server has rolled everything back, and the whole
     group is run again.
     """
-    guilds = sorted({batch.guild_id for batch in batches if batch.answers})
+    guilds = sorted({write.guild_id for write in writes if isinstance(write, _AnswerBatch) and write.answers})
     if guilds:
         await conn.execute(_SEASON_LOCKS_SHARED_SQL, SEASON_LOCK_NAMESPACE, guilds)
-    if len(batches) == 1:
+    if len(writes) == 1:
         try:
-            await _apply_answer_batches(conn, batches)
+            return await _apply_writes(conn, writes)
         except (TypeError, ValueError) as exc:
             raise _write_failed(exc) from exc
-        return [(None, None)]
     try:
         async with conn.transaction():
-            await _apply_answer_batches(conn, batches)
-        return [(None, None)] * len(batches)
+            return await _apply_writes(conn, writes)
     except asyncpg.PostgresError as exc:
         if exc.sqlstate in _RETRYABLE_SQLSTATES:
             raise
     except (TypeError, ValueError):
         pass
     outcomes: list[Outcome] = []
-    for batch in batches:
+    for write in writes:
         try:
             async with conn.transaction():
-                await _apply_answer_batches(conn, [batch])
+                outcomes += await _apply_writes(conn, [write])
         except asyncpg.PostgresError as exc:
             if exc.sqlstate in _RETRYABLE_SQLSTATES:
                 raise
             outcomes.append((_write_failed(exc), None))
         except (TypeError, ValueError) as exc:
             outcomes.append((_write_failed(exc), None))
-        else:
-            outcomes.append((None, None))
     return outcomes
 
 
-async def _apply_answer_batches(conn: asyncpg.Connection, batches: Sequence[_AnswerBatch]) -> None:
-    """The batches' answers, new players, totals and ended streaks: two statements for any number of them.
+async def _close_games(conn: asyncpg.Connection, finishes: Sequence[_GameFinish]) -> tuple[set[int], set[int]]:
+    """Close the games still running among ``finishes`` (one per game): which games exist, which closed now."""
+    row = await conn.fetchrow(
+        _CLOSE_GAMES_SQL,
+        [finish.game_id for finish in finishes],
+        [finish.guild_id for finish in finishes],
+        [finish.finished_at for finish in finishes],
+        [bool(finish.stopped) for finish in finishes],
+    )
+    return set(row["found"]), set(row["closed"])
 
-    A player's misses in a batch come before that batch's answers; batches apply in the order given.
+
+async def _apply_writes(conn: asyncpg.Connection, writes: Sequence[_QueuedWrite]) -> list[Outcome]:
+    """The writes' finished games, answers, new players, totals and ended streaks: at most three
+    statements for any number of them. Returns each write's outcome.
+
+    A player's misses in a batch come before that batch's answers; writes apply in the order given. A
+    game finished twice (here or before) is counted once, by the first finish that closes it.
     """
+    first_finishes: dict[int, _GameFinish] = {}
+    for write in writes:
+        if isinstance(write, _GameFinish):
+            first_finishes.setdefault(write.game_id, write)
+    found: set[int] = set()
+    closed: set[int] = set()
+    if first_finishes:
+        found, closed = await _close_games(conn, list(first_finishes.values()))
+
     changes: dict[tuple[int, int], _PlayerChange] = {}
 
     def change(guild_id: int, user_id: int) -> _PlayerChange:
-        found = changes.get((guild_id, user_id))
-        if found is None:
-            found = changes[guild_id, user_id] = _PlayerChange()
-        return found
+        found_change = changes.get((guild_id, user_id))
+        if found_change is None:
+            found_change = changes[guild_id, user_id] = _PlayerChange()
+        return found_change
 
+    outcomes: list[Outcome] = []
     answered = []
-    for batch in batches:
-        for user_id in batch.missed:
-            change(batch.guild_id, user_id).miss()
-        for answer in batch.answers:
-            change(batch.guild_id, answer.user_id).answer(answer)
-            answered.append((batch.game_id, batch.guild_id, answer))
+    for write in writes:
+        if isinstance(write, _AnswerBatch):
+            for user_id in write.missed:
+                change(write.guild_id, user_id).miss()
+            for answer in write.answers:
+                change(write.guild_id, answer.user_id).answer(answer)
+                answered.append((write.game_id, write.guild_id, answer))
+            outcomes.append((None, None))
+        elif write.game_id not in found:
+            outcomes.append((StoreError(f"there is no game {write.game_id} in guild {write.guild_id}"), None))
+        elif write.game_id in closed and first_finishes[write.game_id] is write:
+            for result in write.results:
+                change(write.guild_id, result.user_id).finished(result)
+            outcomes.append((None, None))
+        else:
+            log.warning(
+                "game %s in guild %s was already finished; not counting it again", write.game_id, write.guild_id
+            )
+            outcomes.append((None, None))
     players = sorted(changes.items())
-    if answered:
-        new = [(key, player) for key, player in players if player.answered]
+    new = [(key, player) for key, player in players if player.answered or player.games]
+    if new:
         await conn.execute(
             _INSERT_ANSWERS_AND_NEW_PLAYERS_SQL,
             [game_id for game_id, _, _ in answered],
@@ -1183,19 +1242,23 @@ async def _apply_answer_batches(conn: asyncpg.Connection, batches: Sequence[_Ans
             [user_id for (_, user_id), _ in new],
             [player.display_name for _, player in new],
         )
-    await conn.execute(
-        _APPLY_PLAYER_CHANGES_SQL,
-        [guild_id for (guild_id, _), _ in players],
-        [user_id for (_, user_id), _ in players],
-        [player.display_name for _, player in players],
-        [player.points for _, player in players],
-        [player.correct for _, player in players],
-        [player.answered for _, player in players],
-        [player.leading_run for _, player in players],
-        [player.streak_ended for _, player in players],
-        [player.run for _, player in players],
-        [player.best_run for _, player in players],
-    )
+    if players:
+        await conn.execute(
+            _APPLY_PLAYER_CHANGES_SQL,
+            [guild_id for (guild_id, _), _ in players],
+            [user_id for (_, user_id), _ in players],
+            [player.display_name for _, player in players],
+            [player.points for _, player in players],
+            [player.correct for _, player in players],
+            [player.answered for _, player in players],
+            [player.leading_run for _, player in players],
+            [player.streak_ended for _, player in players],
+            [player.run for _, player in players],
+            [player.best_run for _, player in players],
+            [player.games for _, player in players],
+            [player.wins for _, player in players],
+        )
+    return outcomes
 
 
 def _write_failed(exc: BaseException) -> StoreError:

@@ -372,13 +372,13 @@ def _count_groups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     from bot.storage import postgres as postgres_module
 
     groups: list[int] = []
-    record = postgres_module._record_answer_batches
+    record = postgres_module._commit_group
 
     async def counting(batches: list, conn: asyncpg.Connection) -> list:
         groups.append(len(batches))
         return await record(batches, conn)
 
-    monkeypatch.setattr(postgres_module, "_record_answer_batches", counting)
+    monkeypatch.setattr(postgres_module, "_commit_group", counting)
     return groups
 
 
@@ -540,4 +540,63 @@ async def test_two_processes_grouping_the_same_players_never_deadlock(
         boards = [await first.leaderboard(guild, limit=20) for guild in guilds]
     for board in boards:
         assert sum(row.points for row in board) == 3 * 2 * 4 * 10
+    assert not [record for record in caplog.records if "retrying" in record.getMessage()]
+
+
+async def test_games_finishing_together_share_commits_and_a_missing_game_fails_alone(
+    postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    groups = _count_groups(monkeypatch)
+    url = await postgres_server.empty_shared_database()
+    async with PostgresStore(url) as store:
+        games = [await store.start_game(GUILD, channel, "pack", "classic", 1.0) for channel in range(30)]
+        await store.record_answers(games[0], GUILD, [answer(1, points=3)])
+        groups.clear()
+        outcomes = await asyncio.gather(
+            *(
+                store.finish_game(
+                    game,
+                    GUILD,
+                    2.0,
+                    [PlayerResult(1, "one", 0, 0, n == 0), PlayerResult(n + 2, "x", 0, 0, True)],
+                    False,
+                )
+                for n, game in enumerate(games)
+            ),
+            store.finish_game(games[0], GUILD, 3.0, [PlayerResult(1, "one", 0, 0, True)], True),  # twice: counted once
+            store.finish_game(max(games) + 1, GUILD, 2.0, [], False),  # no such game: fails alone
+            store.record_answers(games[1], GUILD, [answer(1, points=4, question="q2")]),
+            return_exceptions=True,
+        )
+        assert outcomes[:31] == [None] * 31 and outcomes[32] is None, outcomes
+        assert isinstance(outcomes[31], StoreError) and "no game" in str(outcomes[31])
+        one = await store.player_stats(GUILD, 1)
+        assert one is not None and (one.points, one.games, one.wins, one.answered) == (7, 30, 1, 2)
+        newcomer = await store.player_stats(GUILD, 9)  # never answered: counted all the same
+        assert newcomer is not None and (newcomer.games, newcomer.wins, newcomer.points) == (1, 1, 0)
+        assert await store.unfinished_games(GUILD) == []
+    assert sum(groups) == 33 and len(groups) <= 3, groups
+
+
+async def test_two_processes_finishing_games_of_the_same_players_never_deadlock(
+    empty_database: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with PostgresStore(empty_database) as first, PostgresStore(empty_database) as second:
+        games = {
+            store: [await store.start_game(GUILD, 10 * n + c, "p", "text", 1.0) for c in range(3)]
+            for n, store in enumerate((first, second))
+        }
+        await _slow_down_player_writes(empty_database)
+        with caplog.at_level(logging.INFO, logger="bot.storage.postgres"):
+            await asyncio.gather(
+                *(
+                    store.finish_game(game, GUILD, 2.0, [PlayerResult(u, f"p{u}", 0, 0, False) for u in order], False)
+                    for store, order in ((first, PLAYERS), (second, list(reversed(PLAYERS))))
+                    for game in games[store]
+                ),
+                first.record_answers(games[first][0], GUILD, [answer(user) for user in reversed(PLAYERS)]),
+                second.record_answers(games[second][0], GUILD, [answer(user) for user in PLAYERS]),
+            )
+        stats = [await first.player_stats(GUILD, user) for user in PLAYERS]
+    assert all(player is not None and (player.games, player.answered) == (6, 2) for player in stats)
     assert not [record for record in caplog.records if "retrying" in record.getMessage()]
