@@ -201,6 +201,38 @@ async def test_a_miss_stays_in_its_guild(store: Store) -> None:
     assert stats is not None and stats.current_streak == 1
 
 
+async def test_a_caller_cancelled_while_its_write_commits_cancels_no_one_else(store: Store) -> None:
+    """Writes that arrive together may commit together (both stores group them): cancelling one
+    caller cancels that caller alone, and its write, already handed over, is stored."""
+    game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+    calls = [
+        asyncio.create_task(store.record_answers(game, GUILD, [answer(user, True, 5, question=f"q{user}")]))
+        for user in range(1, 6)
+    ]
+    await asyncio.sleep(0)  # every call is queued before the first commit starts
+    calls[2].cancel()
+    outcomes = await asyncio.gather(*calls, return_exceptions=True)
+    assert isinstance(outcomes[2], asyncio.CancelledError)
+    assert outcomes[:2] + outcomes[3:] == [None] * 4
+    answered = [await store.player_stats(GUILD, user) for user in range(1, 6)]
+    assert [stats.points if stats else None for stats in answered] == [5] * 5
+
+
+@pytest.mark.parametrize("miss_first", [True, False])
+async def test_writes_arriving_together_apply_in_arrival_order(store: Store, miss_first: bool) -> None:
+    """A player in two games of one server: a miss in one and a right answer in the other, arriving
+    together, end with the streak that order gives."""
+    first = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+    second = await store.start_game(GUILD, 2, "pack", "classic", 1.0)
+    await store.record_answers(first, GUILD, [answer(7, True, 1, question="q0")])
+    miss = store.record_answers(second, GUILD, [], missed=[7])
+    right = store.record_answers(first, GUILD, [answer(7, True, 1, question="q1")])
+    await asyncio.gather(*((miss, right) if miss_first else (right, miss)))
+    stats = await store.player_stats(GUILD, 7)
+    assert stats is not None
+    assert (stats.current_streak, stats.best_streak) == ((1, 1) if miss_first else (0, 2))
+
+
 async def test_record_answers_is_all_or_nothing(store: Store) -> None:
     game = await new_game(store)
     await store.record_answers(game, GUILD, [answer(1, True, 10)])

@@ -446,42 +446,6 @@ async def test_a_failing_batch_in_a_group_is_rolled_back_alone(postgres_server: 
         assert await store.player_stats(GUILD, 4) is None
 
 
-async def test_a_caller_cancelled_while_its_group_commits_cancels_no_one_else(
-    postgres_server: PostgresServer,
-) -> None:
-    url = await postgres_server.empty_shared_database()
-    async with PostgresStore(url) as store:
-        game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
-        calls = [
-            asyncio.create_task(store.record_answers(game, GUILD, [answer(user, points=5, question=f"q{user}")]))
-            for user in range(1, 6)
-        ]
-        await asyncio.sleep(0)  # every call is queued in the same group
-        calls[2].cancel()
-        outcomes = await asyncio.gather(*calls, return_exceptions=True)
-        assert isinstance(outcomes[2], asyncio.CancelledError)
-        assert outcomes[:2] + outcomes[3:] == [None] * 4
-        answered = [await store.player_stats(GUILD, user) for user in range(1, 6)]
-    assert [stats.points if stats else None for stats in answered] == [5] * 5
-
-
-@pytest.mark.parametrize("miss_first", [True, False])
-async def test_a_group_applies_batches_in_arrival_order(postgres_server: PostgresServer, miss_first: bool) -> None:
-    """A player in two games of one server: a miss in one and a right answer in the other, in the
-    same group commit, end with the streak that order gives."""
-    url = await postgres_server.empty_shared_database()
-    async with PostgresStore(url) as store:
-        first = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
-        second = await store.start_game(GUILD, 2, "pack", "classic", 1.0)
-        await store.record_answers(first, GUILD, [answer(7, question="q0")])
-        miss = store.record_answers(second, GUILD, [], missed=[7])
-        right = store.record_answers(first, GUILD, [answer(7, question="q1")])
-        await asyncio.gather(*((miss, right) if miss_first else (right, miss)))
-        stats = await store.player_stats(GUILD, 7)
-    assert stats is not None
-    assert (stats.current_streak, stats.best_streak) == ((1, 1) if miss_first else (0, 2))
-
-
 async def test_streaks_through_a_group_match_the_batches_one_by_one(postgres_server: PostgresServer) -> None:
     """Right and wrong answers and misses of a few players over many batches: committed as one group
     or one batch at a time, every player ends with the same totals and streaks."""

@@ -552,37 +552,3 @@ async def test_a_failing_batch_is_rolled_back_alone(tmp_path: Path) -> None:
         assert await store.player_stats(GUILD, 3) is None  # its batch left nothing behind
         assert await store.player_stats(GUILD, 4) is None
         assert not store._connection().in_transaction
-
-
-async def test_a_caller_cancelled_while_its_group_commits_cancels_no_one_else(tmp_path: Path) -> None:
-    """The writes of a group commit wait on one future together: cancelling one caller cancels that
-    caller alone, once the commit is over, and its write (already handed over) is stored."""
-    async with SqliteStore(tmp_path / "crate.db") as store:
-        game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
-        calls = [
-            asyncio.create_task(store.record_answers(game, GUILD, [answer(user, True, 5, question=f"q{user}")]))
-            for user in range(1, 6)
-        ]
-        await asyncio.sleep(0)  # every call is queued in the same group
-        calls[2].cancel()
-        outcomes = await asyncio.gather(*calls, return_exceptions=True)
-        assert isinstance(outcomes[2], asyncio.CancelledError)
-        assert outcomes[:2] + outcomes[3:] == [None] * 4
-        answered = [await store.player_stats(GUILD, user) for user in range(1, 6)]
-    assert [stats.points if stats else None for stats in answered] == [5] * 5
-
-
-@pytest.mark.parametrize("miss_first", [True, False])
-async def test_a_group_applies_batches_in_arrival_order(tmp_path: Path, miss_first: bool) -> None:
-    """A player in two games of one server: a miss in one and a right answer in the other, in the
-    same group commit, end with the streak that order gives."""
-    async with SqliteStore(tmp_path / "crate.db") as store:
-        first = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
-        second = await store.start_game(GUILD, 2, "pack", "classic", 1.0)
-        await store.record_answers(first, GUILD, [answer(7, True, 1, question="q0")])
-        miss = store.record_answers(second, GUILD, [], missed=[7])
-        right = store.record_answers(first, GUILD, [answer(7, True, 1, question="q1")])
-        await asyncio.gather(*((miss, right) if miss_first else (right, miss)))
-        stats = await store.player_stats(GUILD, 7)
-    assert stats is not None
-    assert (stats.current_streak, stats.best_streak) == ((1, 1) if miss_first else (0, 2))
