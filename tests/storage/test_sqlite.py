@@ -292,15 +292,21 @@ async def test_cancelled_writes_land_whole_or_not_at_all(tmp_path: Path) -> None
     assert row is not None and row[0] % players == 0
 
 
-async def test_answers_from_before_seasons_belong_to_season_one(tmp_path: Path) -> None:
-    """A database last opened before the seasons migration keeps its answers, now counted in season 1."""
-    path = tmp_path / "old.db"
+def database_before(path: Path, migration_name: str) -> sqlite3.Connection:
+    """A database at ``path`` migrated up to just before ``migration_name``, as an older bot left it."""
     old = sqlite3.connect(path, isolation_level=None)
-    before = [migration for migration in load_migrations() if migration.name < "0006_seasons.sql"]
+    before = [migration for migration in load_migrations() if migration.name < migration_name]
     for migration in before:
         for statement in split_sql(migration.sql):
             old.execute(statement)
     old.execute(f"PRAGMA user_version = {len(before)}")
+    return old
+
+
+async def test_answers_from_before_seasons_belong_to_season_one(tmp_path: Path) -> None:
+    """A database last opened before the seasons migration keeps its answers, now counted in season 1."""
+    path = tmp_path / "old.db"
+    old = database_before(path, "0006_seasons.sql")
     old.execute(
         "INSERT INTO games (id, guild_id, channel_id, pack_id, mode, started_at) VALUES (1, ?, 5, 'p', 'c', 1)",
         (GUILD,),
@@ -328,12 +334,7 @@ async def test_channels_with_several_unfinished_games_keep_the_newest_and_close_
     """Before a channel's running game was unique, crashes could leave several open in one channel;
     the migration that makes it unique closes the older ones as a restart would, counting a game each."""
     path = tmp_path / "old.db"
-    old = sqlite3.connect(path, isolation_level=None)
-    before = [migration for migration in load_migrations() if migration.name < "0007_one_game_per_channel.sql"]
-    for migration in before:
-        for statement in split_sql(migration.sql):
-            old.execute(statement)
-    old.execute(f"PRAGMA user_version = {len(before)}")
+    old = database_before(path, "0007_one_game_per_channel.sql")
     for game_id, channel, started_at in ((1, 5, 100.0), (2, 5, 200.0), (3, 5, 300.0), (4, 6, 150.0)):
         old.execute(
             "INSERT INTO games (id, guild_id, channel_id, pack_id, mode, started_at) VALUES (?, ?, ?, 'p', 'c', ?)",
@@ -404,12 +405,7 @@ async def test_boards_read_the_same_after_the_answers_indexes_are_replaced(tmp_p
     """The migration that folds the answers' indexes into one changes no board: each reads the same
     rows from a database filled before it as the old indexes gave."""
     path = tmp_path / "old.db"
-    old = sqlite3.connect(path, isolation_level=None)
-    before = [migration for migration in load_migrations() if migration.name < "0009_answers_one_board_index.sql"]
-    for migration in before:
-        for statement in split_sql(migration.sql):
-            old.execute(statement)
-    old.execute(f"PRAGMA user_version = {len(before)}")
+    old = database_before(path, "0009_answers_one_board_index.sql")
     old.executemany(
         "INSERT INTO games (id, guild_id, channel_id, pack_id, mode, started_at) VALUES (?, ?, ?, ?, 'c', 1)",
         [(game, GUILD, game, f"pack{game % 2}") for game in range(1, 5)],
