@@ -546,3 +546,15 @@ def test_packs_check_uses_the_configured_size_caps_but_the_built_in_packs_the_de
     assert run(capsys, "packs", "check", str(SEED))[0] == 0
     monkeypatch.delenv("MAX_ENTITIES_PER_PACK")
     assert run(capsys, "packs", "check", str(copy / SEED.name))[0] == 0
+
+
+@pytest.mark.parametrize("columns", [50, 100])
+def test_help_fits_the_width_the_terminal_gives(columns, monkeypatch: pytest.MonkeyPatch, capsys):
+    from bot.cli import main
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    with pytest.raises(SystemExit):
+        main(["play", "--help"])
+    lines = capsys.readouterr().out.splitlines()
+    assert max(map(len, lines)) <= columns - 2  # argparse keeps a margin of 2, as with shutil's width
+    assert max(map(len, lines)) > columns - 20  # and uses the width it is given

@@ -46,6 +46,14 @@ def test_a_fact_look_up_with_a_warm_cache_loads_no_pack_model_nor_dataclasses(tm
     assert not loaded & unwanted
 
 
+def test_parsing_the_command_line_loads_no_compression_module(tmp_path: Path):
+    # argparse's stock help formatter imports shutil, and with it zlib, bz2 and lzma, for every argument added.
+    look_up = "from bot.cli import main; assert main(['fact', 'akira']) == 0"
+    _modules_after(look_up, cwd=tmp_path)
+    loaded = _modules_after(look_up, cwd=tmp_path)
+    assert not loaded & {"shutil", "bz2", "lzma"}
+
+
 @pytest.mark.parametrize(
     "command",
     [["packs", "list"], ["packs", "show", "kanye-stronger-akira"]],
