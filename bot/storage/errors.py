@@ -20,3 +20,8 @@ class GameAlreadyRunning(StoreError):
         self.guild_id = guild_id
         self.channel_id = channel_id
         self.game_id = game_id  # the running one
+
+    def __reduce__(self) -> tuple[type[GameAlreadyRunning], tuple[int, int, int]]:
+        # Rebuilt from its fields, not from ``args`` (the message): it crosses from the database
+        # writer process to the bot as a pickle.
+        return type(self), (self.guild_id, self.channel_id, self.game_id)

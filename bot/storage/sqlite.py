@@ -11,6 +11,11 @@ Why it is built the way it is:
   aiosqlite's thread, and each call returns only once its transaction has committed. Under load
   that is one commit (and one WAL append of the pages they share) and one trip to the database
   thread for many games' writes instead of several each.
+* The long-running bot runs those group commits in a writer process instead (``writer="process"``,
+  ``bot/storage/sqlite_writer.py``): a thread in this process shares the GIL with the event loop,
+  and under load each keeps waiting for the other. The writer process has a connection of its own
+  to the file; SQLite's write lock (``BEGIN IMMEDIATE`` and ``busy_timeout``) orders its
+  transactions against this connection's other writes.
 * Writes use ``BEGIN IMMEDIATE`` so that the write lock is taken up front: a deferred transaction
   that later upgrades to a writer can fail with SQLITE_BUSY half way, which ``busy_timeout`` cannot
   retry.
@@ -42,11 +47,12 @@ from functools import partial
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, Literal
 
 import aiosqlite
 
 from bot.sharding import EVERY_SHARD, ShardScope
-from bot.storage import erasure
+from bot.storage import erasure, sqlite_writes
 from bot.storage.base import (
     DailyAnswer,
     DailyChannel,
@@ -64,10 +70,14 @@ from bot.storage.base import (
     StoredPack,
     UnfinishedGame,
 )
-from bot.storage.errors import GameAlreadyRunning, StoreError
-from bot.storage.groupcommit import GroupCommit, Outcome, outcome_of
+from bot.storage.errors import StoreError
+from bot.storage.groupcommit import GroupCommit, outcome_of
+from bot.storage.sqlite_writes import AnswerRow, GroupTransaction, ResultRow
 from bot.trivia.daily import DailyStreak, next_streak
 from bot.trivia.reports import Report, ReportReason
+
+if TYPE_CHECKING:
+    from bot.storage.sqlite_writer import WriterProcess
 
 log = logging.getLogger(__name__)
 
@@ -78,13 +88,14 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[A-Za-z0-9_]+\.sql$")
 # lock shows up as an error instead of a silently frozen game.
 BUSY_TIMEOUT_MS = 5_000
 
-# Past this many pages of WAL (4 KiB each: 40 MB) the committing connection checkpoints by itself,
-# as SQLite does by default at 1,000: a backstop for when the background checkpointer falls behind
-# (a reader in another process pinning the log, a slow disk), paid for by that one commit.
-WAL_BACKSTOP_PAGES = 10_000
 # The background checkpointer runs at most this often, so under load a checkpoint copies many
 # commits' pages at once, and on a quiet bot one runs shortly after each burst of writes.
 CHECKPOINT_INTERVAL_S = 0.1
+
+# The writer process is sent a group as soon as it holds this many writes, else at the end of the
+# event loop's pass: big enough that a pickle and a trip carry many writes, small enough that the
+# child starts on the first writes of a busy pass while the loop is still producing the rest.
+PROCESS_GROUP_WRITES = 100
 
 # Stamped into every database file Crate Digger creates (``PRAGMA application_id``, "CrDg" in ASCII), so
 # that a DATABASE_PATH pointing at another program's SQLite file is refused instead of migrated into.
@@ -126,9 +137,6 @@ _PLAYER_STATS_SQL = f"""
     FROM players AS me
     WHERE me.guild_id = ? AND me.user_id = ?
 """
-
-# The season a guild is in: the one after its last ended season.
-_CURRENT_SEASON_SQL = "SELECT COALESCE(MAX(number), 0) + 1 FROM seasons WHERE guild_id = ?"
 
 _STANDING_COLUMNS = "rank, user_id, display_name, points, correct, answered, games"
 
@@ -240,11 +248,30 @@ def _strip_sql_comments(sql: str) -> str:
 
 
 class SqliteStore:
-    """``Store`` on a SQLite file (or ``":memory:"`` for tests)."""
+    """``Store`` on a SQLite file (or ``":memory:"`` for tests).
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    ``writer`` says where group commits (game starts, answers, game ends) run. ``"thread"``, the
+    default: on aiosqlite's thread, in this process. ``"process"``: in a writer process of their
+    own (``bot/storage/sqlite_writer.py``), whose SQLite work does not compete with the event loop
+    for the GIL; the long-running bot uses it. Starting that process costs about 0.2 s, nothing for
+    the bot and too much for a CLI command or a test, hence the two. A ``":memory:"`` database
+    cannot be shared with another process, so it always uses the thread.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        writer: Literal["thread", "process"] = "thread",
+    ) -> None:
+        if writer not in ("thread", "process"):
+            raise ValueError(f"writer must be 'thread' or 'process', got {writer!r}")
         self._path = os.fspath(path)
         self._busy_timeout_ms = int(busy_timeout_ms)
+        self._writer_kind = writer
+        # The writer process, once open with writer="process" (else group commits use the thread).
+        self._writer_process: WriterProcess | None = None
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         # Writes waiting for the next group commit, and the task that commits them.
@@ -293,6 +320,22 @@ class SqliteStore:
         self._conn = conn
         if self._checkpointer is not None:
             self._checkpointer.start()
+        if self._writer_kind == "process" and not self._in_memory:
+            # Imported here: multiprocessing and sockets are no cost to a CLI command on the thread.
+            from bot.storage.sqlite_writer import WriterProcess
+
+            self._writer_process = WriterProcess(
+                self._path,
+                connect=partial(
+                    sqlite_writes.connect_writer, self._path, self._busy_timeout_ms, self._checkpointer is not None
+                ),
+                apply=sqlite_writes.apply_in_one_transaction,
+                failed=sqlite_writes.write_failed,
+                # The checkpointer's, not the store's: the writer holding the store would make a
+                # cycle that keeps a store nobody closed (and aiosqlite's thread) alive at exit.
+                committed=self._checkpointer.nudge if self._checkpointer is not None else _nothing,
+            )
+            self._writer_process.start()
         log.debug("opened store %s", self._path)
 
     def _check_path(self) -> None:
@@ -370,6 +413,10 @@ class SqliteStore:
         if self._group_writer is not None:
             # Writes already handed over are committed before the connection goes.
             await asyncio.gather(self._group_writer, return_exceptions=True)
+        if self._writer_process is not None:
+            self._send_queued()
+            await self._writer_process.close()  # refuses writes from now on
+            self._writer_process = None
         checkpointer, self._checkpointer = self._checkpointer, None
         if checkpointer is not None:
             await asyncio.to_thread(checkpointer.stop)
@@ -395,22 +442,20 @@ class SqliteStore:
         await self.close()
 
     async def _configure(self, conn: aiosqlite.Connection) -> None:
-        await conn.execute("PRAGMA foreign_keys = ON")
+        wal = False
         if not self._in_memory:
             async with conn.execute("PRAGMA journal_mode = WAL") as cursor:
                 row = await cursor.fetchone()
             mode = str(row[0]).lower() if row else "unknown"
-            if mode != "wal":
+            wal = mode == "wal"
+            if not wal:
                 # Happens on file systems without shared memory (some network mounts); the store
                 # still works, readers just block the writer.
                 log.warning("could not switch %s to WAL (journal_mode is %s)", self._path, mode)
             else:
-                await conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES:d}")
-                # The log file is reused from its start after each full checkpoint; this also
-                # gives back the disk space of a log that grew past the backstop.
-                await conn.execute(f"PRAGMA journal_size_limit = {WAL_BACKSTOP_PAGES * 4096:d}")
                 self._checkpointer = _Checkpointer(self._path, self._busy_timeout_ms)
-        await conn.execute("PRAGMA synchronous = NORMAL")
+        for setting in sqlite_writes.connection_settings(self._busy_timeout_ms, wal):
+            await conn.execute(setting)
 
     async def _migrate(self, conn: aiosqlite.Connection) -> None:
         migrations = load_migrations()
@@ -493,7 +538,9 @@ class SqliteStore:
     # -- games and answers ---------------------------------------------------------------------
 
     async def start_game(self, guild_id: int, channel_id: int, pack_id: str, mode: str, started_at: float) -> int:
-        committed, index = self._group_commit(partial(_start_game, guild_id, channel_id, pack_id, mode, started_at))
+        committed, index = self._group_commit(
+            partial(sqlite_writes.start_game, guild_id, channel_id, pack_id, mode, started_at)
+        )
         return outcome_of(await committed, index)  # type: ignore[return-value]
 
     async def record_answers(
@@ -513,28 +560,46 @@ class SqliteStore:
         if not answers and not missed:
             return
         committed, index = self._group_commit(
-            partial(_record_answers, game_id, guild_id, tuple(answers), tuple(missed))
+            partial(sqlite_writes.record_answers, game_id, guild_id, _answer_rows(answers), tuple(missed))
         )
         outcome_of(await committed, index)
 
-    def _group_commit(self, write: Callable[[_GroupTransaction], object]) -> tuple[GroupCommit, int]:
-        """Queue ``write`` to run on the database thread in the next group commit: return the commit to
-        await and the write's place in its outcomes (``outcome_of`` of both is its result, or its error).
+    def _group_commit(self, write: Callable[[GroupTransaction], object]) -> tuple[GroupCommit, int]:
+        """Queue ``write`` to run in the next group commit (on the database thread, or in the writer
+        process): return the commit to await and the write's place in its outcomes (``outcome_of``
+        of both is its result, or its error).
 
         Not a coroutine of its own, so a write costs its caller no extra coroutine to create and wake.
         If ``write`` raises, only its own changes are rolled back and only its caller sees the error.
         It may run twice (the first run rolled back with its whole group when another write of the
-        group failed), so it must do nothing but read and write the database.
+        group failed), so it must do nothing but read and write the database. For the writer
+        process it must pickle: a ``functools.partial`` of a module-level function, with values.
         """
         self._connection()  # a closed store says so at once rather than from the writer
         group = self._queued
         if group is None:
-            group = self._queued = _Group(asyncio.get_running_loop())
+            loop = asyncio.get_running_loop()
+            group = self._queued = _Group(loop)
+            if self._writer_process is not None:
+                # The writes this pass of the loop produces go together, however few.
+                loop.call_soon(self._send_queued, group)
         index = len(group.writes)
         group.writes.append(write)
-        if self._group_writer is None or self._group_writer.done():
+        if self._writer_process is not None:
+            if index + 1 >= PROCESS_GROUP_WRITES:
+                self._send_queued(group)
+        elif self._group_writer is None or self._group_writer.done():
             self._group_writer = asyncio.create_task(self._write_queued(), name="sqlite-group-writer")
         return group.committed, index
+
+    def _send_queued(self, group: _Group | None = None) -> None:
+        """Hand the queued writes (if they are still ``group``'s, when it is given) to the writer
+        process; groups already sent may still be in flight, and it answers them in order."""
+        queued = self._queued
+        if queued is None or (group is not None and queued is not group) or self._writer_process is None:
+            return
+        self._queued = None
+        self._writer_process.submit(queued.writes, queued.committed)
 
     async def _write_queued(self) -> None:
         """Commit whatever writes are waiting, in one transaction, until none are left."""
@@ -546,12 +611,12 @@ class SqliteStore:
                     # One call on aiosqlite's thread for the whole transaction: every write, then
                     # the commit. aiosqlite has no public way to run a function there; ``_execute``
                     # is what its own methods use.
-                    outcomes = await conn._execute(_apply_in_one_transaction, conn._conn, group.writes)
+                    outcomes = await conn._execute(sqlite_writes.apply_in_one_transaction, conn._conn, group.writes)
             except asyncio.CancelledError:
                 group.committed.abandon()
                 raise
             except BaseException as exc:
-                outcomes = [(_write_failed(exc), None) for _ in group.writes]
+                outcomes = [(sqlite_writes.write_failed(exc), None) for _ in group.writes]
             else:
                 self._committed()
             group.committed.set_result(outcomes)
@@ -569,7 +634,14 @@ class SqliteStore:
         if len(set(user_ids)) != len(user_ids):
             raise ValueError(f"finish_game got the same player twice in results: {user_ids}")
         committed, index = self._group_commit(
-            partial(_finish_game, game_id, guild_id, finished_at, tuple(results), stopped)
+            partial(
+                sqlite_writes.finish_game,
+                game_id,
+                guild_id,
+                finished_at,
+                tuple(ResultRow(result.user_id, result.display_name, result.won) for result in results),
+                stopped,
+            )
         )
         outcome_of(await committed, index)
 
@@ -1094,7 +1166,6 @@ _NEXT_PACK_REVISION_SQL = """
     INSERT INTO pack_revisions (guild_id, revision) VALUES (?, 1)
     ON CONFLICT (guild_id) DO UPDATE SET revision = revision + 1
 """
-_RUNNING_GAME_SQL = "SELECT id FROM games WHERE guild_id = ? AND channel_id = ? AND finished_at IS NULL"
 _UNFINISHED_GAMES_SQL = (
     "SELECT id, channel_id, started_at FROM games WHERE guild_id = ? AND finished_at IS NULL ORDER BY started_at, id"
 )
@@ -1115,29 +1186,6 @@ def _on_shards(shards: ShardScope) -> tuple[str, tuple[int, ...]]:
     # Discord's shard formula; snowflakes are positive 64-bit integers, which SQLite shifts as such.
     ids = ", ".join("?" * len(shards.shard_ids))
     return f"guild_id > 0 AND (guild_id >> 22) % ? IN ({ids})", (shards.shard_count, *sorted(shards.shard_ids))
-
-
-# A streak already at 0 is left alone: rewriting the row would dirty its page for nothing, and most
-# misses find it there (anyone who missed the last question too).
-_MISS_SQL = "UPDATE players SET current_streak = 0 WHERE guild_id = ? AND user_id = ? AND current_streak <> 0"
-_ANSWER_SQL = (
-    "INSERT INTO answers (game_id, guild_id, user_id, question_id, correct, points, answered_at, season)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
-# In an UPDATE SQLite evaluates every right-hand side against the row as it was before, so
-# best_streak sees the old current_streak and recomputes the new one.
-_PLAYER_ANSWERED_SQL = """
-    INSERT INTO players
-        (guild_id, user_id, display_name, points, correct, answered, current_streak, best_streak)
-    VALUES (?, ?, ?, ?, ?, 1, ?, ?)
-    ON CONFLICT (guild_id, user_id) DO UPDATE SET
-        display_name = excluded.display_name,
-        points = points + excluded.points,
-        correct = correct + excluded.correct,
-        answered = answered + 1,
-        current_streak = CASE WHEN excluded.correct THEN current_streak + 1 ELSE 0 END,
-        best_streak = max(best_streak, CASE WHEN excluded.correct THEN current_streak + 1 ELSE 0 END)
-"""
 
 
 class _Checkpointer:
@@ -1192,198 +1240,27 @@ class _Checkpointer:
             db.close()
 
 
-class _GroupTransaction:
-    """What the writes of one group commit share on the database thread: the connection, and each
-    guild's current season, read once per transaction (no ``end_season`` can run inside it)."""
-
-    __slots__ = ("db", "_seasons")
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-        self._seasons: dict[int, int] = {}
-
-    def season(self, guild_id: int) -> int:
-        season = self._seasons.get(guild_id)
-        if season is None:
-            (season,) = self.db.execute(_CURRENT_SEASON_SQL, (guild_id,)).fetchone()
-            self._seasons[guild_id] = season
-        return season
-
-
 class _Group:
     """The writes that share the next group commit, in arrival order, and the future they wait on."""
 
     __slots__ = ("writes", "committed")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.writes: list[Callable[[_GroupTransaction], object]] = []
+        self.writes: list[Callable[[GroupTransaction], object]] = []
         self.committed = GroupCommit(loop=loop)
 
 
-def _apply_in_one_transaction(
-    db: sqlite3.Connection, writes: Sequence[Callable[[_GroupTransaction], object]]
-) -> list[Outcome]:
-    """Runs on the database thread: every write in one transaction, committed once.
-
-    Returns each write's outcome. The writes run one after the other, as they are; only if one of
-    them raises is that rolled back and the group run again with each write in a savepoint of its
-    own, so that the failing one is rolled back alone. A savepoint around every write of every
-    commit would cost two more statements and a copy of each page the write changes, for a failure
-    that hardly ever comes. An error the transaction cannot survive (the commit itself, a full disk)
-    rolls everything back and is raised, failing every write.
-    """
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        try:
-            transaction = _GroupTransaction(db)
-            outcomes: list[Outcome] = [(None, write(transaction)) for write in writes]
-        except Exception:
-            _rollback_quietly_on_thread(db)
-            db.execute("BEGIN IMMEDIATE")
-            outcomes = _each_in_a_savepoint(db, writes)
-        db.execute("COMMIT")
-    except BaseException:
-        _rollback_quietly_on_thread(db)
-        raise
-    return outcomes
+def _nothing() -> None:
+    pass
 
 
-def _each_in_a_savepoint(
-    db: sqlite3.Connection, writes: Sequence[Callable[[_GroupTransaction], object]]
-) -> list[Outcome]:
-    outcomes: list[Outcome] = []
-    transaction = _GroupTransaction(db)
-    for write in writes:
-        db.execute("SAVEPOINT queued_write")
-        try:
-            result = write(transaction)
-        except Exception as exc:
-            db.execute("ROLLBACK TO queued_write")
-            db.execute("RELEASE queued_write")
-            outcomes.append((_write_failed(exc), None))
-        else:
-            db.execute("RELEASE queued_write")
-            outcomes.append((None, result))
-    return outcomes
-
-
-def _rollback_quietly_on_thread(db: sqlite3.Connection) -> None:
-    # Some errors (a full disk, an I/O error) make SQLite roll the transaction back by itself.
-    if not db.in_transaction:
-        return
-    try:
-        db.execute("ROLLBACK")
-    except sqlite3.Error:
-        log.exception("rollback failed")
-
-
-def _start_game(
-    guild_id: int, channel_id: int, pack_id: str, mode: str, started_at: float, transaction: _GroupTransaction
-) -> int:
-    try:
-        cursor = transaction.db.execute(
-            "INSERT INTO games (guild_id, channel_id, pack_id, mode, started_at) VALUES (?, ?, ?, ?, ?)",
-            (guild_id, channel_id, pack_id, mode, started_at),
+def _answer_rows(answers: Sequence[ScoredAnswer]) -> tuple[AnswerRow, ...]:
+    return tuple(
+        AnswerRow(
+            answer.user_id, answer.display_name, answer.question_id, answer.correct, answer.points, answer.answered_at
         )
-    except sqlite3.IntegrityError as exc:
-        # The only unique key a new game can collide with: the channel's running game.
-        if exc.sqlite_errorname != "SQLITE_CONSTRAINT_UNIQUE":
-            raise
-        (running,) = transaction.db.execute(_RUNNING_GAME_SQL, (guild_id, channel_id)).fetchone()
-        raise GameAlreadyRunning(guild_id, channel_id, running) from exc
-    if cursor.lastrowid is None:
-        raise StoreError("inserting the game did not produce an id")
-    return cursor.lastrowid
-
-
-def _record_answers(
-    game_id: int,
-    guild_id: int,
-    answers: Sequence[ScoredAnswer],
-    missed: Sequence[int],
-    transaction: _GroupTransaction,
-) -> None:
-    db = transaction.db
-    # No row means no streak to end, so a miss never creates a player.
-    if missed:
-        db.executemany(_MISS_SQL, [(guild_id, user_id) for user_id in missed])
-    if not answers:
-        return
-    # Read inside the write transaction, so an end_season cannot slip between this and the inserts.
-    season = transaction.season(guild_id)
-    db.executemany(
-        _ANSWER_SQL,
-        [
-            (
-                game_id,
-                guild_id,
-                answer.user_id,
-                answer.question_id,
-                answer.correct,
-                answer.points,
-                answer.answered_at,
-                season,
-            )
-            for answer in answers
-        ],
+        for answer in answers
     )
-    db.executemany(
-        _PLAYER_ANSWERED_SQL,
-        [
-            (
-                guild_id,
-                answer.user_id,
-                answer.display_name,
-                answer.points,
-                int(bool(answer.correct)),
-                int(bool(answer.correct)),
-                int(bool(answer.correct)),
-            )
-            for answer in answers
-        ],
-    )
-
-
-def _finish_game(
-    game_id: int,
-    guild_id: int,
-    finished_at: float,
-    results: Sequence[PlayerResult],
-    stopped: bool,
-    transaction: _GroupTransaction,
-) -> None:
-    db = transaction.db
-    closed_now = (
-        db.execute(
-            "UPDATE games SET finished_at = ?, stopped = ? WHERE id = ? AND guild_id = ? AND finished_at IS NULL",
-            (finished_at, int(bool(stopped)), game_id, guild_id),
-        ).rowcount
-        == 1
-    )
-    if not closed_now:
-        if db.execute("SELECT 1 FROM games WHERE id = ? AND guild_id = ?", (game_id, guild_id)).fetchone() is None:
-            raise StoreError(f"there is no game {game_id} in guild {guild_id}")
-        log.warning("game %s in guild %s was already finished; not counting it again", game_id, guild_id)
-        return
-    db.executemany(
-        """
-        INSERT INTO players (guild_id, user_id, display_name, games, wins)
-        VALUES (?, ?, ?, 1, ?)
-        ON CONFLICT (guild_id, user_id) DO UPDATE SET
-            display_name = excluded.display_name,
-            games = games + 1,
-            wins = wins + excluded.wins
-        """,
-        [(guild_id, result.user_id, result.display_name, int(bool(result.won))) for result in results],
-    )
-
-
-def _write_failed(exc: BaseException) -> BaseException:
-    if isinstance(exc, sqlite3.Error):
-        error = StoreError(f"database write failed: {exc}")
-        error.__cause__ = exc
-        return error
-    return exc
 
 
 def _stored_pack(row: aiosqlite.Row) -> StoredPack:

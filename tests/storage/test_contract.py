@@ -1,7 +1,8 @@
 """Behaviour every ``Store`` must have, written only against the interface in ``bot.storage.base``.
 
-The ``store`` fixture is parametrised over implementations: SQLite on a file, and PostgreSQL on the
-session's test server (skipped, and reported at the end of the run, where no server can be started).
+The ``store`` fixture is parametrised over implementations: SQLite on a file (group commits on its
+thread, and in a writer process as the bot runs it), and PostgreSQL on the session's test server
+(skipped, and reported at the end of the run, where no server can be started).
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ async def _sqlite_file(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
     return SqliteStore(tmp_path / "data" / "crate-digger.db")
 
 
+async def _sqlite_file_writer_process(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    return SqliteStore(tmp_path / "data" / "crate-digger.db", writer="process")
+
+
 async def _postgres(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
     server: PostgresServer = request.getfixturevalue("postgres_server")
     return PostgresStore(await server.empty_shared_database())
@@ -53,6 +58,7 @@ async def _postgres(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
 
 STORE_FACTORIES: dict[str, Callable[[pytest.FixtureRequest, Path], Awaitable[Store]]] = {
     "sqlite": _sqlite_file,
+    "sqlite-writer-process": _sqlite_file_writer_process,
     "postgres": _postgres,
 }
 

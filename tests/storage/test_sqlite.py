@@ -13,7 +13,8 @@ import pytest
 from bot.storage import erasure
 from bot.storage.base import PlayerResult, Scope, ScoredAnswer
 from bot.storage.errors import GameAlreadyRunning, StoreError
-from bot.storage.sqlite import WAL_BACKSTOP_PAGES, SqliteStore, _ranked_answers, load_migrations, split_sql
+from bot.storage.sqlite import SqliteStore, _ranked_answers, load_migrations, split_sql
+from bot.storage.sqlite_writes import WAL_BACKSTOP_PAGES
 
 GUILD = 1001
 
@@ -453,16 +454,16 @@ async def test_a_miss_leaves_a_streak_already_ended_unwritten(tmp_path: Path) ->
 
 async def test_answers_arriving_together_share_one_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Group commit: batches that wait while a commit is under way go into the next one together."""
-    from bot.storage import sqlite as sqlite_module
+    from bot.storage import sqlite_writes
 
     transactions: list[int] = []
-    apply = sqlite_module._apply_in_one_transaction
+    apply = sqlite_writes.apply_in_one_transaction
 
     def counting(db: sqlite3.Connection, batches: list) -> list:
         transactions.append(len(batches))
         return apply(db, batches)
 
-    monkeypatch.setattr(sqlite_module, "_apply_in_one_transaction", counting)
+    monkeypatch.setattr(sqlite_writes, "apply_in_one_transaction", counting)
     async with SqliteStore(tmp_path / "crate.db") as store:
         game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
         transactions.clear()
@@ -481,16 +482,16 @@ async def test_games_starting_and_finishing_together_share_commits(
 ) -> None:
     """Starting and finishing games join the group commit too: fifty games cost a few transactions
     (and trips to the database thread), not several each, and each still gets its own result."""
-    from bot.storage import sqlite as sqlite_module
+    from bot.storage import sqlite_writes
 
     transactions: list[int] = []
-    apply = sqlite_module._apply_in_one_transaction
+    apply = sqlite_writes.apply_in_one_transaction
 
     def counting(db: sqlite3.Connection, writes: list) -> list:
         transactions.append(len(writes))
         return apply(db, writes)
 
-    monkeypatch.setattr(sqlite_module, "_apply_in_one_transaction", counting)
+    monkeypatch.setattr(sqlite_writes, "apply_in_one_transaction", counting)
     async with SqliteStore(tmp_path / "crate.db") as store:
         games = await asyncio.gather(*(store.start_game(GUILD, channel, "pack", "text", 1.0) for channel in range(50)))
         assert len(set(games)) == 50
