@@ -67,15 +67,18 @@ class Announcer:
         os.write(self.log_fd, "".join(lines).encode())
 
 
-def play(database: str, announced_path: str, seed: int, ready: ReadyFlag) -> None:
-    asyncio.run(play_forever(database, announced_path, seed, ready))
+def play(database: str, announced_path: str, seed: int, ready: ReadyFlag, writer: str = "thread") -> None:
+    asyncio.run(play_forever(database, announced_path, seed, ready, writer))
 
 
-async def play_forever(database: str, announced_path: str, seed: int, ready: ReadyFlag) -> None:
+async def play_forever(database: str, announced_path: str, seed: int, ready: ReadyFlag, writer: str) -> None:
     rng = random.Random(seed)
     announced = os.open(announced_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     fast = FastTime()
-    async with SqliteStore(database) as store:
+    async with SqliteStore(database, writer=writer) as store:  # type: ignore[arg-type]
+        if store._writer_process is not None and store._writer_process.pid is not None:
+            # It outlives this process by the group it is committing: the test waits for it.
+            os.write(announced, f"writer {store._writer_process.pid}\n".encode())
         ready.set()
         channel = 0
         while True:

@@ -145,7 +145,12 @@ class WriterProcess:
         if self._closed:
             self._resolve(sent, StoreError("the store is closed; call open() or use 'async with'"))
             return
-        self.start()
+        try:
+            self.start()
+        except Exception as exc:  # whatever stops a process starting (no memory, no processes left...)
+            log.error("cannot start the database writer process for %s: %r", self._path, exc)
+            self._resolve(sent, StoreError(f"cannot start the database writer process: {exc!r}"))
+            return
         try:
             payload = pickle.dumps(list(writes), protocol=PICKLE_PROTOCOL)
         except Exception:

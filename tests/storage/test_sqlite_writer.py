@@ -207,6 +207,32 @@ async def test_the_writer_killed_with_writes_in_flight_fails_them_once_and_the_n
     assert stored == [None] * 100
 
 
+async def test_a_writer_that_cannot_start_fails_its_writes_with_a_store_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with SqliteStore(tmp_path / "crate.db", writer="process") as store:
+        game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+        os.kill(writer_pid(store), signal.SIGKILL)
+        with contextlib.suppress(StoreError):  # in flight when it died, or the first to find it gone
+            await store.record_answers(game, GUILD, [answer(1, True, "q1")])
+
+        def no_more_processes(self: object) -> None:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+
+        monkeypatch.setattr("multiprocessing.process.BaseProcess.start", no_more_processes)
+        for _ in range(100):  # the old child's death noticed, so the next write starts another
+            if store._writer_process._channel is None:  # type: ignore[union-attr]
+                break
+            await asyncio.sleep(0.01)
+        with caplog.at_level(logging.ERROR, logger="bot.storage.sqlite_writer"):
+            with pytest.raises(StoreError, match="cannot start the database writer process"):
+                await store.record_answers(game, GUILD, [answer(2, True, "q1")])
+        assert any("cannot start" in record.getMessage() for record in caplog.records)
+        monkeypatch.undo()
+        await store.record_answers(game, GUILD, [answer(3, True, "q1")])  # and the next write tries again
+        assert await store.player_stats(GUILD, 3) is not None
+
+
 async def test_close_waits_for_the_writes_in_flight_then_ends_the_writer(tmp_path: Path) -> None:
     path = tmp_path / "crate.db"
     store = SqliteStore(path, writer="process")
