@@ -12,6 +12,11 @@ store that does nothing (``NullStore``). They are this machine's ceilings at its
 figures on a real store are printed as a share of the bare ``Game``'s rate, and the store that does
 nothing shows what the event loop costs per answer with storage taken away.
 
+The store runs as the bot runs it: group commits in a writer process (``SqliteStore(...,
+writer="process")``, ``bot/storage/sqlite_writer.py``); ``--sqlite-writer thread`` runs them on
+aiosqlite's thread instead, as CLI commands do. The writer process's CPU is counted in the CPU
+figures (answers per CPU second, ``cpu_s``) and printed per answer beside the database thread's.
+
 Two phases:
 
 * **flat out**: each game answers its question the moment it is asked, as fast as the store lets
@@ -20,13 +25,14 @@ Two phases:
   the commit p50/p99 here is the figure that matters for players.
 
 ``commit`` latency is from ``submit`` being called to it returning (queueing included). Written
-bytes are what the process handed to ``write()`` (``/proc/self/io`` ``wchar``) during the phase:
-the WAL plus checkpoints into the database file (checkpoints run on a thread of their own). Beside
-wall-clock rates it prints answers per CPU second of the whole process (all threads) and of the
-event loop's thread alone (the one that runs out first when each thread has a core), which a
-machine shared with other jobs inflates less, and the load average. The garbage collector is set
-as the bot sets it (``bot/collector.py``: the young generation collected every 5,000 allocations
-rather than 700). Prints readable lines and, last, one JSON line.
+bytes are what the process and its writer process handed to ``write()`` (``/proc/<pid>/io``
+``wchar``) during the phase: the WAL plus checkpoints into the database file (checkpoints run on a
+thread of their own). Beside wall-clock rates it prints answers per CPU second of the whole process
+(all threads, and the writer process) and of the event loop's thread alone (the one that runs out
+first when each thread has a core), which a machine shared with other jobs inflates less, and the
+load average. The garbage collector is set as the bot sets it (``bot/collector.py``: the young
+generation collected every 5,000 allocations rather than 700). Prints readable lines and, last,
+one JSON line.
 
 The same workload on PostgreSQL: ``--postgres`` starts a throwaway server from Debian's binaries with
 fsync on, as a real server runs (``tests/postgres_server.py``), and gives each phase a new database;
@@ -106,16 +112,24 @@ class NullStore:
         return None
 
 
+@dataclass(frozen=True)
+class SqliteFile:
+    """A phase's SQLite database, and where its store runs group commits ("thread" or "process")."""
+
+    path: Path
+    writer: str
+
+
 # A database for one phase: a SQLite file, a PostgreSQL URL that every process of the phase shares,
 # or no database at all (the calibration).
-Target = Path | str | NullStore
+Target = SqliteFile | str | NullStore
 
 
 def open_store(target: Target) -> Store:
     if isinstance(target, NullStore):
         return target  # type: ignore[return-value]
-    if isinstance(target, Path):
-        return SqliteStore(target)
+    if isinstance(target, SqliteFile):
+        return SqliteStore(target.path, writer=target.writer)  # type: ignore[arg-type]
     from bot.storage.postgres import PostgresStore
 
     return PostgresStore(target)
@@ -183,7 +197,8 @@ class PhaseResult:
     cpu_seconds: float
     loop_cpu_seconds: float
     storage_failures: int = 0  # games stopped because the store failed (a timeout, an error)
-    database_cpu_seconds: float = 0.0  # SQLite's own thread (aiosqlite's), where the group commits run
+    database_cpu_seconds: float = 0.0  # SQLite's own thread (aiosqlite's): group commits with writer="thread"
+    writer_cpu_seconds: float = 0.0  # the SQLite writer process, where group commits run with writer="process"
 
     @property
     def answers_per_cpu_s(self) -> float:
@@ -206,9 +221,16 @@ class PhaseResult:
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
 
 
-def written_bytes() -> int:
+def written_bytes(store: Store | None = None) -> int:
+    """Bytes handed to ``write()`` so far by this process and, if ``store`` has one, its writer process."""
+    writer = getattr(store, "_writer_process", None)
+    pid = writer.pid if writer is not None else None
+    return _wchar("self") + (_wchar(str(pid)) if pid is not None else 0)
+
+
+def _wchar(process: str) -> int:
     try:
-        for line in Path("/proc/self/io").read_text().splitlines():
+        for line in Path(f"/proc/{process}/io").read_text().splitlines():
             if line.startswith("wchar:"):
                 return int(line.split()[1])
     except OSError:
@@ -226,6 +248,19 @@ def database_thread_cpu(store: Store) -> float:
         return time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
     except (OSError, AttributeError):
         return 0.0
+
+
+def writer_process_cpu(store: Store) -> float:
+    """CPU seconds used so far by a ``SqliteStore``'s writer process (0 without one)."""
+    writer = getattr(store, "_writer_process", None)
+    pid = writer.pid if writer is not None else None
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def peak_rss_mb() -> float:
@@ -325,15 +360,18 @@ async def flat_out(target: Target, games: int, rng: random.Random, share: Share 
         # of the figures. Every question is answered once, so a game needs as many as it asks.
         answerers = [rng.choices(table.players, k=SETTINGS_FLAT_OUT.questions) for table in tables]
         await share.all_set()
-        written = written_bytes()
+        written = written_bytes(store)
         cpu, loop_cpu, database_cpu = time.process_time(), time.thread_time(), database_thread_cpu(store)
+        writer_cpu = writer_process_cpu(store)
         started = time.perf_counter()
         runners = [asyncio.create_task(table.session.run()) for table in tables]
         await asyncio.gather(*(play(table, drawn) for table, drawn in zip(tables, answerers, strict=True)), *runners)
         seconds = time.perf_counter() - started
         cpu, loop_cpu = time.process_time() - cpu, time.thread_time() - loop_cpu
         database_cpu = database_thread_cpu(store) - database_cpu
-        written = written_bytes() - written
+        writer_cpu = writer_process_cpu(store) - writer_cpu
+        cpu += writer_cpu  # the whole store's work, wherever it ran
+        written = written_bytes(store) - written
     return PhaseResult(
         len(tables),
         len(latencies),
@@ -344,6 +382,7 @@ async def flat_out(target: Target, games: int, rng: random.Random, share: Share 
         loop_cpu,
         len(STORAGE_FAILURES) - failed,
         database_cpu,
+        writer_cpu,
     )
 
 
@@ -386,8 +425,9 @@ async def offered(
         while not all(table.session.is_over or table.session.game.current is not None for table in tables):
             await asyncio.sleep(0.05)
         await share.all_set()
-        written = written_bytes()
+        written = written_bytes(store)
         cpu, loop_cpu, database_cpu = time.process_time(), time.thread_time(), database_thread_cpu(store)
+        writer_cpu = writer_process_cpu(store)
         started = time.perf_counter()
         offered_count = 0
         starved = 0
@@ -408,7 +448,9 @@ async def offered(
         elapsed = time.perf_counter() - started
         cpu, loop_cpu = time.process_time() - cpu, time.thread_time() - loop_cpu
         database_cpu = database_thread_cpu(store) - database_cpu
-        written = written_bytes() - written
+        writer_cpu = writer_process_cpu(store) - writer_cpu
+        cpu += writer_cpu  # the whole store's work, wherever it ran
+        written = written_bytes(store) - written
         for table in tables:
             await table.session.stop()
         await asyncio.gather(*runners)
@@ -424,6 +466,7 @@ async def offered(
         loop_cpu,
         len(STORAGE_FAILURES) - failed,
         database_cpu,
+        writer_cpu,
     )
 
 
@@ -439,6 +482,11 @@ def describe(label: str, result: PhaseResult) -> None:
         + (
             f"; database thread {result.database_cpu_seconds / result.answers * 1e6:.0f} µs CPU/answer"
             if result.database_cpu_seconds and result.answers
+            else ""
+        )
+        + (
+            f"; writer process {result.writer_cpu_seconds / result.answers * 1e6:.0f} µs CPU/answer"
+            if result.writer_cpu_seconds and result.answers
             else ""
         )
         + (f"; {result.storage_failures} games stopped by a storage failure" if result.storage_failures else "")
@@ -473,6 +521,7 @@ def combine(results: list[PhaseResult]) -> PhaseResult:
         loop_cpu_seconds=sum(result.loop_cpu_seconds for result in results),
         storage_failures=sum(result.storage_failures for result in results),
         database_cpu_seconds=sum(result.database_cpu_seconds for result in results),
+        writer_cpu_seconds=sum(result.writer_cpu_seconds for result in results),
     )
 
 
@@ -540,6 +589,7 @@ class Bench:
     processes: int = 1
     server: object | None = None  # tests.postgres_server.PostgresServer
     database_url: str | None = None
+    sqlite_writer: str = "process"
     server_cpu: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -549,7 +599,7 @@ class Bench:
     def target(self, name: str) -> Target:
         if self.server is not None:
             return asyncio.run(self.server.create_database())  # type: ignore[attr-defined]
-        return self.database_url or self.folder / f"{name}.sqlite3"
+        return self.database_url or SqliteFile(self.folder / f"{name}.sqlite3", self.sqlite_writer)
 
     def phase(self, phase: str, games: int, rate: float = 0.0, seconds: float = 0.0) -> PhaseResult:
         target = self.target(f"{phase}-{games}".replace(" ", "-"))
@@ -587,7 +637,9 @@ def calibrate(seed: int) -> tuple[BareResult, PhaseResult]:
 
 
 def main(rate: float, seconds: float, seed: int, bench: Bench) -> None:
-    print(f"store {bench.store}, {bench.processes} process{'es' if bench.processes > 1 else ''}")
+    sqlite_writer = bench.sqlite_writer if bench.store == "sqlite" else None
+    writer_line = f" (group commits in a writer {sqlite_writer})" if sqlite_writer else ""
+    print(f"store {bench.store}{writer_line}, {bench.processes} process{'es' if bench.processes > 1 else ''}")
     bare, null = calibrate(seed)
     scaling = {}
     for games in (50, 200, 1_000):
@@ -625,6 +677,7 @@ def main(rate: float, seconds: float, seed: int, bench: Bench) -> None:
     )
     figures = {
         "store": bench.store,
+        "sqlite_writer": sqlite_writer,
         "processes": bench.processes,
         "answers_per_s": round(top.answers_per_s),
         "answers_per_cpu_s": round(top.answers_per_cpu_s),
@@ -647,6 +700,10 @@ def main(rate: float, seconds: float, seed: int, bench: Bench) -> None:
         "database_cpu_us_per_answer": round(top.database_cpu_seconds / top.answers * 1e6) if top.answers else 0,
         "offered_database_cpu_us_per_answer": (
             round(load.database_cpu_seconds / load.answers * 1e6) if load.answers else 0
+        ),
+        "writer_process_cpu_us_per_answer": round(top.writer_cpu_seconds / top.answers * 1e6) if top.answers else 0,
+        "offered_writer_process_cpu_us_per_answer": (
+            round(load.writer_cpu_seconds / load.answers * 1e6) if load.answers else 0
         ),
         "commits_counted": top.answers + load.answers,
         "storage_failures": top.storage_failures + load.storage_failures,
@@ -682,6 +739,12 @@ if __name__ == "__main__":
         default=1,
         help="split the games over this many OS processes sharing the one database (PostgreSQL only)",
     )
+    parser.add_argument(
+        "--sqlite-writer",
+        choices=("process", "thread"),
+        default="process",
+        help="where SQLite group commits run: a writer process, as the bot runs them (default), or aiosqlite's thread",
+    )
     arguments = parser.parse_args()
     postgres = arguments.postgres or arguments.database_url is not None
     if arguments.processes < 1 or (arguments.processes > 1 and not postgres):
@@ -696,6 +759,8 @@ if __name__ == "__main__":
 
             server = PostgresServer.start(durable=True)
             stack.callback(server.stop)
-        bench = Bench(folder, arguments.seed, arguments.processes, server, arguments.database_url)
+        bench = Bench(
+            folder, arguments.seed, arguments.processes, server, arguments.database_url, arguments.sqlite_writer
+        )
         with collecting_less_often():  # as the bot does (bot/launcher.py)
             main(arguments.rate, arguments.seconds, arguments.seed, bench)

@@ -50,7 +50,8 @@ def build_bot(settings: Settings, *, sync_on_start: bool = True, metrics: Metric
     for problem in problems:
         log.warning("skipped a pack: %s", problem)
     return CrateDigger(
-        store=store_for(settings),
+        # Group commits in a process of their own, off the event loop's GIL (bot/storage/sqlite_writer.py).
+        store=store_for(settings, sqlite_writer="process"),
         catalog=catalog,
         message_content=settings.message_content,
         dev_guild_id=settings.dev_guild_id,

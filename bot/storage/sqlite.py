@@ -92,11 +92,6 @@ BUSY_TIMEOUT_MS = 5_000
 # commits' pages at once, and on a quiet bot one runs shortly after each burst of writes.
 CHECKPOINT_INTERVAL_S = 0.1
 
-# The writer process is sent a group as soon as it holds this many writes, else at the end of the
-# event loop's pass: big enough that a pickle and a trip carry many writes, small enough that the
-# child starts on the first writes of a busy pass while the loop is still producing the rest.
-PROCESS_GROUP_WRITES = 100
-
 # Stamped into every database file Crate Digger creates (``PRAGMA application_id``, "CrDg" in ASCII), so
 # that a DATABASE_PATH pointing at another program's SQLite file is refused instead of migrated into.
 APPLICATION_ID = 0x43724467
@@ -284,6 +279,11 @@ class SqliteStore:
         return self._path
 
     @property
+    def writer(self) -> Literal["thread", "process"]:
+        """Where group commits run: the writer process only for a file database opened with it."""
+        return "thread" if self._in_memory else self._writer_kind
+
+    @property
     def _in_memory(self) -> bool:
         return self._path == ":memory:" or self._path == ""
 
@@ -335,7 +335,14 @@ class SqliteStore:
                 # cycle that keeps a store nobody closed (and aiosqlite's thread) alive at exit.
                 committed=self._checkpointer.nudge if self._checkpointer is not None else _nothing,
             )
-            self._writer_process.start()
+            try:
+                # Waits for the new interpreter (about 0.1 s) here rather than in the first game,
+                # and finds out now if it cannot write the file.
+                committed, index = self._group_commit(partial(sqlite_writes.nothing))
+                outcome_of(await committed, index)
+            except BaseException:
+                await self.close()
+                raise
         log.debug("opened store %s", self._path)
 
     def _check_path(self) -> None:
@@ -414,7 +421,6 @@ class SqliteStore:
             # Writes already handed over are committed before the connection goes.
             await asyncio.gather(self._group_writer, return_exceptions=True)
         if self._writer_process is not None:
-            self._send_queued()
             await self._writer_process.close()  # refuses writes from now on
             self._writer_process = None
         checkpointer, self._checkpointer = self._checkpointer, None
@@ -576,30 +582,16 @@ class SqliteStore:
         process it must pickle: a ``functools.partial`` of a module-level function, with values.
         """
         self._connection()  # a closed store says so at once rather than from the writer
+        if self._writer_process is not None:
+            return self._writer_process.add(write)
         group = self._queued
         if group is None:
-            loop = asyncio.get_running_loop()
-            group = self._queued = _Group(loop)
-            if self._writer_process is not None:
-                # The writes this pass of the loop produces go together, however few.
-                loop.call_soon(self._send_queued, group)
+            group = self._queued = _Group(asyncio.get_running_loop())
         index = len(group.writes)
         group.writes.append(write)
-        if self._writer_process is not None:
-            if index + 1 >= PROCESS_GROUP_WRITES:
-                self._send_queued(group)
-        elif self._group_writer is None or self._group_writer.done():
+        if self._group_writer is None or self._group_writer.done():
             self._group_writer = asyncio.create_task(self._write_queued(), name="sqlite-group-writer")
         return group.committed, index
-
-    def _send_queued(self, group: _Group | None = None) -> None:
-        """Hand the queued writes (if they are still ``group``'s, when it is given) to the writer
-        process; groups already sent may still be in flight, and it answers them in order."""
-        queued = self._queued
-        if queued is None or (group is not None and queued is not group) or self._writer_process is None:
-            return
-        self._queued = None
-        self._writer_process.submit(queued.writes, queued.committed)
 
     async def _write_queued(self) -> None:
         """Commit whatever writes are waiting, in one transaction, until none are left."""

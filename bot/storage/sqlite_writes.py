@@ -176,6 +176,10 @@ def _rollback_quietly(db: sqlite3.Connection) -> None:
         log.exception("rollback failed")
 
 
+def nothing(transaction: GroupTransaction) -> None:
+    """A write that writes nothing: its transaction proves the connection can take the write lock."""
+
+
 def start_game(
     guild_id: int, channel_id: int, pack_id: str, mode: str, started_at: float, transaction: GroupTransaction
 ) -> int:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import sqlite as sqlite_module
+from bot.storage import sqlite_writer
 from bot.storage.base import Scope, ScoredAnswer
 from bot.storage.errors import GameAlreadyRunning, StoreError
 from bot.storage.groupcommit import outcome_of
@@ -121,7 +121,7 @@ async def test_groups_in_flight_apply_in_arrival_order_and_errors_cross_alone(
     """Many small groups in flight at once (a group is sent every 3 writes) keep arrival order across
     groups: one player's right answers and misses alternate, and the streaks come out as that order
     gives. Each kind of error a write can meet crosses back to its own caller alone."""
-    monkeypatch.setattr(sqlite_module, "PROCESS_GROUP_WRITES", 3)
+    monkeypatch.setattr(sqlite_writer, "GROUP_WRITES", 3)
     most_in_flight = 0
     submit = WriterProcess.submit
 
@@ -172,7 +172,7 @@ async def test_groups_in_flight_apply_in_arrival_order_and_errors_cross_alone(
 async def test_the_writer_killed_with_writes_in_flight_fails_them_once_and_the_next_write_starts_another(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(sqlite_module, "PROCESS_GROUP_WRITES", 10)
+    monkeypatch.setattr(sqlite_writer, "GROUP_WRITES", 10)
     path = tmp_path / "crate.db"
     async with SqliteStore(path, writer="process") as store:
         game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
