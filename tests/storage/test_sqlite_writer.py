@@ -126,6 +126,7 @@ async def test_groups_in_flight_apply_in_arrival_order_and_errors_cross_alone(
     groups: one player's right answers and misses alternate, and the streaks come out as that order
     gives. Each kind of error a write can meet crosses back to its own caller alone."""
     monkeypatch.setattr(sqlite_writer, "GROUP_WRITES", 3)
+    monkeypatch.setattr(sqlite_writer, "GROUPS_IN_FLIGHT", 100)
     most_in_flight = 0
     submit = WriterProcess.submit
 
@@ -177,6 +178,7 @@ async def test_the_writer_killed_with_writes_in_flight_fails_them_once_and_the_n
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(sqlite_writer, "GROUP_WRITES", 10)
+    monkeypatch.setattr(sqlite_writer, "GROUPS_IN_FLIGHT", 10)
     path = tmp_path / "crate.db"
     async with SqliteStore(path, writer="process") as store:
         game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
@@ -209,6 +211,35 @@ async def test_the_writer_killed_with_writes_in_flight_fails_them_once_and_the_n
         stored = [await store.player_stats(GUILD, user) for user in range(100)]
     assert stats is not None and stats.points == 1
     assert stored == [None] * 100
+
+
+async def test_writes_waiting_for_room_when_the_writer_dies_go_to_the_next_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two groups in flight (and the write lock held elsewhere, so they stay there); the writes that
+    arrive meanwhile wait for room. The writer dies: the two groups fail, the waiting writes, never
+    sent, are committed by the next writer."""
+    monkeypatch.setattr(sqlite_writer, "GROUP_WRITES", 5)
+    monkeypatch.setattr(sqlite_writer, "GROUPS_IN_FLIGHT", 2)
+    path = tmp_path / "crate.db"
+    async with SqliteStore(path, writer="process") as store:
+        game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+        with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as holder:
+            holder.execute("BEGIN IMMEDIATE")
+            calls = [
+                asyncio.ensure_future(store.record_answers(game, GUILD, [answer(user, True, "q1")]))
+                for user in range(30)
+            ]
+            await asyncio.sleep(0.05)
+            assert len(store._writer_process._in_flight) == 2  # type: ignore[union-attr]
+            os.kill(writer_pid(store), signal.SIGKILL)
+            await asyncio.wait(calls[:10])
+            holder.execute("ROLLBACK")
+        outcomes = await asyncio.gather(*calls, return_exceptions=True)
+        stored = [await store.player_stats(GUILD, user) for user in range(30)]
+    assert all(isinstance(outcome, StoreError) for outcome in outcomes[:10])
+    assert outcomes[10:] == [None] * 20
+    assert [found is not None for found in stored] == [False] * 10 + [True] * 20
 
 
 async def test_a_writer_that_cannot_start_fails_its_writes_with_a_store_error(
