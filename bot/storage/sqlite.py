@@ -280,8 +280,11 @@ class SqliteStore:
 
     @property
     def writer(self) -> Literal["thread", "process"]:
-        """Where group commits run: the writer process only for a file database opened with it."""
-        return "thread" if self._in_memory else self._writer_kind
+        """Where group commits run (are to run, before ``open``): the writer process only for a file
+        database, on an event loop that can watch its socket."""
+        if self._in_memory or (self._conn is not None and self._writer_process is None):
+            return "thread"
+        return self._writer_kind
 
     @property
     def _in_memory(self) -> bool:
@@ -336,10 +339,17 @@ class SqliteStore:
                 committed=self._checkpointer.nudge if self._checkpointer is not None else _nothing,
             )
             try:
+                self._writer_process.start()
+            except NotImplementedError:
+                # Windows' default event loop cannot watch a socket: the thread it is.
+                log.info("group commits for %s run on a thread: this event loop cannot watch a socket", self._path)
+                self._writer_process = None
+            try:
                 # Waits for the new interpreter (about 0.1 s) here rather than in the first game,
                 # and finds out now if it cannot write the file.
-                committed, index = self._group_commit(partial(sqlite_writes.nothing))
-                outcome_of(await committed, index)
+                if self._writer_process is not None:
+                    committed, index = self._group_commit(partial(sqlite_writes.nothing))
+                    outcome_of(await committed, index)
             except BaseException:
                 await self.close()
                 raise

@@ -93,17 +93,27 @@ class WriterProcess:
         return self._process.pid if self._process is not None else None
 
     def start(self) -> None:
-        """Start a child now if none runs, so the first group does not wait for a new interpreter."""
+        """Start a child now if none runs, so the first group does not wait for a new interpreter.
+
+        Raises ``NotImplementedError``, before starting anything, on an event loop that cannot
+        watch a socket (Windows' default loop).
+        """
         if self._channel is not None:
             return
         loop = asyncio.get_running_loop()
         ours, theirs = socket.socketpair()
-        # spawn, not fork: the bot has threads (aiosqlite's, the checkpointer) a fork would copy.
-        process = multiprocessing.get_context("spawn").Process(
-            target=serve, args=(theirs, *self._child_runs), name="crate-digger-sqlite-writer", daemon=True
-        )
         try:
-            process.start()
+            ours.setblocking(False)
+            loop.add_reader(ours.fileno(), self._on_readable)
+            try:
+                # spawn, not fork: the bot has threads (aiosqlite's, the checkpointer) a fork would copy.
+                process = multiprocessing.get_context("spawn").Process(
+                    target=serve, args=(theirs, *self._child_runs), name="crate-digger-sqlite-writer", daemon=True
+                )
+                process.start()
+            except BaseException:
+                loop.remove_reader(ours.fileno())
+                raise
         except BaseException:
             ours.close()
             raise
@@ -111,9 +121,7 @@ class WriterProcess:
             # Only the child may hold its end: our copy would keep us from seeing the end of the
             # socket when the child dies.
             theirs.close()
-        ours.setblocking(False)
         self._loop, self._process, self._channel = loop, process, ours
-        loop.add_reader(ours.fileno(), self._on_readable)
         log.debug("started the database writer process %s for %s", process.pid, self._path)
 
     def add(self, write: Any) -> tuple[GroupCommit, int]:

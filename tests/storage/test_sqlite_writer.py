@@ -103,6 +103,25 @@ async def test_a_database_in_memory_keeps_the_thread() -> None:
     assert stats is not None and stats.points == 1
 
 
+def test_an_event_loop_that_cannot_watch_a_socket_keeps_the_thread(tmp_path: Path) -> None:
+    class NoReaders(asyncio.SelectorEventLoop):  # as Windows' default loop
+        def add_reader(self, *arguments: object) -> None:
+            raise NotImplementedError
+
+    async def play() -> tuple[str, int | None]:
+        async with SqliteStore(tmp_path / "crate.db", writer="process") as store:
+            game = await store.start_game(GUILD, 1, "pack", "classic", 1.0)
+            await store.record_answers(game, GUILD, [answer(1, True, "q1")])
+            stats = await store.player_stats(GUILD, 1)
+            return store.writer, stats.points if stats else None
+
+    loop = NoReaders()
+    try:
+        assert loop.run_until_complete(play()) == ("thread", 1)
+    finally:
+        loop.close()
+
+
 def test_an_unknown_writer_is_refused() -> None:
     with pytest.raises(ValueError, match="writer must be 'thread' or 'process'"):
         SqliteStore("crate.db", writer="fork")  # type: ignore[arg-type]
