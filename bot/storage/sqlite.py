@@ -6,9 +6,10 @@ Why it is built the way it is:
   sharing the connection means a read issued while a write is half done would see that half; the
   lock makes every operation see only committed states. Transactions are a handful of statements,
   so nobody waits long.
-* A game's writes are group-committed: the ``start_game``, ``record_answers`` and ``finish_game``
-  calls that arrive while a commit is under way share the next transaction, run in one call on
-  aiosqlite's thread, and each call returns only once its transaction has committed. Under load
+* A game's writes are group-committed: the ``start_game``, ``record_answers``, ``record_asked``
+  and ``finish_game`` calls that arrive while a commit is under way share the next transaction,
+  run in one call on aiosqlite's thread, and each call returns only once its transaction has
+  committed. Under load
   that is one commit (and one WAL append of the pages they share) and one trip to the database
   thread for many games' writes instead of several each.
 * The long-running bot runs those group commits in a writer process instead (``writer="process"``,
@@ -245,7 +246,7 @@ def _strip_sql_comments(sql: str) -> str:
 class SqliteStore:
     """``Store`` on a SQLite file (or ``":memory:"`` for tests).
 
-    ``writer`` says where group commits (game starts, answers, game ends) run. ``"thread"``, the
+    ``writer`` says where group commits (game starts, questions asked, answers, game ends) run. ``"thread"``, the
     default: on aiosqlite's thread, in this process. ``"process"``: in a writer process of their
     own (``bot/storage/sqlite_writer.py``), whose SQLite work does not compete with the event loop
     for the GIL; the long-running bot uses it. Starting that process costs about 0.2 s, nothing for
@@ -692,15 +693,13 @@ class SqliteStore:
     async def record_asked(
         self, guild_id: int, pack_id: str, question_ids: Sequence[str], asked_at: float, *, starts_over: bool
     ) -> None:
-        async with self._write() as conn:
-            if starts_over:
-                await conn.execute(
-                    "DELETE FROM asked_questions WHERE guild_id = ? AND pack_id = ?", (guild_id, pack_id)
-                )
-            await conn.executemany(
-                "INSERT OR IGNORE INTO asked_questions (guild_id, pack_id, question_id, asked_at) VALUES (?, ?, ?, ?)",
-                [(guild_id, pack_id, question_id, asked_at) for question_id in question_ids],
-            )
+        # A running game asks this once a question, so it joins the group commit with the answers: one
+        # transaction for the calls that arrive together, and, in the bot, written by the writer process
+        # rather than competing with it for SQLite's write lock from this process's connection.
+        committed, index = self._group_commit(
+            partial(sqlite_writes.record_asked, guild_id, pack_id, tuple(question_ids), asked_at, bool(starts_over))
+        )
+        outcome_of(await committed, index)
 
     # -- leaderboard and stats -----------------------------------------------------------------
 

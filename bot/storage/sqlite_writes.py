@@ -199,6 +199,23 @@ def start_game(
     return cursor.lastrowid
 
 
+def record_asked(
+    guild_id: int,
+    pack_id: str,
+    question_ids: Sequence[str],
+    asked_at: float,
+    starts_over: bool,
+    transaction: GroupTransaction,
+) -> None:
+    db = transaction.db
+    if starts_over:
+        db.execute("DELETE FROM asked_questions WHERE guild_id = ? AND pack_id = ?", (guild_id, pack_id))
+    db.executemany(
+        "INSERT OR IGNORE INTO asked_questions (guild_id, pack_id, question_id, asked_at) VALUES (?, ?, ?, ?)",
+        [(guild_id, pack_id, question_id, asked_at) for question_id in question_ids],
+    )
+
+
 def record_answers(
     game_id: int,
     guild_id: int,

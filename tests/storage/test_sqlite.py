@@ -549,3 +549,24 @@ async def test_a_failing_batch_is_rolled_back_alone(tmp_path: Path) -> None:
         assert await store.player_stats(GUILD, 3) is None  # its batch left nothing behind
         assert await store.player_stats(GUILD, 4) is None
         assert not store._connection().in_transaction
+
+
+async def test_the_questions_games_ask_at_once_are_committed_together(tmp_path: Path) -> None:
+    # Every running game records each question it asks (the no-repeat history): 50 games asking at once
+    # share a group commit, as their answers do, rather than taking a transaction each.
+    async with SqliteStore(tmp_path / "bot.sqlite3") as store:
+        commits: list[str] = []
+        connection = store._conn  # aiosqlite's; its sqlite3 connection may only be used on its thread
+        await connection._execute(  # type: ignore[union-attr]
+            connection._conn.set_trace_callback,  # type: ignore[union-attr]
+            lambda statement: commits.append(statement) if statement.strip().upper() == "COMMIT" else None,
+        )
+        await asyncio.gather(
+            *(
+                store.record_asked(guild, "pack", [f"q{guild}"], 1_000.0, starts_over=guild % 2 == 0)
+                for guild in range(1, 51)
+            )
+        )
+        assert len(commits) <= 2
+        for guild in (1, 2, 50):
+            assert await store.asked_questions(guild, "pack") == frozenset({f"q{guild}"})
