@@ -200,6 +200,21 @@ class PhaseResult:
     database_cpu_seconds: float = 0.0  # SQLite's own thread (aiosqlite's): group commits with writer="thread"
     writer_cpu_seconds: float = 0.0  # the SQLite writer process, where group commits run with writer="process"
 
+    @classmethod
+    def of(cls, games: int, latencies: list[float], used: Usage, storage_failures: int) -> PhaseResult:
+        return cls(
+            games,
+            len(latencies),
+            used.wall,
+            latencies,
+            used.written,
+            used.cpu,
+            used.loop_cpu,
+            storage_failures,
+            used.database_cpu,
+            used.writer_cpu,
+        )
+
     @property
     def answers_per_cpu_s(self) -> float:
         return self.answers / self.cpu_seconds if self.cpu_seconds else 0.0
@@ -261,6 +276,41 @@ def writer_process_cpu(store: Store) -> float:
     except (OSError, IndexError):
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+@dataclass(frozen=True)
+class Usage:
+    """The counters a phase is measured by: read before its timed part, read again after it, and the
+    difference (``since``) is what the phase used."""
+
+    wall: float
+    cpu: float  # this process, all threads; ``since`` adds the writer process (the store's work, wherever it ran)
+    loop_cpu: float
+    database_cpu: float
+    writer_cpu: float
+    written: int
+
+    @classmethod
+    def now(cls, store: Store) -> Usage:
+        return cls(
+            time.perf_counter(),
+            time.process_time(),
+            time.thread_time(),
+            database_thread_cpu(store),
+            writer_process_cpu(store),
+            written_bytes(store),
+        )
+
+    def since(self, start: Usage) -> Usage:
+        writer_cpu = self.writer_cpu - start.writer_cpu
+        return Usage(
+            self.wall - start.wall,
+            self.cpu - start.cpu + writer_cpu,
+            self.loop_cpu - start.loop_cpu,
+            self.database_cpu - start.database_cpu,
+            writer_cpu,
+            self.written - start.written,
+        )
 
 
 def peak_rss_mb() -> float:
@@ -360,30 +410,11 @@ async def flat_out(target: Target, games: int, rng: random.Random, share: Share 
         # of the figures. Every question is answered once, so a game needs as many as it asks.
         answerers = [rng.choices(table.players, k=SETTINGS_FLAT_OUT.questions) for table in tables]
         await share.all_set()
-        written = written_bytes(store)
-        cpu, loop_cpu, database_cpu = time.process_time(), time.thread_time(), database_thread_cpu(store)
-        writer_cpu = writer_process_cpu(store)
-        started = time.perf_counter()
+        before = Usage.now(store)
         runners = [asyncio.create_task(table.session.run()) for table in tables]
         await asyncio.gather(*(play(table, drawn) for table, drawn in zip(tables, answerers, strict=True)), *runners)
-        seconds = time.perf_counter() - started
-        cpu, loop_cpu = time.process_time() - cpu, time.thread_time() - loop_cpu
-        database_cpu = database_thread_cpu(store) - database_cpu
-        writer_cpu = writer_process_cpu(store) - writer_cpu
-        cpu += writer_cpu  # the whole store's work, wherever it ran
-        written = written_bytes(store) - written
-    return PhaseResult(
-        len(tables),
-        len(latencies),
-        seconds,
-        latencies,
-        written,
-        cpu,
-        loop_cpu,
-        len(STORAGE_FAILURES) - failed,
-        database_cpu,
-        writer_cpu,
-    )
+        used = Usage.now(store).since(before)
+    return PhaseResult.of(len(tables), latencies, used, len(STORAGE_FAILURES) - failed)
 
 
 async def offered(
@@ -425,10 +456,8 @@ async def offered(
         while not all(table.session.is_over or table.session.game.current is not None for table in tables):
             await asyncio.sleep(0.05)
         await share.all_set()
-        written = written_bytes(store)
-        cpu, loop_cpu, database_cpu = time.process_time(), time.thread_time(), database_thread_cpu(store)
-        writer_cpu = writer_process_cpu(store)
-        started = time.perf_counter()
+        before = Usage.now(store)
+        started = before.wall
         offered_count = 0
         starved = 0
         step = 0.005
@@ -445,29 +474,13 @@ async def offered(
                 task.add_done_callback(pending.discard)
             await asyncio.sleep(step)
         await asyncio.gather(*pending)
-        elapsed = time.perf_counter() - started
-        cpu, loop_cpu = time.process_time() - cpu, time.thread_time() - loop_cpu
-        database_cpu = database_thread_cpu(store) - database_cpu
-        writer_cpu = writer_process_cpu(store) - writer_cpu
-        cpu += writer_cpu  # the whole store's work, wherever it ran
-        written = written_bytes(store) - written
+        used = Usage.now(store).since(before)
         for table in tables:
             await table.session.stop()
         await asyncio.gather(*runners)
     if starved:
         print(f"  {starved} offered answers found no game with a question open")
-    return PhaseResult(
-        len(tables),
-        len(latencies),
-        elapsed,
-        latencies,
-        written,
-        cpu,
-        loop_cpu,
-        len(STORAGE_FAILURES) - failed,
-        database_cpu,
-        writer_cpu,
-    )
+    return PhaseResult.of(len(tables), latencies, used, len(STORAGE_FAILURES) - failed)
 
 
 def describe(label: str, result: PhaseResult) -> None:
