@@ -62,6 +62,7 @@ YEAR_RANGE = (1000, 2100)
 # converting "0xfff..." or base-60 "1:2:3:..." costs time quadratic in its length (and str() of a
 # huge int raises ValueError).
 MAX_NUMBER_CHARS = 32
+_STR_TAG = "tag:yaml.org,2002:str"
 _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 
@@ -267,7 +268,7 @@ def _quote_names(quote: str, names: Iterable[str]) -> bool:
 # ---------------------------------------------------------------- YAML with line numbers
 
 
-@dataclass
+@dataclass(slots=True)
 class _Node:
     """A plain value plus the line it came from, so errors can point at it.
 
@@ -286,6 +287,13 @@ class _Refused(Exception):
 
 _DROP = object()  # a mapping value to read past: its key was not text, or was a duplicate
 _RESOLVER = yaml.resolver.Resolver()  # what type a plain scalar is ("1988" an int), as compose decides
+_SCALAR_EVENT = yaml.ScalarEvent
+_MAPPING_START_EVENT = yaml.MappingStartEvent
+_SEQUENCE_START_EVENT = yaml.SequenceStartEvent
+_MAPPING_END_EVENT = yaml.MappingEndEvent
+_SEQUENCE_END_EVENT = yaml.SequenceEndEvent
+_ALIAS_EVENT = yaml.AliasEvent
+_DOCUMENT_START_EVENT = yaml.DocumentStartEvent
 
 
 class _Reader:
@@ -320,78 +328,88 @@ class _Reader:
 
     def _build(self, text: str) -> _Node | None:
         root: _Node | None = None
-        # Open collections, innermost last: [node, field, pending, items so far]. In a mapping,
-        # ``pending`` is None while a key is expected, else the key whose value comes next (or _DROP).
+        # Open collections, innermost last: [node, field, pending, items so far, is a mapping]. In a
+        # mapping, ``pending`` is None while a key is expected, else the key whose value comes next (or _DROP).
         stack: list[list[Any]] = []
         skipping = 0  # depth inside a dropped subtree (a key that is not text, or a duplicate's value)
         after_skip: object = None  # what the mapping expects once the dropped subtree ends
         depth = nodes = 0
+        node_cap = self.limits.nodes
+        # Dispatch on the exact event class: a pack's scalars are most of its events, and each should
+        # cost one comparison here, not a chain of isinstance checks.
         for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.NodeEvent):
+            kind = type(event)
+            if kind is _SCALAR_EVENT:
                 nodes += 1
-                self._check(event, nodes)
-            if isinstance(event, yaml.CollectionStartEvent):
+                if nodes > node_cap or event.tag not in _ALLOWED_TAGS:
+                    self._refuse(event, nodes)
+                if skipping:
+                    continue
+                parent = stack[-1] if stack else None
+                if parent is not None and parent[4]:
+                    pending = parent[2]
+                    if pending is None:
+                        # A key: field names are text (as written), and each may appear once.
+                        key = _bounded(event.value, 64)
+                        if key in parent[0].value:
+                            self.problem(event.start_mark.line + 1, _join(parent[1], key), "duplicate key")
+                            parent[2] = _DROP
+                        else:
+                            parent[2] = key
+                        continue
+                    if pending is _DROP:
+                        parent[2] = None
+                        continue
+                node = _Node(self._scalar_value(event), event.start_mark.line + 1, event.value)
+                if parent is None:
+                    root = node
+                else:
+                    self._place(parent, node)
+            elif kind is _MAPPING_START_EVENT or kind is _SEQUENCE_START_EVENT:
+                nodes += 1
+                if nodes > node_cap or event.tag not in _ALLOWED_TAGS:
+                    self._refuse(event, nodes)
                 depth += 1
                 if depth > MAX_DEPTH:
                     self.problem(event.start_mark.line + 1, "(file)", f"nested deeper than {MAX_DEPTH} levels")
                     raise _Refused
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-            elif isinstance(event, yaml.DocumentStartEvent) and event.start_mark.index > 0 and nodes:
-                self.problem(event.start_mark.line + 1, "(file)", "a pack file holds one YAML document")
-                raise _Refused
-            if skipping:
-                if isinstance(event, yaml.CollectionStartEvent):
+                if skipping:
                     skipping += 1
-                elif isinstance(event, yaml.CollectionEndEvent):
+                    continue
+                parent = stack[-1] if stack else None
+                is_mapping = kind is _MAPPING_START_EVENT
+                if parent is not None and parent[4]:
+                    if parent[2] is None:
+                        kind_name = "a mapping" if is_mapping else "a list"
+                        self.problem(event.start_mark.line + 1, parent[1], f"keys must be text, got {kind_name}")
+                        skipping, after_skip = 1, _DROP  # the key, then its value
+                        continue
+                    if parent[2] is _DROP:
+                        skipping, after_skip = 1, None
+                        continue
+                node = _Node({} if is_mapping else [], event.start_mark.line + 1)
+                if parent is None:
+                    root = node
+                stack.append([node, self._field_for(parent), None, 0, is_mapping])
+            elif kind is _MAPPING_END_EVENT or kind is _SEQUENCE_END_EVENT:
+                depth -= 1
+                if skipping:
                     skipping -= 1
                     if skipping == 0:
                         stack[-1][2] = after_skip
-                continue
-            if isinstance(event, yaml.CollectionEndEvent):
+                    continue
                 node = stack.pop()[0]
                 if stack:
                     self._place(stack[-1], node)
-                continue
-            if not isinstance(event, yaml.NodeEvent):
-                continue
-            line = event.start_mark.line + 1
-            parent = stack[-1] if stack else None
-            in_mapping = parent is not None and isinstance(parent[0].value, dict)
-            if in_mapping and parent[2] is None:
-                # A key: field names are text (as written), and each may appear once.
-                if not isinstance(event, yaml.ScalarEvent):
-                    kind = "a mapping" if isinstance(event, yaml.MappingStartEvent) else "a list"
-                    self.problem(line, parent[1], f"keys must be text, got {kind}")
-                    skipping, after_skip = 1, _DROP  # the key, then its value
-                    continue
-                key = _bounded(event.value, 64)
-                if key in parent[0].value:
-                    self.problem(line, _join(parent[1], key), "duplicate key")
-                    parent[2] = _DROP
-                else:
-                    parent[2] = key
-                continue
-            if in_mapping and parent[2] is _DROP:
-                if isinstance(event, yaml.ScalarEvent):
-                    parent[2] = None
-                else:
-                    skipping, after_skip = 1, None
-                continue
-            field = self._field_for(parent)
-            if isinstance(event, yaml.ScalarEvent):
-                node = _Node(self._scalar(self._scalar_node(event)), line, event.value)
-            else:
-                node = _Node({} if isinstance(event, yaml.MappingStartEvent) else [], line)
-            if parent is None:
-                root = node
-            elif isinstance(event, yaml.ScalarEvent):
-                self._place(parent, node)
-            if not isinstance(event, yaml.ScalarEvent):
-                stack.append([node, field, None, 0])
+            elif kind is _ALIAS_EVENT:
+                self._refuse(event, nodes + 1)
+            elif kind is _DOCUMENT_START_EVENT and event.start_mark.index > 0 and nodes:
+                self.problem(event.start_mark.line + 1, "(file)", "a pack file holds one YAML document")
+                raise _Refused
         return root
 
-    def _check(self, event: yaml.NodeEvent, nodes: int) -> None:
+    def _refuse(self, event: yaml.NodeEvent, nodes: int) -> None:
+        """Record why the document is refused (an alias, an odd tag, too many values) and stop reading it."""
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent):
             self.problem(line, "(file)", "YAML aliases (*name) are not allowed in packs")
@@ -401,33 +419,37 @@ class _Reader:
             shown = "!!" + tag[len(_CORE_TAG_PREFIX) :] if tag.startswith(_CORE_TAG_PREFIX) else tag
             self.problem(line, "(file)", f"YAML tags such as {shown} are not allowed in packs")
             raise _Refused
-        if nodes > self.limits.nodes:
-            self.problem(line, "(file)", f"more than {self.limits.nodes} YAML values")
-            raise _Refused
+        self.problem(line, "(file)", f"more than {self.limits.nodes} YAML values")
+        raise _Refused
 
     @staticmethod
     def _field_for(parent: list[Any] | None) -> str:
         if parent is None:
             return "(file)"
-        if isinstance(parent[0].value, dict):
+        if parent[4]:
             return _join(parent[1], parent[2])
         return f"{parent[1]}[{parent[3]}]"
 
     @staticmethod
     def _place(parent: list[Any], node: _Node) -> None:
         """Put a finished value into the collection that holds it."""
-        if isinstance(parent[0].value, dict):
+        if parent[4]:
             parent[0].value[parent[2]] = node
             parent[2] = None
         else:
             parent[0].value.append(node)
             parent[3] += 1
 
-    def _scalar_node(self, event: yaml.ScalarEvent) -> yaml.ScalarNode:
+    def _scalar_value(self, event: yaml.ScalarEvent) -> Any:
+        """The value a scalar event stands for, as composing and constructing it would give."""
         tag = event.tag
         if tag is None or tag == "!":
+            if not event.implicit[0]:
+                return event.value  # quoted or a block: text, without asking the resolver
             tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
-        return yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        if tag == _STR_TAG:
+            return event.value
+        return self._scalar(yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style))
 
     def _pre_scan(self, text: str) -> bool:
         """Walk the event stream first: it is iterative, so hostile nesting or aliases cost nothing."""
