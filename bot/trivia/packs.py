@@ -19,6 +19,7 @@ import yaml
 from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq
 
+from bot.trivia.collector import collector_paused
 from bot.trivia.limits import DEFAULT_PACK_LIMITS, PackLimits
 from bot.trivia.model import Entity, Fact, HandWrittenQuestion, Pack, Source
 from bot.trivia.packfiles import BUILTIN_PACKS_DIR, pack_files
@@ -102,6 +103,12 @@ class PackError(Exception):
 
 def normalise_quote_text(text: str) -> str:
     """Fold what a copy-paste from a web page changes: case, curly quotes and runs of white space."""
+    if text.isascii():  # nothing to compose or fold: most quotes, and a pack has thousands
+        return " ".join(text.lower().split())
+    return _normalise_any_quote_text(text)
+
+
+def _normalise_any_quote_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = text.translate(_QUOTE_FOLDING).casefold()
     return " ".join(text.split())
@@ -137,9 +144,17 @@ class _Article:
         self.normal = normalise_quote_text(text)
         self._positions: tuple[str, list[int]] | None = None
         self._word_starts: dict[str, list[int]] | None = None
+        # Facts and hand-written questions often quote the same sentence: each is located once.
+        self._located: dict[str, bool] = {}
         self.hints_left = MAX_QUOTE_HINTS
 
     def contains(self, quote: str) -> bool:
+        found = self._located.get(quote)
+        if found is None:
+            found = self._located[quote] = self._locate(quote)
+        return found
+
+    def _locate(self, quote: str) -> bool:
         wanted = normalise_quote_text(quote)
         if len(wanted) >= self._KEY_CHARS:
             if self._word_starts is None:
@@ -236,8 +251,18 @@ def _normalise_with_positions(text: str) -> tuple[str, list[int]]:
     return "".join(folded), positions
 
 
-def _word_count(text: str) -> int:
-    return sum(1 for word in text.split() if any(char.isalnum() for char in word))
+_ALNUM = re.compile(r"[^\W_]")  # a letter or a digit: what str.isalnum() accepts
+
+
+def _word_count(text: str, most: int) -> int:
+    """How many words (runs of non-space with a letter or digit) ``text`` has, counting no further than ``most``."""
+    count = 0
+    for word in text.split():
+        if _ALNUM.search(word):
+            count += 1
+            if count == most:
+                break
+    return count
 
 
 _POSSESSIVE = re.compile(r"['’]s\b")
@@ -248,21 +273,32 @@ _ARTICLES = ("the", "a", "an")
 
 def _mention_form(text: str) -> str:
     """Words as a name is looked for in a quote: case, accents, possessives and "L.A." dots folded away."""
-    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    text = "".join(char for char in text if not unicodedata.combining(char))
+    # ASCII has no accents to strip and nothing to compose: most quotes and names skip the folding.
+    text = text.lower() if text.isascii() else _without_accents(text)
     text = _VANISHING_IN_NAMES.sub("", _POSSESSIVE.sub("", text))
     return " ".join(_WORD.findall(text))
 
 
-def _quote_names(quote: str, names: Iterable[str]) -> bool:
-    quoted = f" {_mention_form(quote)} "
+def _without_accents(text: str) -> str:
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    return "".join(char for char in text if not unicodedata.combining(char))
+
+
+def _mention_keys(names: Iterable[str]) -> tuple[str, ...]:
+    """Each name as ``_quote_names`` looks for it: its mention form, padded with spaces to match whole words."""
+    keys = []
     for name in names:
         words = _mention_form(name).split()
         if len(words) > 1 and words[0] in _ARTICLES:
             words = words[1:]  # the "Stronger" music video is named by "music video" wherever it is
-        if words and f" {' '.join(words)} " in quoted:
-            return True
-    return False
+        if words:
+            keys.append(f" {' '.join(words)} ")
+    return tuple(keys)
+
+
+def _quote_names(quote: str, mention_keys: Iterable[str]) -> bool:
+    quoted = f" {_mention_form(quote)} "
+    return any(key in quoted for key in mention_keys)
 
 
 # ---------------------------------------------------------------- YAML with line numbers
@@ -526,6 +562,7 @@ class _Validator:
         # Set when the source gives no article text: any quote then has nothing to be checked against.
         self.source_without_text: _Node | None = None
         self.article: _Article | None = None
+        self._mention_keys: dict[str, tuple[str, ...]] = {}
 
     def problem(self, node: _Node, field: str, message: str) -> None:
         self.reader.problem(node.line, field, message)
@@ -854,8 +891,8 @@ class _Validator:
         self, fields: dict[str, _Node], field: str, subject: Entity, obj: str, obj_entity: Entity | None
     ) -> bool:
         """The quote is shown as the evidence, so it must say what it is evidence about."""
-        object_names = obj_entity.names if obj_entity is not None else (obj,)
-        if _quote_names(fields["quote"].text or "", (*subject.names, *object_names)):
+        object_keys = self.mention_keys(obj_entity) if obj_entity is not None else _mention_keys((obj,))
+        if _quote_names(fields["quote"].text or "", (*self.mention_keys(subject), *object_keys)):
             return True
         other = f"`{obj_entity.id}`" if obj_entity is not None else obj
         self.problem(
@@ -865,6 +902,13 @@ class _Validator:
             "or add `context: true` if the sentence before it names them",
         )
         return False
+
+    def mention_keys(self, entity: Entity) -> tuple[str, ...]:
+        """An entity's names as quotes are searched for them, worked out once per entity, not once per fact."""
+        keys = self._mention_keys.get(entity.id)
+        if keys is None:
+            keys = self._mention_keys[entity.id] = _mention_keys(entity.names)
+        return keys
 
     def entity_reference(
         self, fields: dict[str, _Node], key: str, field: str, entities: dict[str, Entity]
@@ -887,7 +931,7 @@ class _Validator:
                 node, field, "a quote needs the article's text to be checked against: add source.text or source.file"
             )
             return None
-        words = _word_count(quote)
+        words = _word_count(quote, MIN_QUOTE_WORDS)
         if words < MIN_QUOTE_WORDS:
             self.problem(
                 node,
@@ -1009,8 +1053,9 @@ def parse_pack(
     if not text.strip():
         reader.problem(1, "(file)", "the file is empty; a pack is a mapping with id, title, source, entities and facts")
         raise PackError(reader.issues)
-    root = reader.parse(text)
-    pack = _Validator(reader, base_dir).pack(root, path) if root is not None else None
+    with collector_paused():
+        root = reader.parse(text)
+        pack = _Validator(reader, base_dir).pack(root, path) if root is not None else None
     if pack is None:
         if not reader.issues:  # cannot happen by construction; keep the promise of "an error, not None"
             reader.problem(1, "(file)", "not a valid pack")
