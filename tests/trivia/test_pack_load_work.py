@@ -60,8 +60,7 @@ def test_a_quote_used_by_a_fact_and_questions_is_located_once(monkeypatch: pytes
 def test_a_missing_quote_used_twice_is_reported_at_each_place() -> None:
     assert MISSING_QUOTE not in ARTICLE
     questions = "".join(
-        f"  - {{id: q{n}, prompt: Who made it?, answers: [The Winstons], quote: {MISSING_QUOTE!r}}}\n"
-        for n in range(2)
+        f"  - {{id: q{n}, prompt: Who made it?, answers: [The Winstons], quote: {MISSING_QUOTE!r}}}\n" for n in range(2)
     )
     with pytest.raises(PackError) as caught:
         parse_pack(_with_questions(questions), "amen.yaml")
