@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from bot.storage.errors import GameAlreadyRunning, StoreError
 
@@ -20,23 +20,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class AnswerRow(NamedTuple):
-    """A ``ScoredAnswer`` as a write carries it: plain values, cheap to pickle, importing nothing."""
+# A ``ScoredAnswer`` as a write carries it: a plain tuple of these fields, in this order. Plain, because
+# pickling a named tuple calls back into Python for every row (``__getnewargs__``) and unpickling it
+# needs its class: a plain tuple crosses to the writer process at C speed and imports nothing.
+ANSWER_ROW_FIELDS = ("user_id", "display_name", "question_id", "correct", "points", "answered_at")
+AnswerRow = tuple[int, str, str, bool, int, float]
 
-    user_id: int
-    display_name: str
-    question_id: str
-    correct: bool
-    points: int
-    answered_at: float
-
-
-class ResultRow(NamedTuple):
-    """What ``finish_game`` stores of a ``PlayerResult``."""
-
-    user_id: int
-    display_name: str
-    won: bool
+# What ``finish_game`` stores of a ``PlayerResult``, the same way.
+ResultRow = tuple[int, str, bool]  # user_id, display_name, won
 
 
 # Past this many pages of WAL (10 MB at the 1 KiB pages of a database made since they became the
@@ -238,32 +229,15 @@ def record_answers(
     db.executemany(
         _ANSWER_SQL,
         [
-            (
-                game_id,
-                guild_id,
-                answer.user_id,
-                answer.question_id,
-                answer.correct,
-                answer.points,
-                answer.answered_at,
-                season,
-            )
-            for answer in answers
+            (game_id, guild_id, user_id, question_id, correct, points, answered_at, season)
+            for user_id, _, question_id, correct, points, answered_at in answers
         ],
     )
     db.executemany(
         _PLAYER_ANSWERED_SQL,
         [
-            (
-                guild_id,
-                answer.user_id,
-                answer.display_name,
-                answer.points,
-                int(bool(answer.correct)),
-                int(bool(answer.correct)),
-                int(bool(answer.correct)),
-            )
-            for answer in answers
+            (guild_id, user_id, display_name, points, int(bool(correct)), int(bool(correct)), int(bool(correct)))
+            for user_id, display_name, _, correct, points, _ in answers
         ],
     )
 
@@ -298,7 +272,7 @@ def finish_game(
             games = games + 1,
             wins = wins + excluded.wins
         """,
-        [(guild_id, result.user_id, result.display_name, int(bool(result.won))) for result in results],
+        [(guild_id, user_id, display_name, int(bool(won))) for user_id, display_name, won in results],
     )
 
 
