@@ -73,7 +73,7 @@ from bot.storage.base import (
 )
 from bot.storage.errors import StoreError
 from bot.storage.groupcommit import GroupCommit, outcome_of
-from bot.storage.sqlite_writes import AnswerRow, GroupTransaction, ResultRow
+from bot.storage.sqlite_writes import AnswerRow, GroupTransaction
 from bot.trivia.daily import DailyStreak, next_streak
 from bot.trivia.reports import Report, ReportReason
 
@@ -92,6 +92,16 @@ BUSY_TIMEOUT_MS = 5_000
 # The background checkpointer runs at most this often, so under load a checkpoint copies many
 # commits' pages at once, and on a quiet bot one runs shortly after each burst of writes.
 CHECKPOINT_INTERVAL_S = 0.1
+
+# The page size of every database file Crate Digger creates. A commit appends each page it changed to
+# the WAL whole, and one answer changes a leaf in each of four B-trees (the answers' two indexes, the
+# player's row, the leaderboard index), hardly ever the same leaves as the answers committed with it:
+# at 1 KiB each of those costs a quarter of what it does at SQLite's default 4 KiB. bench/engine.py's
+# offered load wrote half the bytes (5.2 against 11 KiB an answer) for the same writer CPU, and the
+# reads that scan many rows (a season's board) stayed well within what a user notices
+# (bench/store_reads.py). SQLite fixes the size when the first table is created; a database created
+# before keeps its own.
+NEW_DATABASE_PAGE_SIZE = 1024
 
 # Stamped into every database file Crate Digger creates (``PRAGMA application_id``, "CrDg" in ASCII), so
 # that a DATABASE_PATH pointing at another program's SQLite file is refused instead of migrated into.
@@ -459,6 +469,9 @@ class SqliteStore:
         await self.close()
 
     async def _configure(self, conn: aiosqlite.Connection) -> None:
+        if await _pragma_int(conn, "page_count") == 0:
+            # Only a new, empty file (or memory) takes it: before WAL and the first table fix the size.
+            await conn.execute(f"PRAGMA page_size = {NEW_DATABASE_PAGE_SIZE:d}")
         wal = False
         if not self._in_memory:
             async with conn.execute("PRAGMA journal_mode = WAL") as cursor:
@@ -642,7 +655,7 @@ class SqliteStore:
                 game_id,
                 guild_id,
                 finished_at,
-                tuple(ResultRow(result.user_id, result.display_name, result.won) for result in results),
+                tuple((result.user_id, result.display_name, result.won) for result in results),
                 stopped,
             )
         )
@@ -1256,9 +1269,8 @@ def _nothing() -> None:
 
 
 def _answer_rows(answers: Sequence[ScoredAnswer]) -> tuple[AnswerRow, ...]:
-    # The same fields in the same order (a test holds them to it): a copy at C speed, and the writer
-    # process unpickles it without importing bot.storage.base.
-    return tuple(map(AnswerRow._make, answers))
+    # The same fields in the same order (a test holds them to it), copied into plain tuples at C speed.
+    return tuple(map(tuple, answers))  # type: ignore[arg-type]
 
 
 def _stored_pack(row: aiosqlite.Row) -> StoredPack:

@@ -28,7 +28,7 @@ from bot.storage.errors import GameAlreadyRunning, StoreError
 from bot.storage.groupcommit import outcome_of
 from bot.storage.sqlite import SqliteStore
 from bot.storage.sqlite_writer import WriterProcess
-from bot.storage.sqlite_writes import AnswerRow, GroupTransaction
+from bot.storage.sqlite_writes import ANSWER_ROW_FIELDS, GroupTransaction
 
 GUILD = 1001
 REPO = Path(__file__).resolve().parents[2]
@@ -128,7 +128,7 @@ def test_an_unknown_writer_is_refused() -> None:
 
 
 def test_a_write_carries_an_answer_field_for_field() -> None:
-    assert AnswerRow._fields == ScoredAnswer._fields  # the store copies one into the other by position
+    assert ANSWER_ROW_FIELDS == ScoredAnswer._fields  # the store copies one into the other by position
 
 
 def test_game_already_running_survives_a_pickle() -> None:
