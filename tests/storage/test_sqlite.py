@@ -13,7 +13,7 @@ import pytest
 from bot.storage import erasure
 from bot.storage.base import PlayerResult, Scope, ScoredAnswer
 from bot.storage.errors import GameAlreadyRunning, StoreError
-from bot.storage.sqlite import SqliteStore, _ranked_answers, load_migrations, split_sql
+from bot.storage.sqlite import NEW_DATABASE_PAGE_SIZE, SqliteStore, _ranked_answers, load_migrations, split_sql
 from bot.storage.sqlite_writes import WAL_BACKSTOP_PAGES
 
 GUILD = 1001
@@ -41,6 +41,45 @@ async def test_file_database_uses_wal_and_creates_parent_folders(tmp_path: Path)
         pass
     assert path.exists()
     assert pragma(path, "journal_mode") == "wal"  # WAL is a property of the file, so it persists
+
+
+@pytest.mark.parametrize("writer", ["thread", "process"])
+async def test_a_new_database_gets_small_pages(tmp_path: Path, writer: str) -> None:
+    """Each page a commit changes goes to the WAL whole: new files get 1 KiB pages, not SQLite's 4 KiB."""
+    path = tmp_path / "crate.db"
+    async with SqliteStore(path, writer=writer) as store:  # type: ignore[arg-type]
+        game = await store.start_game(GUILD, 1, "pack", "text", 1.0)
+        await store.record_answers(game, GUILD, [answer(1, True, 10)])
+    assert NEW_DATABASE_PAGE_SIZE == 1024
+    assert pragma(path, "page_size") == NEW_DATABASE_PAGE_SIZE
+    assert pragma(path, "journal_mode") == "wal"
+
+
+async def test_an_existing_database_keeps_its_page_size_and_its_data(tmp_path: Path) -> None:
+    """A file made before (SQLite's default 4 KiB pages, rollback journal, older schema) is migrated and
+    written to as it is: SQLite cannot change the page size of a database in WAL mode anyway."""
+    path = tmp_path / "old.db"
+    old = database_before(path, "0009_answers_one_board_index.sql")
+    old.execute(
+        "INSERT INTO games (id, guild_id, channel_id, pack_id, mode, started_at) VALUES (1, ?, 5, 'p', 'c', 1)",
+        (GUILD,),
+    )
+    old.execute(
+        "INSERT INTO players (guild_id, user_id, display_name, points, correct, answered)"
+        " VALUES (?, 7, 'ann', 10, 1, 1)",
+        (GUILD,),
+    )
+    old.close()
+    assert pragma(path, "page_size") == 4096
+
+    async with SqliteStore(path) as store:
+        game = await store.start_game(GUILD, 2, "pack", "text", 2.0)
+        await store.record_answers(game, GUILD, [answer(7, True, 5), answer(8, True, 3)])
+        board = await store.leaderboard(GUILD)
+    assert [(row.user_id, row.points) for row in board] == [(7, 15), (8, 3)]
+    assert pragma(path, "page_size") == 4096
+    assert pragma(path, "journal_mode") == "wal"
+    assert pragma(path, "user_version") == len(load_migrations())
 
 
 async def test_connection_settings(tmp_path: Path) -> None:
