@@ -19,6 +19,7 @@ import yaml
 from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq
 
+from bot.trivia.collector import collector_paused
 from bot.trivia.limits import DEFAULT_PACK_LIMITS, PackLimits
 from bot.trivia.model import Entity, Fact, HandWrittenQuestion, Pack, Source
 from bot.trivia.packfiles import BUILTIN_PACKS_DIR, pack_files
@@ -62,6 +63,7 @@ YEAR_RANGE = (1000, 2100)
 # converting "0xfff..." or base-60 "1:2:3:..." costs time quadratic in its length (and str() of a
 # huge int raises ValueError).
 MAX_NUMBER_CHARS = 32
+_STR_TAG = "tag:yaml.org,2002:str"
 _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 
@@ -101,6 +103,12 @@ class PackError(Exception):
 
 def normalise_quote_text(text: str) -> str:
     """Fold what a copy-paste from a web page changes: case, curly quotes and runs of white space."""
+    if text.isascii():  # nothing to compose or fold: most quotes, and a pack has thousands
+        return " ".join(text.lower().split())
+    return _normalise_any_quote_text(text)
+
+
+def _normalise_any_quote_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = text.translate(_QUOTE_FOLDING).casefold()
     return " ".join(text.split())
@@ -136,9 +144,17 @@ class _Article:
         self.normal = normalise_quote_text(text)
         self._positions: tuple[str, list[int]] | None = None
         self._word_starts: dict[str, list[int]] | None = None
+        # Facts and hand-written questions often quote the same sentence: each is located once.
+        self._located: dict[str, bool] = {}
         self.hints_left = MAX_QUOTE_HINTS
 
     def contains(self, quote: str) -> bool:
+        found = self._located.get(quote)
+        if found is None:
+            found = self._located[quote] = self._locate(quote)
+        return found
+
+    def _locate(self, quote: str) -> bool:
         wanted = normalise_quote_text(quote)
         if len(wanted) >= self._KEY_CHARS:
             if self._word_starts is None:
@@ -235,8 +251,18 @@ def _normalise_with_positions(text: str) -> tuple[str, list[int]]:
     return "".join(folded), positions
 
 
-def _word_count(text: str) -> int:
-    return sum(1 for word in text.split() if any(char.isalnum() for char in word))
+_ALNUM = re.compile(r"[^\W_]")  # a letter or a digit: what str.isalnum() accepts
+
+
+def _word_count(text: str, most: int) -> int:
+    """How many words (runs of non-space with a letter or digit) ``text`` has, counting no further than ``most``."""
+    count = 0
+    for word in text.split():
+        if _ALNUM.search(word):
+            count += 1
+            if count == most:
+                break
+    return count
 
 
 _POSSESSIVE = re.compile(r"['’]s\b")
@@ -247,27 +273,38 @@ _ARTICLES = ("the", "a", "an")
 
 def _mention_form(text: str) -> str:
     """Words as a name is looked for in a quote: case, accents, possessives and "L.A." dots folded away."""
-    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    text = "".join(char for char in text if not unicodedata.combining(char))
+    # ASCII has no accents to strip and nothing to compose: most quotes and names skip the folding.
+    text = text.lower() if text.isascii() else _without_accents(text)
     text = _VANISHING_IN_NAMES.sub("", _POSSESSIVE.sub("", text))
     return " ".join(_WORD.findall(text))
 
 
-def _quote_names(quote: str, names: Iterable[str]) -> bool:
-    quoted = f" {_mention_form(quote)} "
+def _without_accents(text: str) -> str:
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    return "".join(char for char in text if not unicodedata.combining(char))
+
+
+def _mention_keys(names: Iterable[str]) -> tuple[str, ...]:
+    """Each name as ``_quote_names`` looks for it: its mention form, padded with spaces to match whole words."""
+    keys = []
     for name in names:
         words = _mention_form(name).split()
         if len(words) > 1 and words[0] in _ARTICLES:
             words = words[1:]  # the "Stronger" music video is named by "music video" wherever it is
-        if words and f" {' '.join(words)} " in quoted:
-            return True
-    return False
+        if words:
+            keys.append(f" {' '.join(words)} ")
+    return tuple(keys)
+
+
+def _quote_names(quote: str, mention_keys: Iterable[str]) -> bool:
+    quoted = f" {_mention_form(quote)} "
+    return any(key in quoted for key in mention_keys)
 
 
 # ---------------------------------------------------------------- YAML with line numbers
 
 
-@dataclass
+@dataclass(slots=True)
 class _Node:
     """A plain value plus the line it came from, so errors can point at it.
 
@@ -286,6 +323,13 @@ class _Refused(Exception):
 
 _DROP = object()  # a mapping value to read past: its key was not text, or was a duplicate
 _RESOLVER = yaml.resolver.Resolver()  # what type a plain scalar is ("1988" an int), as compose decides
+_SCALAR_EVENT = yaml.ScalarEvent
+_MAPPING_START_EVENT = yaml.MappingStartEvent
+_SEQUENCE_START_EVENT = yaml.SequenceStartEvent
+_MAPPING_END_EVENT = yaml.MappingEndEvent
+_SEQUENCE_END_EVENT = yaml.SequenceEndEvent
+_ALIAS_EVENT = yaml.AliasEvent
+_DOCUMENT_START_EVENT = yaml.DocumentStartEvent
 
 
 class _Reader:
@@ -320,78 +364,88 @@ class _Reader:
 
     def _build(self, text: str) -> _Node | None:
         root: _Node | None = None
-        # Open collections, innermost last: [node, field, pending, items so far]. In a mapping,
-        # ``pending`` is None while a key is expected, else the key whose value comes next (or _DROP).
+        # Open collections, innermost last: [node, field, pending, items so far, is a mapping]. In a
+        # mapping, ``pending`` is None while a key is expected, else the key whose value comes next (or _DROP).
         stack: list[list[Any]] = []
         skipping = 0  # depth inside a dropped subtree (a key that is not text, or a duplicate's value)
         after_skip: object = None  # what the mapping expects once the dropped subtree ends
         depth = nodes = 0
+        node_cap = self.limits.nodes
+        # Dispatch on the exact event class: a pack's scalars are most of its events, and each should
+        # cost one comparison here, not a chain of isinstance checks.
         for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.NodeEvent):
+            kind = type(event)
+            if kind is _SCALAR_EVENT:
                 nodes += 1
-                self._check(event, nodes)
-            if isinstance(event, yaml.CollectionStartEvent):
+                if nodes > node_cap or event.tag not in _ALLOWED_TAGS:
+                    self._refuse(event, nodes)
+                if skipping:
+                    continue
+                parent = stack[-1] if stack else None
+                if parent is not None and parent[4]:
+                    pending = parent[2]
+                    if pending is None:
+                        # A key: field names are text (as written), and each may appear once.
+                        key = _bounded(event.value, 64)
+                        if key in parent[0].value:
+                            self.problem(event.start_mark.line + 1, _join(parent[1], key), "duplicate key")
+                            parent[2] = _DROP
+                        else:
+                            parent[2] = key
+                        continue
+                    if pending is _DROP:
+                        parent[2] = None
+                        continue
+                node = _Node(self._scalar_value(event), event.start_mark.line + 1, event.value)
+                if parent is None:
+                    root = node
+                else:
+                    self._place(parent, node)
+            elif kind is _MAPPING_START_EVENT or kind is _SEQUENCE_START_EVENT:
+                nodes += 1
+                if nodes > node_cap or event.tag not in _ALLOWED_TAGS:
+                    self._refuse(event, nodes)
                 depth += 1
                 if depth > MAX_DEPTH:
                     self.problem(event.start_mark.line + 1, "(file)", f"nested deeper than {MAX_DEPTH} levels")
                     raise _Refused
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-            elif isinstance(event, yaml.DocumentStartEvent) and event.start_mark.index > 0 and nodes:
-                self.problem(event.start_mark.line + 1, "(file)", "a pack file holds one YAML document")
-                raise _Refused
-            if skipping:
-                if isinstance(event, yaml.CollectionStartEvent):
+                if skipping:
                     skipping += 1
-                elif isinstance(event, yaml.CollectionEndEvent):
+                    continue
+                parent = stack[-1] if stack else None
+                is_mapping = kind is _MAPPING_START_EVENT
+                if parent is not None and parent[4]:
+                    if parent[2] is None:
+                        kind_name = "a mapping" if is_mapping else "a list"
+                        self.problem(event.start_mark.line + 1, parent[1], f"keys must be text, got {kind_name}")
+                        skipping, after_skip = 1, _DROP  # the key, then its value
+                        continue
+                    if parent[2] is _DROP:
+                        skipping, after_skip = 1, None
+                        continue
+                node = _Node({} if is_mapping else [], event.start_mark.line + 1)
+                if parent is None:
+                    root = node
+                stack.append([node, self._field_for(parent), None, 0, is_mapping])
+            elif kind is _MAPPING_END_EVENT or kind is _SEQUENCE_END_EVENT:
+                depth -= 1
+                if skipping:
                     skipping -= 1
                     if skipping == 0:
                         stack[-1][2] = after_skip
-                continue
-            if isinstance(event, yaml.CollectionEndEvent):
+                    continue
                 node = stack.pop()[0]
                 if stack:
                     self._place(stack[-1], node)
-                continue
-            if not isinstance(event, yaml.NodeEvent):
-                continue
-            line = event.start_mark.line + 1
-            parent = stack[-1] if stack else None
-            in_mapping = parent is not None and isinstance(parent[0].value, dict)
-            if in_mapping and parent[2] is None:
-                # A key: field names are text (as written), and each may appear once.
-                if not isinstance(event, yaml.ScalarEvent):
-                    kind = "a mapping" if isinstance(event, yaml.MappingStartEvent) else "a list"
-                    self.problem(line, parent[1], f"keys must be text, got {kind}")
-                    skipping, after_skip = 1, _DROP  # the key, then its value
-                    continue
-                key = _bounded(event.value, 64)
-                if key in parent[0].value:
-                    self.problem(line, _join(parent[1], key), "duplicate key")
-                    parent[2] = _DROP
-                else:
-                    parent[2] = key
-                continue
-            if in_mapping and parent[2] is _DROP:
-                if isinstance(event, yaml.ScalarEvent):
-                    parent[2] = None
-                else:
-                    skipping, after_skip = 1, None
-                continue
-            field = self._field_for(parent)
-            if isinstance(event, yaml.ScalarEvent):
-                node = _Node(self._scalar(self._scalar_node(event)), line, event.value)
-            else:
-                node = _Node({} if isinstance(event, yaml.MappingStartEvent) else [], line)
-            if parent is None:
-                root = node
-            elif isinstance(event, yaml.ScalarEvent):
-                self._place(parent, node)
-            if not isinstance(event, yaml.ScalarEvent):
-                stack.append([node, field, None, 0])
+            elif kind is _ALIAS_EVENT:
+                self._refuse(event, nodes + 1)
+            elif kind is _DOCUMENT_START_EVENT and event.start_mark.index > 0 and nodes:
+                self.problem(event.start_mark.line + 1, "(file)", "a pack file holds one YAML document")
+                raise _Refused
         return root
 
-    def _check(self, event: yaml.NodeEvent, nodes: int) -> None:
+    def _refuse(self, event: yaml.NodeEvent, nodes: int) -> None:
+        """Record why the document is refused (an alias, an odd tag, too many values) and stop reading it."""
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent):
             self.problem(line, "(file)", "YAML aliases (*name) are not allowed in packs")
@@ -401,33 +455,37 @@ class _Reader:
             shown = "!!" + tag[len(_CORE_TAG_PREFIX) :] if tag.startswith(_CORE_TAG_PREFIX) else tag
             self.problem(line, "(file)", f"YAML tags such as {shown} are not allowed in packs")
             raise _Refused
-        if nodes > self.limits.nodes:
-            self.problem(line, "(file)", f"more than {self.limits.nodes} YAML values")
-            raise _Refused
+        self.problem(line, "(file)", f"more than {self.limits.nodes} YAML values")
+        raise _Refused
 
     @staticmethod
     def _field_for(parent: list[Any] | None) -> str:
         if parent is None:
             return "(file)"
-        if isinstance(parent[0].value, dict):
+        if parent[4]:
             return _join(parent[1], parent[2])
         return f"{parent[1]}[{parent[3]}]"
 
     @staticmethod
     def _place(parent: list[Any], node: _Node) -> None:
         """Put a finished value into the collection that holds it."""
-        if isinstance(parent[0].value, dict):
+        if parent[4]:
             parent[0].value[parent[2]] = node
             parent[2] = None
         else:
             parent[0].value.append(node)
             parent[3] += 1
 
-    def _scalar_node(self, event: yaml.ScalarEvent) -> yaml.ScalarNode:
+    def _scalar_value(self, event: yaml.ScalarEvent) -> Any:
+        """The value a scalar event stands for, as composing and constructing it would give."""
         tag = event.tag
         if tag is None or tag == "!":
+            if not event.implicit[0]:
+                return event.value  # quoted or a block: text, without asking the resolver
             tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
-        return yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        if tag == _STR_TAG:
+            return event.value
+        return self._scalar(yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style))
 
     def _pre_scan(self, text: str) -> bool:
         """Walk the event stream first: it is iterative, so hostile nesting or aliases cost nothing."""
@@ -504,6 +562,7 @@ class _Validator:
         # Set when the source gives no article text: any quote then has nothing to be checked against.
         self.source_without_text: _Node | None = None
         self.article: _Article | None = None
+        self._mention_keys: dict[str, tuple[str, ...]] = {}
 
     def problem(self, node: _Node, field: str, message: str) -> None:
         self.reader.problem(node.line, field, message)
@@ -832,8 +891,8 @@ class _Validator:
         self, fields: dict[str, _Node], field: str, subject: Entity, obj: str, obj_entity: Entity | None
     ) -> bool:
         """The quote is shown as the evidence, so it must say what it is evidence about."""
-        object_names = obj_entity.names if obj_entity is not None else (obj,)
-        if _quote_names(fields["quote"].text or "", (*subject.names, *object_names)):
+        object_keys = self.mention_keys(obj_entity) if obj_entity is not None else _mention_keys((obj,))
+        if _quote_names(fields["quote"].text or "", (*self.mention_keys(subject), *object_keys)):
             return True
         other = f"`{obj_entity.id}`" if obj_entity is not None else obj
         self.problem(
@@ -843,6 +902,13 @@ class _Validator:
             "or add `context: true` if the sentence before it names them",
         )
         return False
+
+    def mention_keys(self, entity: Entity) -> tuple[str, ...]:
+        """An entity's names as quotes are searched for them, worked out once per entity, not once per fact."""
+        keys = self._mention_keys.get(entity.id)
+        if keys is None:
+            keys = self._mention_keys[entity.id] = _mention_keys(entity.names)
+        return keys
 
     def entity_reference(
         self, fields: dict[str, _Node], key: str, field: str, entities: dict[str, Entity]
@@ -865,7 +931,7 @@ class _Validator:
                 node, field, "a quote needs the article's text to be checked against: add source.text or source.file"
             )
             return None
-        words = _word_count(quote)
+        words = _word_count(quote, MIN_QUOTE_WORDS)
         if words < MIN_QUOTE_WORDS:
             self.problem(
                 node,
@@ -987,8 +1053,9 @@ def parse_pack(
     if not text.strip():
         reader.problem(1, "(file)", "the file is empty; a pack is a mapping with id, title, source, entities and facts")
         raise PackError(reader.issues)
-    root = reader.parse(text)
-    pack = _Validator(reader, base_dir).pack(root, path) if root is not None else None
+    with collector_paused():
+        root = reader.parse(text)
+        pack = _Validator(reader, base_dir).pack(root, path) if root is not None else None
     if pack is None:
         if not reader.issues:  # cannot happen by construction; keep the promise of "an error, not None"
             reader.problem(1, "(file)", "not a valid pack")

@@ -69,6 +69,9 @@ HAND_WRITTEN = [
     "just text",
     "a: &x 1\nb: 2\n",
     "a: !!str 12\nb: !!int '7'\n",
+    # Quoted and block scalars are text without asking the resolver; plain and "!" ones are resolved.
+    "a: '12'\nb: \"yes\"\nc: |\n  12\nd: >\n  ~\ne: ! 12\nf: ! '12'\ng: ~\nh: yes\ni: 1.5\nj: 0x1F\n",
+    "a: !!float '1.5'\nb: !!bool 'no'\nc: !!null ''\nd: !!seq x\ne: !!map y\nf: !!int nope\n",
 ]
 
 
