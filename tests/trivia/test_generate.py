@@ -423,3 +423,32 @@ def test_a_template_may_hold_literal_braces(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setitem(RELATIONS, "by", dataclasses.replace(RELATIONS["by"], ask_object="Who made {subject} {{sic}}?"))
     by_fact = {question.fact_id: question for question in generate_questions(parse_pack(TINY, "tiny.yaml"))}
     assert by_fact["akira:by:otomo"].prompt == 'Who made "Akira" {sic}?'
+
+
+def test_a_prompt_starts_with_a_capital_whatever_its_template_starts_with(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whether a prompt needs its first letter raised is worked out once per template: a name in lower
+    case, a template reworded to start in lower case, and "Besides ..." must all still read right."""
+    video = Entity("video", "da funk video", "video")
+    songs = [Entity(f"song-{n}", f"Song {n}", "song") for n in range(5)]
+    facts = (
+        Fact("video:video_for:song-0", "video", "video_for", "song-0", "q"),
+        Fact("song-1:samples:song-2", "song-1", "samples", "song-2", "q"),
+        Fact("song-1:samples:song-3", "song-1", "samples", "song-3", "q"),
+        Fact("song-4:cover_art_by:video", "song-4", "cover_art_by", "video", "q"),
+    )
+    pack = Pack("caps", "Caps", Source("S", "q"), (video, *songs), facts)
+    monkeypatch.setitem(
+        RELATIONS,
+        "cover_art_by",
+        dataclasses.replace(RELATIONS["cover_art_by"], ask_object="who drew the {subject_kind} {subject}?"),
+    )
+    prompts = [question.prompt for question in generate_questions(pack)]
+    assert prompts == [
+        "Da funk video is the video for which song?",
+        'Besides "Song 3", which song does "Song 1" sample?',
+        'Which song samples "Song 2"?',
+        'Besides "Song 2", which song does "Song 1" sample?',
+        'Which song samples "Song 3"?',
+        'Who drew the song "Song 4"?',
+        "Which song has cover art by da funk video?",
+    ]
