@@ -59,7 +59,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -174,14 +174,25 @@ class Table:
 
     session: GameSession
     players: tuple[Player, ...]
-    asked: asyncio.Event = field(default_factory=asyncio.Event)
+    asked: asyncio.Event
 
-    async def render(self, event: Event) -> None:
+
+def wakes_the_players(asked: asyncio.Event) -> Callable[[Event], Awaitable[None]]:
+    """The flat-out phase's front end for one game: it sets ``asked`` when there is something to answer.
+
+    It holds the event, not the ``Table``: a table holding its session holding a render that held the
+    table would be a cycle, and 1,000 of them left for the next full collection would pause the next
+    phase's timed part (about 120 ms) to free them, a cost of the bench's own making.
+    """
+
+    async def render(event: Event) -> None:
         # A game whose start could not be stored ends with StorageFailed alone, no GameOver.
         if isinstance(event, _WAKES_THE_PLAYERS):
-            self.asked.set()
+            asked.set()
             if isinstance(event, StorageFailed):
                 STORAGE_FAILURES.append(event.operation)
+
+    return render
 
 
 _WAKES_THE_PLAYERS = (QuestionAsked, GameOver, StorageFailed)
@@ -368,16 +379,16 @@ async def open_tables(store: Store, indices: range, settings: RoundSettings, rng
     for index in indices:
         players = players_of(index)
         game = Game(pool, settings, time.monotonic, rng=random.Random(rng.random()))
-        table = Table(session=None, players=players)  # type: ignore[arg-type]
-        table.session = GameSession(
+        asked = asyncio.Event()
+        session = GameSession(
             game,
             store,
             guild_id=1 + index % GUILDS,
             channel_id=1_000 + index,
             pack_id="bench",
-            render=table.render,
+            render=wakes_the_players(asked),
         )
-        tables.append(table)
+        tables.append(Table(session, players, asked))
     return tables
 
 
@@ -426,20 +437,21 @@ async def offered(
     failed = len(STORAGE_FAILURES)
     async with open_store(target) as store:
         tables = await open_tables(store, share.indices(games), SETTINGS_OFFERED, rng)
-        ready: list[Table] = []
+        ready: list[int] = []  # the tables (by index) with a question open and no answer pending
         pending: set[asyncio.Task[None]] = set()
 
-        def watch(table: Table) -> Callable[[Event], object]:
+        def watch(index: int) -> Callable[[Event], Awaitable[None]]:
+            # By index, not the table itself, so that no table is in a cycle (see wakes_the_players).
             async def render(event: Event) -> None:
                 if isinstance(event, QuestionAsked):
-                    ready.append(table)
+                    ready.append(index)
                 elif isinstance(event, StorageFailed):
                     STORAGE_FAILURES.append(event.operation)
 
             return render
 
-        for table in tables:
-            table.session._render = watch(table)  # the bench's own front end
+        for index, table in enumerate(tables):
+            table.session._render = watch(index)  # the bench's own front end
 
         async def answer(table: Table) -> None:
             question = table.session.game.current
@@ -468,7 +480,7 @@ async def offered(
                 if not ready:
                     starved += 1
                     continue
-                table = ready.pop(rng.randrange(len(ready)))
+                table = tables[ready.pop(rng.randrange(len(ready)))]
                 task = asyncio.create_task(answer(table))
                 pending.add(task)
                 task.add_done_callback(pending.discard)

@@ -799,6 +799,10 @@ class TriviaCog(commands.Cog):
         def ended(_: object) -> None:
             self.starters.pop(channel.id, None)
             self.ended_games.add(game_id)
+            # The session holds the renderer (its render) and the renderer the session: once the game
+            # is over, let go of one side, so reference counting frees the game and its messages now
+            # rather than the next full collection, which would pause the loop to find them.
+            renderer.session = None
 
         task.add_done_callback(ended)
         return renderer

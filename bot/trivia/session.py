@@ -146,8 +146,12 @@ class GameSession:
         try:
             await self._play()
         finally:
-            if self._alarm is not None:
-                self._alarm.cancel()
+            # Forgotten as well as cancelled: the cancelled task keeps its error, whose traceback
+            # holds the alarm's frame and so this session. Were the session still holding the task,
+            # that cycle would keep the whole game until a full collection.
+            alarm, self._alarm = self._alarm, None
+            if alarm is not None:
+                alarm.cancel()
             # Whatever ended the game, what it said is delivered before run() returns: the courier
             # ends after GameOver, or after this marker when the game ended without one.
             courier = self._courier

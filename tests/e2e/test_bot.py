@@ -7,8 +7,10 @@ question lasts one real second and no test waits out a full timer.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
+import weakref
 
 import discord
 import pytest
@@ -219,6 +221,34 @@ async def test_text_game_first_right_message_wins(discord_double: DiscordDouble,
         assert await bot.store.player_stats(double.guild.id, ann.id) is None  # wrong chat is not an answer
         await final_standings(double, channel)
     assert_nothing_pings(double)
+
+
+async def test_a_finished_game_is_freed_at_once(discord_double: DiscordDouble, store_path, builtin_catalog):
+    """Once a game is over nothing keeps it: reference counting frees its session and game (and with
+    them its renderer and messages) as soon as it ends, instead of leaving a cycle that the collector
+    finds only at its next full collection, a pause of the event loop that grows with every game."""
+    double = discord_double
+    channel = double.channel("trivia")
+    ann = User.member("ann")
+    async with connected_bot(make_bot(store_path, builtin_catalog, message_content=True), double) as bot:
+        await sync(bot, double)
+        gc.collect()
+        gc.disable()  # only reference counting may free the game
+        try:
+            await start_trivia(double, channel, ann, {"questions": 1, "mode": "text"})
+            await question_message(double, channel, 1)
+            session = bot.get_cog("TriviaCog").sessions.get(channel.id)
+            answer = session.game.current.answer
+            kept = [weakref.ref(session), weakref.ref(session.game)]
+            del session
+            await double.send_message(double.guild, channel, ann, answer)
+            await final_standings(double, channel)
+            deadline = time.monotonic() + 5
+            while any(ref() is not None for ref in kept) and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)  # the game's task ends just after its last message
+            assert [ref() for ref in kept] == [None, None]
+        finally:
+            gc.enable()
 
 
 async def test_text_mode_needs_the_message_content_intent(discord_double, store_path, builtin_catalog):

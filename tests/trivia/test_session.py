@@ -7,8 +7,10 @@ players act at chosen virtual times, so whole games run in milliseconds and dete
 from __future__ import annotations
 
 import asyncio
+import gc
 import random
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
@@ -619,6 +621,36 @@ async def test_a_busy_text_game_starts_no_task_per_answer() -> None:
     assert [(standing.player, standing.correct) for standing in game.standings()] == [(ALICE, 20)]
     session_tasks = [task.get_name() for task in created if task.get_name().startswith("trivia-")]
     assert len(session_tasks) <= 3, session_tasks
+
+
+async def test_a_finished_game_is_freed_without_the_cycle_collector() -> None:
+    """A game that ended leaves no reference cycle behind, so reference counting frees its session,
+    game and players at once. A cycle (the cancelled alarm's error holding its frame, which holds the
+    session, which held the alarm) kept every finished game for the next full collection, which then
+    paused the event loop to free them all: 41 objects a game, 120 ms for 1,000 games."""
+
+    async def render(event: Event) -> None:
+        pass
+
+    settings = RoundSettings(questions=2, seconds=300, mode=AnswerMode.TEXT, hints=False, pause_seconds=0)
+    game = Game([make_question(n) for n in range(1, 3)], settings, time.monotonic, matcher=exact_matcher)
+    session = GameSession(game, FakeStore(), guild_id=GUILD, channel_id=CHANNEL, pack_id="p", render=render)
+    gc.collect()
+    gc.disable()  # only reference counting may free the game
+    try:
+        runner = asyncio.ensure_future(session.run())
+        for _ in range(2):
+            while game.current is None:
+                await asyncio.sleep(0)
+            await session.submit(ALICE, game.current.answer)
+        await runner
+        for _ in range(3):  # the alarm's cancellation is delivered on the loop's next passes
+            await asyncio.sleep(0)
+        freed = [weakref.ref(session), weakref.ref(game)]
+        del session, game, runner
+        assert [ref() for ref in freed] == [None, None]
+    finally:
+        gc.enable()
 
 
 async def test_a_press_while_the_final_standings_are_being_sent_does_not_keep_the_game_running() -> None:
