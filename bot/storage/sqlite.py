@@ -97,9 +97,9 @@ CHECKPOINT_INTERVAL_S = 0.1
 # the WAL whole, and one answer changes a leaf in each of four B-trees (the answers' two indexes, the
 # player's row, the leaderboard index), hardly ever the same leaves as the answers committed with it:
 # at 1 KiB each of those costs a quarter of what it does at SQLite's default 4 KiB. bench/engine.py's
-# offered load wrote half the bytes (5.2 against 11 KiB an answer) for the same writer CPU, and the
-# reads that scan many rows (a season's board) stayed well within what a user notices
-# (bench/store_reads.py). SQLite fixes the size when the first table is created; a database created
+# offered load wrote about half the bytes (5 against 9 to 11 KiB an answer) for the same writer CPU
+# within the noise, and the reads that scan many rows (a season's or a pack's board) cost at most a
+# few ms more (bench/store_reads.py). SQLite fixes the size when the first table is created; a database created
 # before keeps its own.
 NEW_DATABASE_PAGE_SIZE = 1024
 
