@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 from bot.trivia.answers import normalise
 from bot.trivia.model import Fact, Pack, Question
-from bot.trivia.relations import RELATIONS, display_name, kind_noun
+from bot.trivia.relations import RELATIONS, Relation, display_name, kind_noun
 
 OPTIONS_PER_QUESTION = 4
 YEAR_SPREAD = 6
@@ -191,10 +191,12 @@ class _PackGenerator:
             _pool_by_kind(((kind, pack.id, name) for kind, names in pack.distractors.items() for name in names), keys),
         )
         self._linked_keys: dict[str, frozenset[str]] = {}
+        self._draws: dict[str, tuple[tuple[list[_Candidate], str | None, float], ...]] = {}
         # An entity's normalised names: a tuple, since it is one or two names and only ever searched.
         self._keys_by_entity = {entity.id: tuple(keys[name] for name in entity.names) for entity in pack.entities}
-        self._year_relations = frozenset(name for name, relation in RELATIONS.items() if relation.object_is_year)
+        self._asks = {name: _asks_of(relation) for name, relation in RELATIONS.items()}
         self._rng = QuestionRandom()  # reseeded for each question: each has its own stream
+        self._source_title, self._attribution = pack.source.title, pack.source.attribution
         self._display = {entity.id: display_name(entity) for entity in pack.entities}
         self._names = {entity.id: entity.names for entity in pack.entities}  # one answers tuple an entity
         self._noun = {entity.id: kind_noun(entity.kind) for entity in pack.entities}
@@ -202,12 +204,10 @@ class _PackGenerator:
     def questions(self) -> list[Question]:
         pack = self.pack
         questions: list[Question] = []
+        asks, question = self._asks, self.question
         for fact in pack.facts:
-            relation = RELATIONS[fact.relation]
-            if relation.ask_object:
-                questions.append(self.question(fact, relation.ask_object, True))
-            if relation.ask_subject:
-                questions.append(self.question(fact, relation.ask_subject, False))
+            for ask in asks[fact.relation]:
+                questions.append(question(fact, ask))
         for written in pack.questions:
             questions.append(
                 Question(
@@ -225,14 +225,14 @@ class _PackGenerator:
             )
         return questions
 
-    def question(self, fact: Fact, template: str, asks_for_object: bool) -> Question:
-        """The question asking for the fact's object (``asks_for_object``) or its subject."""
+    def question(self, fact: Fact, ask: _Ask) -> Question:
+        """The question asking for the fact's object or its subject, as ``ask`` says."""
         pack_id, entities, display = self.pack.id, self.entities, self._display
         subject_id, object_id = fact.subject, fact.object
-        is_year = fact.relation in self._year_relations
-        digest = _sha1(f"{pack_id}|{fact.id}|{'object' if asks_for_object else 'subject'}".encode()).digest()
+        template, capitalise, asks_for_object, is_year, direction = ask
+        digest = _sha1(f"{pack_id}|{fact.id}|{direction}".encode()).digest()
         rng = self._rng
-        rng.reseed(int.from_bytes(digest[6:14], "big"))
+        rng._state = int.from_bytes(digest[6:14], "big")  # rng.reseed inline: 8 bytes fit its 64 bits
 
         # Other true answers to the same question: named in the prompt ("Besides X, ...") so the question
         # has exactly one answer, and kept out of the options.
@@ -244,12 +244,13 @@ class _PackGenerator:
             right_id, named = subject_id, object_id
         asks_for_year = is_year and asks_for_object
 
-        prompt = _positional(template).format(
+        prompt = template.format(
             display[subject_id],
             object_id if is_year else display[object_id],
             self._noun[subject_id],
             YEAR_KIND if is_year else self._noun[object_id],
         )
+        others = None
         if len(siblings) > 1:
             if asks_for_year:
                 others = [year for year in siblings if year != right_id]
@@ -258,9 +259,10 @@ class _PackGenerator:
                 others = [
                     display[s] for s in siblings if s != right_id and s in entities and entities[s].kind == right_kind
                 ]
-            if others:
-                prompt = f"Besides {_list_names(others)}, {prompt[0].lower()}{prompt[1:]}"
-        prompt = prompt[0].upper() + prompt[1:]
+        if others:
+            prompt = f"Besides {_list_names(others)}, {prompt[0].lower()}{prompt[1:]}"
+        elif capitalise:
+            prompt = prompt[0].upper() + prompt[1:]
 
         if asks_for_year:
             answers: tuple[str, ...] = (object_id,)
@@ -277,7 +279,6 @@ class _PackGenerator:
         if distractors:
             distractors.append(answers[0])
             rng.shuffle(distractors)
-        source = self.pack.source
         return _new_question(
             (
                 f"{pack_id}/{digest[:6].hex()}",
@@ -286,10 +287,10 @@ class _PackGenerator:
                 tuple(distractors),
                 fact.id,
                 fact.quote,
-                source.title,
+                self._source_title,
                 pack_id,
                 fact.note,
-                source.attribution,
+                self._attribution,
             )
         )
 
@@ -307,18 +308,15 @@ class _PackGenerator:
         wanted = OPTIONS_PER_QUESTION - 1
         chosen: list[str] = []
         chosen_keys: list[str] = []  # at most three: a list is searched faster than a set is built
-        for tier_number, tier in enumerate(self.tiers):
-            pool = tier.get(kind)
-            if not pool:
-                continue
-            # Only other packs' tier holds this pack's names too, and those it must skip.
-            skip_pack = self.pack.id if tier_number == 1 else None
-            if len(pool) > SMALL_POOL:
-                size = len(pool)
+        draws = self._draws.get(kind)
+        if draws is None:
+            draws = self._draws[kind] = self._draws_of(kind)
+        for pool, skip_pack, scale in draws:
+            if scale:
                 state = rng._state  # rng.random() inline (see QuestionRandom)
                 for _ in range(SAMPLE_ATTEMPTS):
                     state = (state * _LCG_MULTIPLIER + _LCG_INCREMENT) & _MASK64
-                    pack_id, name, key = pool[int((state >> 11) * _UNIT * size)]
+                    pack_id, name, key = pool[int((state >> 11) * scale)]
                     if pack_id != skip_pack and key not in chosen_keys and key not in linked_keys:
                         chosen.append(name)
                         chosen_keys.append(key)
@@ -336,6 +334,52 @@ class _PackGenerator:
                     if len(chosen) == wanted:
                         return chosen
         return chosen
+
+    def _draws_of(self, kind: str) -> tuple[tuple[list[_Candidate], str | None, float], ...]:
+        """Where wrong options of this kind come from, in order, worked out once a kind rather than once a
+        question: each non-empty tier's pool, the pack whose names it must skip (only other packs' tier
+        holds this pack's names too) and, for a pool large enough to be sampled, the factor that turns a
+        draw's 53 bits into an index (0.0 for a small pool, which is gone through whole)."""
+        draws = []
+        for tier_number, tier in enumerate(self.tiers):
+            pool = tier.get(kind)
+            if pool:
+                skip_pack = self.pack.id if tier_number == 1 else None
+                # The index is int(bits * 2**-53 * size): 2**-53 * size is exact, so multiplying by it
+                # once gives the very same float, and so the same index, as multiplying by each in turn.
+                draws.append((pool, skip_pack, _UNIT * len(pool) if len(pool) > SMALL_POOL else 0.0))
+        return tuple(draws)
+
+
+class _Ask(NamedTuple):
+    """One way a relation is asked, worked out once a pack rather than once a question."""
+
+    template: str  # with numbered fields (see _positional)
+    # The prompt may start in lower case (a field, or a reworded template): its first letter is raised.
+    # A template starting with a capital needs nothing, and "Besides ..." starts with one too.
+    capitalise: bool
+    asks_for_object: bool
+    object_is_year: bool
+    direction: str  # part of what the question's id hashes: "object" or "subject"
+
+
+@lru_cache(maxsize=256)
+def _asks_of(relation: Relation) -> tuple[_Ask, ...]:
+    """The questions a fact of this relation gives, in order: the one asking for its object first."""
+    asks = []
+    for template, asks_for_object in ((relation.ask_object, True), (relation.ask_subject, False)):
+        if template:
+            first = next(Formatter().parse(template), ("", None, None, None))[0][:1]
+            asks.append(
+                _Ask(
+                    _positional(template),
+                    not first or first.upper() != first,
+                    asks_for_object,
+                    relation.object_is_year,
+                    "object" if asks_for_object else "subject",
+                )
+            )
+    return tuple(asks)
 
 
 @lru_cache(maxsize=256)
