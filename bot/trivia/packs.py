@@ -1056,6 +1056,9 @@ def parse_pack(
     with collector_paused():
         root = reader.parse(text)
         pack = _Validator(reader, base_dir).pack(root, path) if root is not None else None
+        # Freed while the collector rests: its first pass after the pause then walks the pack, not
+        # also the hundreds of thousands of line-annotated values it was read from.
+        del root
     if pack is None:
         if not reader.issues:  # cannot happen by construction; keep the promise of "an error, not None"
             reader.problem(1, "(file)", "not a valid pack")
