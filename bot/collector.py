@@ -1,4 +1,4 @@
-"""How often the cyclic garbage collector runs in the bot's process.
+"""How often the cyclic garbage collector runs in the bot's process, and where it is paused.
 
 CPython collects its youngest generation after every 700 allocations (less frees) of container
 objects, and every tenth of those collections walks the middle generation too. A busy bot holds, for
@@ -35,3 +35,21 @@ def collecting_less_often() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Run the body with the cycle collector off: for work that builds many long-lived objects and no
+    reference cycles (reading a pack, generating its questions). The collector runs each time enough
+    new container objects pile up and walks every young (now and then every) object again; over a
+    pack's hundreds of thousands of values it would do that again and again and find nothing.
+
+    Nests: only the outermost pause turns the collector back on, and only if it was on.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -19,7 +19,7 @@ import yaml
 from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq
 
-from bot.trivia.collector import collector_paused
+from bot.collector import collector_paused
 from bot.trivia.limits import DEFAULT_PACK_LIMITS, PackLimits
 from bot.trivia.model import Entity, Fact, HandWrittenQuestion, Pack, Source
 from bot.trivia.packfiles import BUILTIN_PACKS_DIR, pack_files
