@@ -34,15 +34,12 @@ from pathlib import Path
 # Lets the script run from a checkout without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.scores import PACKS, SECONDS_PER_ANSWER, START, fill_scores  # noqa: E402
 from bot.storage.base import Scope  # noqa: E402
 from bot.storage.sqlite import SqliteStore  # noqa: E402
 
 SERVERS = 20
 PLAYERS = 500
-ANSWERS_PER_GAME = 20
-PACKS = ("samples-101", "film-scores", "covers")
-START = 1_700_000_000.0
-SECONDS_PER_ANSWER = 2.0  # over the whole database: 500,000 answers span about 11 days
 
 
 def build(path: Path, page_size: int, answers: int, rng: random.Random) -> None:
@@ -51,58 +48,7 @@ def build(path: Path, page_size: int, answers: int, rng: random.Random) -> None:
         # A file with a page already written is one the store leaves at its size, as a database from before.
         conn.execute(f"PRAGMA page_size = {page_size:d}")
         conn.execute("PRAGMA journal_mode = WAL")
-    asyncio.run(_schema(path))
-    games = max(1, answers // ANSWERS_PER_GAME)
-    season_ends = START + answers * SECONDS_PER_ANSWER / 2
-    with sqlite3.connect(path) as conn:
-        conn.executemany(
-            "INSERT INTO games (id, guild_id, channel_id, pack_id, mode, started_at, finished_at)"
-            " VALUES (?, ?, 55, ?, 'classic', ?, ?)",
-            [
-                (
-                    game,
-                    1 + game % SERVERS,
-                    PACKS[game % len(PACKS)],
-                    START + (game - 1) * ANSWERS_PER_GAME * SECONDS_PER_ANSWER,
-                    START + game * ANSWERS_PER_GAME * SECONDS_PER_ANSWER,
-                )
-                for game in range(1, games + 1)
-            ],
-        )
-        rows = []
-        for index in range(answers):
-            game = 1 + index // ANSWERS_PER_GAME
-            correct = rng.random() < 0.6
-            answered_at = START + index * SECONDS_PER_ANSWER
-            rows.append(
-                (
-                    game,
-                    1 + game % SERVERS,
-                    rng.randrange(PLAYERS),
-                    f"q{index % 400}",
-                    correct,
-                    10 if correct else 0,
-                    answered_at,
-                    1 if answered_at < season_ends else 2,
-                )
-            )
-        conn.executemany(
-            "INSERT INTO answers (game_id, guild_id, user_id, question_id, correct, points, answered_at, season)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-        conn.execute(
-            "INSERT INTO players (guild_id, user_id, display_name, points, correct, answered, games)"
-            " SELECT guild_id, user_id, 'player' || user_id, SUM(points), SUM(correct), COUNT(*),"
-            " COUNT(DISTINCT game_id) FROM answers GROUP BY guild_id, user_id"
-        )
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
-async def _schema(path: Path) -> None:
-    async with SqliteStore(path):
-        pass
+    fill_scores(path, answers, rng, servers=SERVERS, players=PLAYERS)
 
 
 def calls(answers: int) -> dict[str, Callable[[SqliteStore, int, int], Awaitable[object]]]:
