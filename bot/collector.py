@@ -13,6 +13,15 @@ at 50,000 that was a 40 to 100 ms pause of the event loop (a button press waitin
 games), at 5,000 under 45 ms. The price is throughput: in ``bench/engine.py``, 1,000 flat-out games
 cost 106 to 117 us of loop CPU per answer at 5,000 against 86 to 93 at 50,000 (122 at CPython's 700),
 and a press answered in time is what players see.
+
+A full collection walks every object the process tracks (those frozen at start-up aside: see
+``bot/launcher.py``): with 1,000 games that is 51 to 74 ms, the longest pause left. CPython considers one
+after every ten middle collections; the bot waits for a hundred. A full collection still comes only
+once enough objects have been promoted since the last one (a quarter of the survivors), so it costs what
+it did, ten times less often: in ``bench/engine.py`` the 5,000 answers/s phase had one in each of four
+runs at ten (commit p99 33 to 102 ms) and in none of eight at a hundred (7.8 to 11.1 ms in four runs on a
+steady machine, up to 73 ms in four while its speed moved a lot). The price is cyclic garbage that outlives two
+collections waiting longer to be freed; a finished game leaves none (``tests/trivia/test_session.py``).
 """
 
 from __future__ import annotations
@@ -23,14 +32,17 @@ from collections.abc import Iterator
 
 # Container allocations (less frees) between two collections of the youngest generation.
 YOUNG_COLLECTION_EVERY = 5_000
+# Collections of the middle generation before a full one is considered (CPython's default is 10).
+FULL_COLLECTION_AFTER = 100
 
 
 @contextlib.contextmanager
 def collecting_less_often() -> Iterator[None]:
-    """Run the body with the young generation collected every ``YOUNG_COLLECTION_EVERY`` allocations,
-    then put back the thresholds there were (the collector is process-wide, and tests share a process)."""
+    """Run the body with the young generation collected every ``YOUNG_COLLECTION_EVERY`` allocations and
+    a full collection considered after ``FULL_COLLECTION_AFTER`` middle ones, then put back the thresholds
+    there were (the collector is process-wide, and tests share a process)."""
     before = gc.get_threshold()
-    gc.set_threshold(YOUNG_COLLECTION_EVERY, *before[1:])
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, before[1], FULL_COLLECTION_AFTER)
     try:
         yield
     finally:

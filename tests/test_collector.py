@@ -6,13 +6,13 @@ import gc
 
 import pytest
 
-from bot.collector import YOUNG_COLLECTION_EVERY, collecting_less_often, collector_paused
+from bot.collector import FULL_COLLECTION_AFTER, YOUNG_COLLECTION_EVERY, collecting_less_often, collector_paused
 
 
-def test_the_young_generation_is_collected_less_often_inside_and_as_before_after() -> None:
+def test_the_young_generation_and_full_collections_come_less_often_inside_and_as_before_after() -> None:
     before = gc.get_threshold()
     with collecting_less_often():
-        assert gc.get_threshold() == (YOUNG_COLLECTION_EVERY, *before[1:])
+        assert gc.get_threshold() == (YOUNG_COLLECTION_EVERY, before[1], FULL_COLLECTION_AFTER)
     assert gc.get_threshold() == before
 
 
