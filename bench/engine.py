@@ -31,8 +31,8 @@ thread of their own). Beside wall-clock rates it prints answers per CPU second o
 (all threads, and the writer process) and of the event loop's thread alone (the one that runs out
 first when each thread has a core), which a machine shared with other jobs inflates less, and the
 load average. The garbage collector is set as the bot sets it (``bot/collector.py``: the young
-generation collected every 5,000 allocations rather than 700). Prints readable lines and, last,
-one JSON line.
+generation collected every 5,000 allocations rather than 700, a full collection considered after 100
+middle ones rather than 10). Prints readable lines and, last, one JSON line.
 
 The same workload on PostgreSQL: ``--postgres`` starts a throwaway server from Debian's binaries with
 fsync on, as a real server runs (``tests/postgres_server.py``), and gives each phase a new database;
