@@ -60,15 +60,7 @@ async def test_an_existing_database_keeps_its_page_size_and_its_data(tmp_path: P
     written to as it is: SQLite cannot change the page size of a database in WAL mode anyway."""
     path = tmp_path / "old.db"
     old = database_before(path, "0009_answers_one_board_index.sql")
-    old.execute(
-        "INSERT INTO games (id, guild_id, channel_id, pack_id, mode, started_at) VALUES (1, ?, 5, 'p', 'c', 1)",
-        (GUILD,),
-    )
-    old.execute(
-        "INSERT INTO players (guild_id, user_id, display_name, points, correct, answered)"
-        " VALUES (?, 7, 'ann', 10, 1, 1)",
-        (GUILD,),
-    )
+    add_game_one_and_ann(old)
     old.close()
     assert pragma(path, "page_size") == 4096
 
@@ -352,22 +344,27 @@ def database_before(path: Path, migration_name: str) -> sqlite3.Connection:
     return old
 
 
-async def test_answers_from_before_seasons_belong_to_season_one(tmp_path: Path) -> None:
-    """A database last opened before the seasons migration keeps its answers, now counted in season 1."""
-    path = tmp_path / "old.db"
-    old = database_before(path, "0006_seasons.sql")
+def add_game_one_and_ann(old: sqlite3.Connection) -> None:
+    """Game 1 and the player ann (id 7, 10 points from one right answer) in an older bot's database."""
     old.execute(
         "INSERT INTO games (id, guild_id, channel_id, pack_id, mode, started_at) VALUES (1, ?, 5, 'p', 'c', 1)",
         (GUILD,),
     )
     old.execute(
-        "INSERT INTO answers (game_id, guild_id, user_id, question_id, correct, points, answered_at)"
-        " VALUES (1, ?, 7, 'q1', 1, 10, 100.0)",
-        (GUILD,),
-    )
-    old.execute(
         "INSERT INTO players (guild_id, user_id, display_name, points, correct, answered)"
         " VALUES (?, 7, 'ann', 10, 1, 1)",
+        (GUILD,),
+    )
+
+
+async def test_answers_from_before_seasons_belong_to_season_one(tmp_path: Path) -> None:
+    """A database last opened before the seasons migration keeps its answers, now counted in season 1."""
+    path = tmp_path / "old.db"
+    old = database_before(path, "0006_seasons.sql")
+    add_game_one_and_ann(old)
+    old.execute(
+        "INSERT INTO answers (game_id, guild_id, user_id, question_id, correct, points, answered_at)"
+        " VALUES (1, ?, 7, 'q1', 1, 10, 100.0)",
         (GUILD,),
     )
     old.close()
